@@ -1,0 +1,40 @@
+# Shixun: `make run` starts the demo, `make test` runs the suite. Both create .venv on first use.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run test install install-dev lint migrate seed serve-prod clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed pyproject.toml
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed
+	$(PY) manage.py run_demo --host $(HOST) --port $(PORT)
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+migrate: $(VENV)/.installed
+	$(PY) manage.py migrate
+
+seed: $(VENV)/.installed
+	$(PY) manage.py seed_demo
+
+clean:
+	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var

@@ -1,0 +1,116 @@
+"""Reads about people and permissions, shared by the API, the admin and the other apps.
+
+Permission checks load a user's grants once per request (memoised on the user object) and answer
+every "may this user do R on unit U" question from that list: a grant on a unit covers its subtree.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable
+
+from django.db.models import Q
+from django.utils import timezone
+
+from miniprogram_api.errors import ApiError
+
+from .models import ApiToken, OrgUnit, Role, RoleGrant, User
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+def user_for_token(raw: str) -> tuple[User, ApiToken]:
+    """The user behind a bearer token, or a 401 saying why not."""
+    if not raw or len(raw) > 200:
+        raise ApiError("invalid_token", "登录凭证无效，请重新登录", status=401)
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(raw)).first()
+    if token is None:
+        raise ApiError("invalid_token", "登录凭证无效，请重新登录", status=401)
+    if token.revoked_at is not None:
+        raise ApiError("token_revoked", "登录凭证已注销，请重新登录", status=401)
+    if token.expires_at <= timezone.now():
+        raise ApiError("token_expired", "登录已过期，请重新登录", status=401)
+    if not token.user.is_active:
+        raise ApiError("user_disabled", "账号已停用，请联系管理员", status=403)
+    return token.user, token
+
+
+def grants_of(user: User) -> list[tuple[str, int, str]]:
+    """(role, org_unit_id, org_unit_path) for every grant of the user, loaded once per user object."""
+    cached = getattr(user, "_grants_cache", None)
+    if cached is None:
+        cached = list(RoleGrant.objects.filter(user=user).values_list("role", "org_unit_id", "org_unit__path"))
+        user._grants_cache = cached
+    return cached
+
+
+def is_admin(user: User) -> bool:
+    return bool(user.is_superuser) or any(role == Role.ADMIN for role, _, _ in grants_of(user))
+
+
+def has_role(user: User, roles: str | Iterable[str], unit: OrgUnit | str | None = None) -> bool:
+    """Does the user hold one of `roles` on `unit` (or anywhere, when unit is None)?
+
+    `unit` may be an OrgUnit or its path. Admins hold every role everywhere.
+    """
+    if is_admin(user):
+        return True
+    wanted = {roles} if isinstance(roles, str) else set(roles)
+    path = unit.path if isinstance(unit, OrgUnit) else unit
+    for role, _, grant_path in grants_of(user):
+        if role in wanted and (path is None or path.startswith(grant_path)):
+            return True
+    return False
+
+
+def scope_paths(user: User, roles: str | Iterable[str]) -> list[str] | None:
+    """Paths of the units where the user holds one of `roles`; None means everywhere (admin)."""
+    if is_admin(user):
+        return None
+    wanted = {roles} if isinstance(roles, str) else set(roles)
+    return [path for role, _, path in grants_of(user) if role in wanted]
+
+
+def scope_q(user: User, roles: str | Iterable[str], path_field: str) -> Q:
+    """A filter restricting rows to those whose org-unit path (at `path_field`) lies in the user's scope."""
+    paths = scope_paths(user, roles)
+    if paths is None:
+        return Q()
+    if not paths:
+        return Q(pk__in=[])
+    query = Q()
+    for path in paths:
+        query |= Q(**{f"{path_field}__startswith": path})
+    return query
+
+
+def units_within(unit: OrgUnit):
+    return OrgUnit.objects.filter(path__startswith=unit.path)
+
+
+def mask_phone(phone: str) -> str:
+    """138****8000: the first three and last four digits, for everyone but the owner and admins."""
+    if not phone:
+        return ""
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
+
+
+def visible_phone(owner: User, viewer: User) -> str:
+    if owner.pk == viewer.pk or is_admin(viewer):
+        return owner.phone
+    return mask_phone(owner.phone)
+
+
+def user_summary(user: User, viewer: User | None = None) -> dict:
+    """The user as the mini-program sees them: id, name, roles; phone masked unless it is theirs."""
+    viewer = viewer or user
+    return {
+        "id": user.pk,
+        "name": user.name,
+        "phone": visible_phone(user, viewer),
+        "roles": [{"role": role, "org_unit_id": unit_id} for role, unit_id, _ in grants_of(user)],
+    }

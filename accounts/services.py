@@ -1,0 +1,140 @@
+"""Writes about people: WeChat login, tokens, phone binding, organisation and grants."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from miniprogram_api import wechat
+from miniprogram_api.errors import ApiError
+
+from .models import ApiToken, OrgUnit, RoleGrant, User, WechatIdentity
+from .selectors import hash_token
+
+logger = logging.getLogger(__name__)
+
+# How WeChat's login errors reach the phone: (status, code, message).
+LOGIN_ERRORS = {
+    40029: (401, "invalid_code", "登录码无效或已过期，请重新进入小程序"),
+    40163: (401, "invalid_code", "登录码已被使用，请重新进入小程序"),
+    45011: (429, "wechat_rate_limited", "登录过于频繁，请稍后再试"),
+    40226: (403, "wechat_user_blocked", "该微信账号存在安全风险，暂时无法登录"),
+}
+
+
+def wechat_unavailable() -> ApiError:
+    return ApiError("wechat_unavailable", "微信服务暂时不可用，请稍后重试", status=503)
+
+
+def api_error_for_wechat(exc: wechat.WeChatError, table: dict | None = None) -> ApiError:
+    if isinstance(exc, wechat.WeChatUnavailable):
+        return wechat_unavailable()
+    status, code, message = (table or LOGIN_ERRORS).get(
+        exc.errcode, (503, "wechat_unavailable", "微信服务暂时不可用，请稍后重试")
+    )
+    headers = {"Retry-After": "60"} if status == 429 else None
+    return ApiError(code, message, status=status, detail={"errcode": exc.errcode}, headers=headers)
+
+
+@dataclass
+class LoginResult:
+    token: str
+    expires_at: datetime
+    user: User
+    is_new: bool
+
+
+def login_with_wechat(*, code: str, user_agent: str = "") -> LoginResult:
+    """Exchange a wx.login code for a Shixun token, creating the user on first login."""
+    client = wechat.client()
+    try:
+        session = client.code_to_session(code)
+    except wechat.WeChatError as exc:
+        logger.info("wechat login refused: errcode %s", exc.errcode)
+        raise api_error_for_wechat(exc) from None
+    user, is_new = _user_for_session(appid=client.appid, session=session)
+    token, expires_at = issue_token(user=user, user_agent=user_agent)
+    return LoginResult(token=token, expires_at=expires_at, user=user, is_new=is_new)
+
+
+def _user_for_session(*, appid: str, session: wechat.Session) -> tuple[User, bool]:
+    for _ in range(2):  # a concurrent first login of the same openid loses the race once, then finds the row
+        try:
+            with transaction.atomic():
+                identity = (
+                    WechatIdentity.objects.select_for_update().select_related("user")
+                    .filter(appid=appid, openid=session.openid).first()
+                )
+                if identity:
+                    identity.session_key = session.session_key
+                    identity.last_login_at = timezone.now()
+                    if session.unionid:
+                        identity.unionid = session.unionid
+                    identity.save(update_fields=["session_key", "last_login_at", "unionid"])
+                    return identity.user, False
+                user = User.objects.create(username=_username_for(session.openid))
+                user.set_unusable_password()
+                user.save(update_fields=["password"])
+                WechatIdentity.objects.create(user=user, appid=appid, openid=session.openid,
+                                              unionid=session.unionid, session_key=session.session_key)
+                return user, True
+        except IntegrityError:
+            continue
+    raise ApiError("login_conflict", "登录冲突，请重试", status=409)
+
+
+def _username_for(openid: str) -> str:
+    base = f"wx_{openid}"[:140]
+    return base if not User.objects.filter(username=base).exists() else f"{base}_{secrets.token_hex(4)}"
+
+
+def issue_token(*, user: User, user_agent: str = "") -> tuple[str, datetime]:
+    raw = secrets.token_urlsafe(32)
+    expires_at = timezone.now() + timedelta(seconds=settings.API_TOKEN_TTL_SECONDS)
+    ApiToken.objects.create(user=user, key_hash=hash_token(raw), expires_at=expires_at,
+                            user_agent=user_agent[:200])
+    return raw, expires_at
+
+
+def revoke_token(*, token: ApiToken) -> None:
+    if token.revoked_at is None:
+        ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+
+
+PHONE_ERRORS = {
+    40029: (400, "invalid_phone_code", "手机号授权码无效或已使用，请重新授权"),
+    1400001: (429, "wechat_rate_limited", "请求过于频繁，请稍后再试"),
+}
+
+
+def bind_phone(*, user: User, code: str) -> str:
+    try:
+        number = wechat.client().phone_number(code)
+    except wechat.WeChatError as exc:
+        raise api_error_for_wechat(exc, PHONE_ERRORS) from None
+    User.objects.filter(pk=user.pk).update(phone=number)
+    user.phone = number
+    return number
+
+
+# --- organisation, used by the admin and the demo data -------------------------------------------
+def ensure_org_unit(*, name: str, kind: str, parent: OrgUnit | None = None, code: str | None = None) -> OrgUnit:
+    unit, created = OrgUnit.objects.get_or_create(parent=parent, name=name, defaults={"kind": kind, "code": code})
+    if not created and (unit.kind != kind or (code and unit.code != code)):
+        unit.kind = kind
+        unit.code = code or unit.code
+        unit.save()
+    return unit
+
+
+def grant_role(*, user: User, role: str, org_unit: OrgUnit) -> RoleGrant:
+    grant, _ = RoleGrant.objects.get_or_create(user=user, role=role, org_unit=org_unit)
+    if hasattr(user, "_grants_cache"):
+        del user._grants_cache
+    return grant

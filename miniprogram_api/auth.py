@@ -1,0 +1,34 @@
+"""Bearer-token authentication for the mini-program API and the websocket consumers."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from ninja.security import HttpBearer
+
+from accounts.selectors import user_for_token
+
+
+class BearerAuth(HttpBearer):
+    openapi_description = "在小程序登录后获得的令牌：Authorization: Bearer <token>"
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user, api_token = user_for_token(token)  # raises a 401 ApiError saying why
+        request.user = user
+        request.api_token = api_token
+        return user
+
+
+def token_from_scope(scope: dict) -> str:
+    """A websocket's token: `?token=` in the query string (wx.connectSocket cannot always set headers)
+    or an Authorization header."""
+    from urllib.parse import parse_qs
+
+    query = parse_qs((scope.get("query_string") or b"").decode())
+    if query.get("token"):
+        return query["token"][0]
+    for name, value in scope.get("headers") or []:
+        if name == b"authorization":
+            text = value.decode()
+            if text.lower().startswith("bearer "):
+                return text[7:].strip()
+    return ""

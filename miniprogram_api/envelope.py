@@ -1,0 +1,177 @@
+"""Every error the mini-program can receive, in one shape: {"code", "message", "detail"}.
+
+Handlers are registered on the NinjaAPI; `ApiEnvelopeMiddleware` catches what happens outside
+ninja (unknown routes, 405s, Django's own 500s) for paths under /api/.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import DatabaseError, InterfaceError, OperationalError
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.deprecation import MiddlewareMixin
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
+
+from .errors import ApiError
+
+logger = logging.getLogger("shixun.api")
+
+STATUS_CODES = {
+    400: ("bad_request", "请求格式不正确"),
+    401: ("unauthorized", "请先登录"),
+    403: ("forbidden", "没有权限执行此操作"),
+    404: ("not_found", "请求的资源不存在"),
+    405: ("method_not_allowed", "不支持该请求方法"),
+    409: ("conflict", "操作冲突，请刷新后重试"),
+    413: ("payload_too_large", "提交的内容过大"),
+    415: ("unsupported_media_type", "不支持的内容类型"),
+    422: ("validation_error", "提交的数据不符合要求"),
+    429: ("rate_limited", "请求过于频繁，请稍后再试"),
+    500: ("internal_error", "服务器内部错误，请稍后重试"),
+    503: ("service_unavailable", "服务暂时不可用，请稍后重试"),
+}
+
+
+def error_response(status: int, code: str | None = None, message: str | None = None, detail=None,
+                   headers: dict | None = None) -> JsonResponse:
+    default_code, default_message = STATUS_CODES.get(status, ("error", "请求失败"))
+    response = JsonResponse(
+        {"code": code or default_code, "message": message or default_message, "detail": detail},
+        status=status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+    for key, value in (headers or {}).items():
+        response[key] = value
+    return response
+
+
+def _field_name(loc) -> str:
+    # ninja locations look like ("body", "payload", "code"); the mini-program wants "code".
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "file", "payload")]
+    return ".".join(parts) or ".".join(str(p) for p in loc)
+
+
+FIELD_MESSAGES = {
+    "missing": "缺少必填字段",
+    "string_type": "应为字符串",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "decimal_parsing": "应为数字",
+    "float_parsing": "应为数字",
+    "uuid_parsing": "应为 UUID",
+    "datetime_parsing": "应为 ISO 8601 时间",
+    "datetime_from_date_parsing": "应为 ISO 8601 时间",
+    "date_from_datetime_parsing": "应为日期",
+    "date_parsing": "应为日期",
+    "bool_parsing": "应为布尔值",
+    "literal_error": "取值不在允许范围内",
+    "enum": "取值不在允许范围内",
+    "string_too_long": "内容过长",
+    "string_too_short": "内容过短",
+    "too_long": "条目过多",
+    "too_short": "条目过少",
+    "greater_than_equal": "数值过小",
+    "less_than_equal": "数值过大",
+    "list_type": "应为数组",
+    "dict_type": "应为对象",
+    "model_attributes_type": "应为对象",
+    "extra_forbidden": "不允许的字段",
+}
+
+
+def validation_detail(errors: list[dict]) -> list[dict]:
+    return [
+        {
+            "field": _field_name(err.get("loc", ())),
+            "type": err.get("type", ""),
+            "message": FIELD_MESSAGES.get(err.get("type", ""), "取值不合法"),
+        }
+        for err in errors
+    ]
+
+
+def install_handlers(api) -> None:
+    def on_api_error(request: HttpRequest, exc: ApiError):
+        return error_response(exc.status, exc.code, exc.message, exc.detail, exc.headers)
+
+    def on_validation(request: HttpRequest, exc: ValidationError):
+        detail = validation_detail(exc.errors)
+        fields = "、".join(d["field"] for d in detail[:5])
+        return error_response(422, "validation_error", f"提交的数据不符合要求：{fields}", detail)
+
+    def on_authentication(request: HttpRequest, exc: AuthenticationError):
+        return error_response(401, "unauthorized", "请先登录（缺少或无效的 Authorization: Bearer 令牌）")
+
+    def on_authorization(request: HttpRequest, exc: AuthorizationError):
+        return error_response(403)
+
+    def on_throttled(request: HttpRequest, exc: Throttled):
+        headers = {"Retry-After": str(int(exc.wait or 1))}
+        return error_response(429, headers=headers)
+
+    def on_http_error(request: HttpRequest, exc: HttpError):
+        if exc.status_code == 400 and str(exc).startswith("Cannot parse request body"):
+            return error_response(400, "malformed_json", "请求体不是合法的 JSON")
+        return error_response(exc.status_code)
+
+    def on_404(request: HttpRequest, exc: Http404):
+        return error_response(404)
+
+    def on_permission_denied(request: HttpRequest, exc: PermissionDenied):
+        return error_response(403)
+
+    def on_too_big(request: HttpRequest, exc: RequestDataTooBig):
+        return error_response(413)
+
+    def on_database(request: HttpRequest, exc: DatabaseError):
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            logger.error("database unavailable: %s", type(exc).__name__)
+            return error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试",
+                                  headers={"Retry-After": "5"})
+        return on_unexpected(request, exc)
+
+    def on_unexpected(request: HttpRequest, exc: Exception):
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)
+
+    api.add_exception_handler(ApiError, on_api_error)
+    api.add_exception_handler(ValidationError, on_validation)
+    api.add_exception_handler(AuthenticationError, on_authentication)
+    api.add_exception_handler(AuthorizationError, on_authorization)
+    api.add_exception_handler(Throttled, on_throttled)
+    api.add_exception_handler(HttpError, on_http_error)
+    api.add_exception_handler(Http404, on_404)
+    api.add_exception_handler(PermissionDenied, on_permission_denied)
+    api.add_exception_handler(RequestDataTooBig, on_too_big)
+    api.add_exception_handler(DatabaseError, on_database)
+    api.add_exception_handler(Exception, on_unexpected)
+
+
+class ApiEnvelopeMiddleware(MiddlewareMixin):
+    """Give non-ninja responses under /api/ (unknown route, wrong method, crash) the same envelope."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        if (
+            request.path.startswith("/api/")
+            and response.status_code >= 400
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            allow = response.get("Allow")
+            response = error_response(response.status_code, detail={"allow": allow} if allow else None)
+            if allow:
+                response["Allow"] = allow
+        return response
+
+    def process_exception(self, request: HttpRequest, exc: Exception):
+        if not request.path.startswith("/api/"):
+            return None
+        if isinstance(exc, Http404):
+            return error_response(404)
+        if isinstance(exc, PermissionDenied):
+            return error_response(403)
+        if isinstance(exc, (OperationalError, InterfaceError)):
+            return error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试")
+        logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response(500)
