@@ -1,6 +1,8 @@
 from django.http import HttpRequest
 from ninja import Router
 
+from miniprogram_api.ratelimit import check_rate
+
 from . import services
 from .schemas import LoginOut, OkOut, PhoneOut, UserOut, WechatCodeIn
 from .selectors import user_summary
@@ -11,6 +13,7 @@ me_router = Router(tags=["登录"])
 
 @auth_router.post("/wechat-login", response=LoginOut, auth=None, summary="微信登录（wx.login 的 code 换令牌）")
 def wechat_login(request: HttpRequest, payload: WechatCodeIn):
+    check_rate(request, "login")
     result = services.login_with_wechat(code=payload.code, user_agent=request.headers.get("User-Agent", ""))
     return {"token": result.token, "expires_at": result.expires_at, "user": user_summary(result.user),
             "is_new": result.is_new}

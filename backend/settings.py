@@ -230,6 +230,13 @@ QR_BASE_URL = env_str("QR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)
 
+# "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
+RATE_LIMITS = {
+    "login": env_str("RATE_LIMIT_LOGIN", "20/60"),
+    "scan": env_str("RATE_LIMIT_SCAN", "120/60"),
+    "upload": env_str("RATE_LIMIT_UPLOAD", "60/60"),
+}
+
 # --- Security (production defaults; each overridable) -------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", not DEBUG and not TESTING)
