@@ -32,3 +32,22 @@ def token_from_scope(scope: dict) -> str:
             if text.lower().startswith("bearer "):
                 return text[7:].strip()
     return ""
+
+
+async def user_from_scope(scope: dict):
+    """The user behind a websocket's token, or None (the consumer then closes with code 4401)."""
+    from channels.db import database_sync_to_async
+
+    from miniprogram_api.errors import ApiError
+
+    raw = token_from_scope(scope)
+    if not raw:
+        return None
+
+    def resolve():
+        try:
+            return user_for_token(raw)[0]
+        except ApiError:
+            return None
+
+    return await database_sync_to_async(resolve)()

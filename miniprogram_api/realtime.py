@@ -1,0 +1,33 @@
+"""News to websocket clients, sent through the channel layer only after the database commit.
+
+The database is the truth; the channel layer only carries news of it. A message is queued with
+`transaction.on_commit`, so a rolled-back write never announces anything, and a client that missed a
+message can always resync from the database.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+
+def send_now(group: str, message: dict) -> None:
+    """Send to a group immediately (call only after commit). Failures are logged, never raised:
+    the write already succeeded and clients resync from the database."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    try:
+        async_to_sync(layer.group_send)(group, message)
+    except Exception:
+        logger.exception("channel layer send to %s failed", group)
+
+
+def publish_after_commit(group: str, message: dict) -> None:
+    """Queue `message` for `group`, to be sent when the current transaction commits."""
+    transaction.on_commit(lambda: send_now(group, message))
