@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "miniprogram_api",
+    "notifications",
     "fixtures",
 ]
 
@@ -224,11 +225,20 @@ WECHAT_READ_TIMEOUT = float(env_str("WECHAT_READ_TIMEOUT", "5"))
 # Refresh the server access token this many seconds before WeChat says it expires.
 WECHAT_TOKEN_REFRESH_MARGIN = env_int("WECHAT_TOKEN_REFRESH_MARGIN", 300)
 
+# Subscribe-message templates per notification kind: {"template_id", "page", "fields": {field: value name}}.
+# Template ids come from the WeChat console; a kind without one is only notified in the app.
+WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = {}
+
 QR_BASE_URL = env_str("QR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 # --- API tokens ---------------------------------------------------------------------------------
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)
+
+# Periodic jobs run by `manage.py run_scheduler`: name -> (dotted callable, interval in seconds).
+SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
+    "purge_expired": ("miniprogram_api.jobs.purge_expired", 3600),
+}
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
 RATE_LIMITS = {

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
+from notifications.api import router as notifications_router
 
 from .auth import BearerAuth
 from .envelope import install_handlers
@@ -21,3 +22,4 @@ install_handlers(api)
 
 api.add_router("/auth", auth_router)
 api.add_router("", me_router)
+api.add_router("/notifications", notifications_router)

@@ -31,6 +31,21 @@ def pytest_sessionstart(session):
             raise pytest.UsageError("REQUIRE_SERVICES=1 but REDIS_URL is not set")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _release_stray_connections(django_db_setup, django_db_blocker):
+    """Connections opened by asgiref executor threads (async tests) outlive their threads; end them so
+    that the test database can be dropped at the end of the session."""
+    yield
+    if "postgresql" not in django_settings.DATABASES["default"]["ENGINE"]:
+        return
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                       "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+    connection.close()
+
+
 def require_redis() -> str:
     """The Redis URL, or a loud skip (a failure when REQUIRE_SERVICES=1)."""
     url = django_settings.REDIS_URL

@@ -1,0 +1,54 @@
+"""`/ws/notifications/`: a user's live in-app messages.
+
+Protocol (JSON text frames):
+- on connect: {"type": "hello", "unread": N, "last_id": id of the newest notification}
+- then, per new notification: {"type": "notification", "id", "kind", "title", "body", "data", "created_at", "read"}
+- the client may send {"type": "resync", "since": id} and receives every notification with a larger id
+  (oldest first, at most 100) as {"type": "backlog", "items": [...]}: after a reconnect nothing is missed.
+Close codes: 4401 without a valid token.
+"""
+
+from __future__ import annotations
+
+import json
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from miniprogram_api.auth import user_from_scope
+
+from . import selectors
+from .services import user_group
+
+
+class NotificationConsumer(AsyncWebsocketConsumer):
+    async def connect(self):
+        self.user = await user_from_scope(self.scope)
+        if self.user is None:
+            await self.close(code=4401)
+            return
+        self.group = user_group(self.user.pk)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+        summary = await database_sync_to_async(selectors.summary)(self.user)
+        await self.send(text_data=json.dumps({"type": "hello", **summary}, ensure_ascii=False))
+
+    async def disconnect(self, code):
+        if getattr(self, "group", None):
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+            since = int(message.get("since", 0)) if message.get("type") == "resync" else None
+        except (ValueError, TypeError, AttributeError):
+            since = None
+        if since is None:
+            await self.send(text_data=json.dumps({"type": "error", "code": "bad_message",
+                                                  "message": "无法识别的消息"}, ensure_ascii=False))
+            return
+        items = await database_sync_to_async(selectors.since)(self.user, since)
+        await self.send(text_data=json.dumps({"type": "backlog", "items": items}, ensure_ascii=False))
+
+    async def notification_message(self, event):
+        await self.send(text_data=json.dumps({"type": "notification", **event["payload"]}, ensure_ascii=False))
