@@ -39,6 +39,13 @@ def server_env(**extra: str) -> dict[str, str]:
     """The test process's environment for a child server (same database and Redis), plus extras."""
     env = os.environ.copy()
     env.setdefault("SECRET_KEY", "e2e-test-secret-key-not-for-production-0123456789")
+    # Production settings otherwise, but plain HTTP on loopback (no TLS proxy in front in tests).
+    env.setdefault("SECURE_SSL_REDIRECT", "0")
+    env.setdefault("ALLOWED_HOSTS", "127.0.0.1,localhost")
+    # Share the test process's cache and channel-layer namespace, so news crosses between them.
+    from django.conf import settings
+
+    env.setdefault("REDIS_KEY_PREFIX", settings.REDIS_KEY_PREFIX)
     env["PYTHONUNBUFFERED"] = "1"
     env.update(extra)
     return env
