@@ -38,3 +38,10 @@ seed: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var
+
+# Production on this machine: DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS from the environment.
+WORKERS ?= 4
+serve-prod: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py collectstatic --noinput -v0
+	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS)

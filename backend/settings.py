@@ -129,6 +129,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "backend.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "miniprogram_api.envelope.ApiEnvelopeMiddleware",
@@ -265,17 +266,22 @@ if not DEBUG and not SECURE_HSTS_PRELOAD:
 
 DATA_UPLOAD_MAX_MEMORY_SIZE = env_int("DATA_UPLOAD_MAX_MEMORY_SIZE", 5 * 1024 * 1024)
 
+# /metrics: open to loopback and private addresses, or to anyone with this bearer token when set.
+METRICS_TOKEN = env_str("METRICS_TOKEN")
+
 # --- Logging: one line per event, secrets redacted ----------------------------------------------
 LOG_LEVEL = env_str("LOG_LEVEL", "INFO")
+LOG_FORMAT = "json" if env_str("LOG_FORMAT", "plain" if DEBUG else "json") == "json" else "plain"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact": {"()": "backend.logfilters.RedactSecretsFilter"}},
+    "filters": {"redact": {"()": "backend.logs.RedactSecretsFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "backend.logs.JsonFormatter"},
     },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]},
+        "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -8,6 +8,7 @@ message can always resync from the database.
 from __future__ import annotations
 
 import logging
+import time
 
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
@@ -19,13 +20,20 @@ logger = logging.getLogger(__name__)
 def send_now(group: str, message: dict) -> None:
     """Send to a group immediately (call only after commit). Failures are logged, never raised:
     the write already succeeded and clients resync from the database."""
+    from backend.metrics import BROADCAST_LAG, CHANNEL_SEND_FAILURES
+
     layer = get_channel_layer()
     if layer is None:
         return
+    kind = group.split(".", 1)[0]
+    started = time.perf_counter()
     try:
         async_to_sync(layer.group_send)(group, message)
     except Exception:
+        CHANNEL_SEND_FAILURES.labels(kind).inc()
         logger.exception("channel layer send to %s failed", group)
+        return
+    BROADCAST_LAG.labels(kind).observe(time.perf_counter() - started)
 
 
 def publish_after_commit(group: str, message: dict) -> None:

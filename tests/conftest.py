@@ -66,7 +66,7 @@ def postgres(transactional_db):
     """For tests of real concurrency (row locks, unique-index races): SQLite serialises writers, so
     these only mean something on PostgreSQL, which CI always provides."""
     if not is_postgres():
-        message = "concurrency test needs PostgreSQL: set DATABASE_URL (SKIPPED on SQLite)"
+        message = "needs PostgreSQL (real concurrency or an outage): set DATABASE_URL (SKIPPED on SQLite)"
         if REQUIRE_SERVICES:
             pytest.fail(message)
         pytest.skip(message)

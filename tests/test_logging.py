@@ -2,7 +2,7 @@
 
 import logging
 
-from backend.logfilters import RedactSecretsFilter, redact
+from backend.logs import RedactSecretsFilter, redact
 
 
 def test_redaction_patterns():

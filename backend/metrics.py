@@ -1,0 +1,128 @@
+"""Prometheus metrics: request latency, live websocket connections, broadcast lag, outbox backlog.
+
+With several uvicorn workers, set PROMETHEUS_MULTIPROC_DIR (an empty directory, wiped at start;
+`make serve-prod` does it) so that /metrics aggregates every worker; without it each process reports
+only itself, which is right for the single-process demo.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
+
+REQUEST_LATENCY = Histogram(
+    "shixun_http_request_duration_seconds", "HTTP request latency by route",
+    ["method", "route", "status"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
+)
+WEBSOCKET_CONNECTIONS = Gauge(
+    "shixun_websocket_connections", "Open websocket connections by route", ["route"],
+    multiprocess_mode="livesum",
+)
+BROADCAST_LAG = Histogram(
+    "shixun_broadcast_lag_seconds", "From the database commit to the channel-layer send returning",
+    ["kind"], buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5),
+)
+CHANNEL_SEND_FAILURES = Counter(
+    "shixun_channel_send_failures_total", "Channel-layer sends that failed (clients resync by seq)", ["kind"],
+)
+
+_DIGITS = re.compile(r"/\d+(?=/|$)")
+
+
+def route_label(path: str) -> str:
+    return _DIGITS.sub("/{id}", path)
+
+
+class MetricsMiddleware:
+    """Times every HTTP request, labelled by the URL pattern (not the raw path: bounded cardinality)."""
+
+    sync_capable = True
+    async_capable = False
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        started = time.perf_counter()
+        response = self.get_response(request)
+        match = getattr(request, "resolver_match", None)
+        route = f"/{match.route}" if match is not None and match.route else "unmatched"
+        REQUEST_LATENCY.labels(request.method, route, str(response.status_code)).observe(
+            time.perf_counter() - started)
+        return response
+
+
+class WebsocketMetrics:
+    """ASGI wrapper counting accepted websocket connections while they stay open."""
+
+    def __init__(self, app):
+        self.app = app
+
+    async def __call__(self, scope, receive, send):
+        route = route_label(scope.get("path", ""))
+        accepted = False
+
+        async def counting_send(message):
+            nonlocal accepted
+            if message["type"] == "websocket.accept" and not accepted:
+                accepted = True
+                WEBSOCKET_CONNECTIONS.labels(route).inc()
+            await send(message)
+
+        try:
+            return await self.app(scope, receive, counting_send)
+        finally:
+            if accepted:
+                WEBSOCKET_CONNECTIONS.labels(route).dec()
+
+
+def _allowed(request: HttpRequest) -> bool:
+    token = settings.METRICS_TOKEN
+    if token:
+        return request.headers.get("Authorization", "") == f"Bearer {token}"
+    try:
+        address = ipaddress.ip_address(request.META.get("REMOTE_ADDR", ""))
+    except ValueError:
+        return False
+    return address.is_loopback or address.is_private
+
+
+def _gauges_from_database() -> bytes:
+    """Figures read at scrape time from the database (the truth), not kept in process memory."""
+    from notifications.sender import backlog
+
+    registry = CollectorRegistry()
+    Gauge("shixun_outbox_backlog", "WeChat messages waiting to be sent", registry=registry).set(backlog())
+    return generate_latest(registry)
+
+
+def metrics_view(request: HttpRequest) -> HttpResponse:
+    if not _allowed(request):
+        return HttpResponse("forbidden\n", status=403, content_type="text/plain")
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        registry = CollectorRegistry()
+        multiprocess.MultiProcessCollector(registry)
+    else:
+        registry = REGISTRY
+    body = generate_latest(registry)
+    try:
+        body += _gauges_from_database()
+    except Exception:  # the database being down must not hide the process metrics
+        pass
+    return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
