@@ -8,7 +8,36 @@ from notifications.api import router as notifications_router
 from .auth import BearerAuth
 from .envelope import install_handlers
 
-api = NinjaAPI(
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "detail"],
+    "properties": {
+        "code": {"type": "string", "description": "stable snake_case error code"},
+        "message": {"type": "string", "description": "中文说明，可直接展示给用户"},
+        "detail": {"description": "details: the fields at fault, the actions allowed now, …"},
+    },
+}
+
+
+class ShixunAPI(NinjaAPI):
+    """Documents the error envelope on every operation, so that clients (and schemathesis) know that
+    any 4xx/5xx answer is {"code", "message", "detail"}."""
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"description": "错误（统一格式）",
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("4XX", error)
+                    operation["responses"].setdefault("5XX", error)
+        return schema
+
+
+api = ShixunAPI(
     title="Shixun 实训 API",
     version="1",
     description="勤e家风格的小程序后端：扫码实操、报修工单、技能比武、师徒带教。所有错误为 "

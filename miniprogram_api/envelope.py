@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
-from django.db import DatabaseError, InterfaceError, OperationalError
+from django.db import DatabaseError, DataError, InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.deprecation import MiddlewareMixin
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Throttled, ValidationError
@@ -125,7 +125,13 @@ def install_handlers(api) -> None:
     def on_too_big(request: HttpRequest, exc: RequestDataTooBig):
         return error_response(413)
 
+    def on_out_of_range(request: HttpRequest, exc: Exception):
+        # Safety net: a number too large for the database column (schemas should bound them first).
+        return error_response(422, "validation_error", "数值超出允许范围")
+
     def on_database(request: HttpRequest, exc: DatabaseError):
+        if isinstance(exc, DataError):
+            return on_out_of_range(request, exc)
         if isinstance(exc, (OperationalError, InterfaceError)):
             logger.error("database unavailable: %s", type(exc).__name__)
             return error_response(503, "database_unavailable", "数据库暂时不可用，请稍后重试",
@@ -146,6 +152,7 @@ def install_handlers(api) -> None:
     api.add_exception_handler(PermissionDenied, on_permission_denied)
     api.add_exception_handler(RequestDataTooBig, on_too_big)
     api.add_exception_handler(DatabaseError, on_database)
+    api.add_exception_handler(OverflowError, on_out_of_range)
     api.add_exception_handler(Exception, on_unexpected)
 
 

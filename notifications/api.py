@@ -1,5 +1,8 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
+from pydantic import Field
+
+from miniprogram_api.schemas import Id
 
 from . import selectors, services
 from .schemas import MarkReadIn, MarkReadOut, NotificationPage
@@ -9,14 +12,13 @@ router = Router(tags=["消息"])
 
 class PageQuery(Schema):
     unread: bool = False
-    before_id: int | None = None
-    limit: int = 20
+    before_id: Id | None = None
+    limit: int = Field(20, ge=1, le=100)
 
 
 @router.get("", response=NotificationPage, summary="我的消息（新的在前；before_id 翻页）")
 def list_notifications(request: HttpRequest, query: Query[PageQuery]):
-    limit = max(1, min(query.limit, 100))
-    items = selectors.page(request.user, unread_only=query.unread, before_id=query.before_id, limit=limit)
+    items = selectors.page(request.user, unread_only=query.unread, before_id=query.before_id, limit=query.limit)
     return {"unread": selectors.summary(request.user)["unread"], "items": items}
 
 

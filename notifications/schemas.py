@@ -3,6 +3,8 @@ from datetime import datetime
 from ninja import Schema
 from pydantic import Field
 
+from miniprogram_api.schemas import Id
+
 
 class NotificationOut(Schema):
     id: int
@@ -20,7 +22,7 @@ class NotificationPage(Schema):
 
 
 class MarkReadIn(Schema):
-    ids: list[int] | None = Field(None, max_length=500, description="不传则全部标为已读")
+    ids: list[Id] | None = Field(None, max_length=500, description="不传则全部标为已读")
 
 
 class MarkReadOut(Schema):
