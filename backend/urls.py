@@ -1,8 +1,11 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
+from django.views.static import serve
 
 from miniprogram_api.api import api
 from miniprogram_api.views import healthz, readyz
+from standards.views import qr_landing
 
 admin.site.site_header = "实训 Shixun 管理后台"
 admin.site.site_title = "实训管理后台"
@@ -13,4 +16,9 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("readyz", readyz),
+    path("q/<str:code>", qr_landing, name="qr-landing"),
 ]
+
+if settings.SERVE_MEDIA:
+    # Uploaded photos (random, unguessable names). Behind nginx, serve MEDIA_ROOT there and set SERVE_MEDIA=0.
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}))

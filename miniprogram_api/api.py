@@ -3,9 +3,12 @@
 from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
+from standards.api import router as standards_router
+from workorders.api import router as workorders_router
 
 from .auth import BearerAuth
 from .envelope import install_handlers
+from .ping import router as ping_router
 
 api = NinjaAPI(
     title="Shixun 实训 API",
@@ -21,3 +24,6 @@ install_handlers(api)
 
 api.add_router("/auth", auth_router)
 api.add_router("", me_router)
+api.add_router("", ping_router)
+api.add_router("", standards_router)
+api.add_router("", workorders_router)
