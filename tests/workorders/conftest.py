@@ -1,0 +1,1 @@
+from tests.practice import practice  # noqa: F401 - the shared fixture
