@@ -19,6 +19,13 @@ urlpatterns = [
     path("q/<str:code>", qr_landing, name="qr-landing"),
 ]
 
+
+
+def media(request, path):
+    """Uploaded photos (random, unguessable names). Behind nginx, serve MEDIA_ROOT there and set
+    SERVE_MEDIA=0."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
 if settings.SERVE_MEDIA:
-    # Uploaded photos (random, unguessable names). Behind nginx, serve MEDIA_ROOT there and set SERVE_MEDIA=0.
-    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", serve, {"document_root": settings.MEDIA_ROOT}))
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", media))

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -67,8 +68,9 @@ def _px(mm: float, dpi: int) -> int:
 
 
 def qr_image(data: str, side: int) -> Image.Image:
-    """A QR code scaled by whole pixels per module (no blurry edges), at most `side` pixels wide."""
-    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=2)
+    """A QR code scaled by whole pixels per module (no blurry edges), at most `side` pixels wide, with
+    the 4-module quiet zone the QR standard asks for."""
+    qr = qrcode.QRCode(error_correction=qrcode.constants.ERROR_CORRECT_M, box_size=1, border=4)
     qr.add_data(data)
     qr.make(fit=True)
     matrix = qr.get_matrix()
@@ -79,16 +81,29 @@ def qr_image(data: str, side: int) -> Image.Image:
     return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
+_TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]*|\s+|.")
+
+
 def _wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
-    """Break Chinese (and mixed) text into lines at any character that would overflow."""
+    """Break mixed Chinese and Latin text into lines: between any two Chinese characters, but never
+    inside a Latin word or number ("DDC", "B1", "AHU-2"), unless that word alone is too wide."""
     lines, current = [], ""
-    for char in text:
-        if face.getlength(current + char) <= width or not current:
-            current += char
-        else:
+    for token in _TOKENS.findall(text):
+        if face.getlength(current + token) <= width or not current:
+            current += token
+        elif token.isspace():
             lines.append(current)
-            current = char.lstrip()
-    if current:
+            current = ""
+        else:
+            lines.append(current.rstrip())
+            current = token
+        while face.getlength(current) > width and len(current) > 1:  # a single over-long word
+            cut = len(current)
+            while cut > 1 and face.getlength(current[:cut]) > width:
+                cut -= 1
+            lines.append(current[:cut])
+            current = current[cut:]
+    if current.strip():
         lines.append(current)
     return lines
 

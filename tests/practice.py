@@ -73,6 +73,37 @@ def steps_of(procedure: Procedure) -> list[Step]:
     return list(procedure.current_version.steps.order_by("position"))
 
 
+def require_tool(name: str) -> str:
+    """A Debian tool the test needs (listed in DEB_PACKAGES of .ci/run): a loud skip without it, a
+    failure when REQUIRE_SERVICES=1 (CI installs it)."""
+    import shutil
+
+    from tests.conftest import REQUIRE_SERVICES
+
+    path = shutil.which(name)
+    if path is None:
+        message = f"needs {name} (apt-get install poppler-utils libzbar0); SKIPPED without it"
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1: " + message)
+        pytest.skip(message)
+    return path
+
+
+def decode_qr(image) -> list[str]:
+    """Every QR code in an image, decoded by zbar (a real decoder; Debian libzbar0 + pyzbar)."""
+    from tests.conftest import REQUIRE_SERVICES
+
+    try:
+        from pyzbar.pyzbar import ZBarSymbol
+        from pyzbar.pyzbar import decode as zbar_decode
+    except ImportError as exc:  # pyzbar is installed with the dev extra; libzbar0 comes from Debian
+        message = f"needs the zbar QR decoder (apt-get install libzbar0): {exc}"
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1: " + message)
+        pytest.skip(message)
+    return sorted(symbol.data.decode() for symbol in zbar_decode(image.convert("L"), symbols=[ZBarSymbol.QRCODE]))
+
+
 def png_bytes(size=(64, 48), color=(30, 120, 200), fmt="PNG", **save) -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", size, color).save(buffer, format=fmt, **save)
@@ -164,3 +195,15 @@ class Practice:
 def practice(org, make_user, api, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     return Practice(org, make_user, api)
+
+
+@pytest.fixture
+def admin_site(practice, client, settings):
+    """A Django test client logged into the admin as the practice's admin user. With DEBUG off
+    (DATABASE_URL set) the manifest storage needs collectstatic; plain storage renders the same pages."""
+    settings.STORAGES = {**settings.STORAGES,
+                         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+    practice.admin.is_staff = practice.admin.is_superuser = True
+    practice.admin.save()
+    client.force_login(practice.admin)
+    return client

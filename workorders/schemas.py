@@ -70,7 +70,7 @@ class SyncRunIn(RunIn):
 
 
 class SyncIn(Schema):
-    runs: list[dict[str, Any]] = Field(
+    runs: list[Any] = Field(
         ..., max_length=settings.SYNC_MAX_RUNS,
         description="离线产生的实操，按发生顺序；每项的字段见 SyncRunIn（run 字段 + steps + completed_at）。"
                     "每项单独校验：格式错误的一项会被拒绝，不影响其他项",

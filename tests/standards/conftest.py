@@ -1,1 +1,1 @@
-from tests.practice import practice  # noqa: F401 - the shared fixture
+from tests.practice import admin_site, practice  # noqa: F401 - shared fixtures
