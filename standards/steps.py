@@ -187,3 +187,18 @@ def step_problems(step: Step, siblings: dict[int, Step] | None = None) -> list[s
             elif target.position >= step.position:
                 problems.append(f"{label}：显示条件只能引用排在前面的步骤")
     return problems
+
+
+def display_value(step: Step, value: Any) -> str:
+    """A recorded value as a person reads it: the option's label, a number with its unit."""
+    if value is None:
+        return ""
+    if step.type == Step.Type.CHOICE:
+        return next((o["label"] for o in options_of(step) if o["value"] == value), str(value))
+    if step.type in (Step.Type.NUMBER, Step.Type.METER):
+        number = Decimal(str(value)).normalize()
+        text = f"{number:f}"
+        return f"{text} {step.unit}".strip()
+    if step.type == Step.Type.CHECK:
+        return Verdict(value).label if value in Verdict.values else str(value)
+    return str(value)

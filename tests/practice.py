@@ -192,8 +192,7 @@ class Practice:
 
 
 @pytest.fixture
-def practice(org, make_user, api, settings, tmp_path):
-    settings.MEDIA_ROOT = tmp_path / "media"
+def practice(org, make_user, api):
     return Practice(org, make_user, api)
 
 

@@ -13,6 +13,7 @@ from django.contrib.contenttypes.fields import GenericForeignKey, GenericRelatio
 from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 from accounts.models import OrgUnit
 from standards.models import PracticePoint, Procedure, ProcedureVersion, QRCode, Step, Verdict
@@ -156,7 +157,7 @@ class ProcedureRun(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.performer} · {self.procedure.title} · {self.started_at:%Y-%m-%d %H:%M}"
+        return f"{self.performer} · {self.procedure.title} · {timezone.localtime(self.started_at):%Y-%m-%d %H:%M}"
 
 
 class StepRecord(models.Model):

@@ -27,7 +27,7 @@ from accounts.selectors import has_role
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
 from standards import scan_cache
 from standards.models import PracticePoint, ProcedureVersion, QRCode, Step, Verdict
-from standards.steps import StepValueError, condition_met, evaluate, worst
+from standards.steps import StepValueError, condition_met, display_value, evaluate, worst
 
 from . import geo, photos
 from .models import (
@@ -422,10 +422,11 @@ def _raise_corrective_order(*, run: ProcedureRun, step: Step, record: StepRecord
     if WorkOrder.objects.filter(run=run, step=step, source=WorkOrder.Source.RUN_STEP).exists():
         return None
     point = PracticePoint.objects.get(pk=run.point_id)
-    shown = record.value if record.value is not None else "—"
-    unit = step.unit if step.type in (Step.Type.NUMBER, Step.Type.METER) else ""
-    description = (f"{point.name}（{point.code}）执行“{run.procedure.title}”时，步骤“{step.title}”"
-                   f"{record.get_verdict_display()}：{shown}{unit}。")
+    description = f"{point.name}（{point.code}）执行“{run.procedure.title}”时，步骤“{step.title}”结论为“{record.get_verdict_display()}”"
+    shown = display_value(step, record.value)
+    if shown and step.type != Step.Type.CHECK:
+        description += f"（记录值：{shown}）"
+    description += "。"
     if record.note:
         description += f"备注：{record.note}"
     urgency = WorkOrder.Urgency.NORMAL if record.verdict == Verdict.FAIL else WorkOrder.Urgency.LOW
