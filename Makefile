@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev lint migrate seed serve-prod clean
+.PHONY: run test install install-dev lint migrate seed serve-prod clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,8 @@ seed: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var
+
+# Benchmarks (bench/): start the real server on a throwaway database and print ratios.
+# Use PostgreSQL and Redis for figures worth recording: DATABASE_URL=… REDIS_URL=… make bench
+bench: $(VENV)/.installed-dev
+	$(PY) bench/scan.py $(BENCH_ARGS)

@@ -177,7 +177,7 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"shixun-test-{os.getpid()}" if T
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.cache.RedisCache",  # Django's, with one pool per process (see the module)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -12,6 +12,7 @@ The user-specific part of a scan (the caller's open run) and the scan log are ne
 
 from __future__ import annotations
 
+import json
 import logging
 import re
 
@@ -30,7 +31,7 @@ logger = logging.getLogger(__name__)
 
 # The characters our generated codes use (a subset of WeChat's scene alphabet that is also URL-safe).
 CODE_RE = re.compile(r"^[A-Za-z0-9]{1,32}$")
-KEY_PREFIX = "scan:qr:"
+KEY_PREFIX = "scan:qr:v3:"
 
 
 def _key(code: str) -> str:
@@ -99,19 +100,30 @@ def procedures_payload(point_id: int) -> list[dict]:
     ]
 
 
+def _with_fragment(payload: dict) -> dict:
+    """Serialise the point and its procedures once, as the JSON fragment a scan answer embeds
+    (`"point":{…},"procedures":[…]`): the tree is the bulk of the answer and it rarely changes.
+    The cached entry keeps the point (for the scan's checks) and the fragment, not the tree twice."""
+    whole = json.dumps({"point": payload["point"], "procedures": payload.pop("procedures")}, ensure_ascii=False,
+                       separators=(",", ":"))
+    payload["fragment"] = whole[1:-1]
+    return payload
+
+
 def _build(code: str) -> dict | None:
     qr = QRCode.objects.select_related("point__studio").filter(code=code).first()
     if qr is None:
         return None
-    return {
+    return _with_fragment({
         "qr": {"id": qr.pk, "code": qr.code, "revoked": qr.revoked_at is not None},
         "point": point_payload(qr.point),
         "procedures": procedures_payload(qr.point_id),
-    }
+    })
 
 
 def resolve(code: str) -> dict | None:
-    """The cached answer for a QR code (see `_build`), or None when no such code exists."""
+    """The cached answer for a QR code, or None when no such code exists:
+    `{"qr": {"id", "code", "revoked"}, "point": {…}, "fragment": '"point":{…},"procedures":[…]'}`."""
     if not CODE_RE.match(code or ""):
         return None
     key = _key(code)
@@ -138,7 +150,7 @@ def resolve_human_code(code: str) -> dict | None:
     point = PracticePoint.objects.select_related("studio").filter(code__iexact=code).first()
     if point is None:
         return None
-    return {"qr": None, "point": point_payload(point), "procedures": procedures_payload(point.pk)}
+    return _with_fragment({"qr": None, "point": point_payload(point), "procedures": procedures_payload(point.pk)})
 
 
 # --- invalidation ---------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ apprenticeship app turns into evidence."""
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -107,15 +108,24 @@ def records_of(run: ProcedureRun) -> list[StepRecord]:
     )
 
 
+@lru_cache(maxsize=1)
+def _open_runs_sql() -> str:
+    """The open-runs query of a scan, compiled by the ORM once per process (compiling it costs more
+    than running it). Parameters: performer id, point id, status."""
+    sql, params = (
+        ProcedureRun.objects.filter(performer_id=-1, point_id=-2, status=ProcedureRun.Status.OPEN)
+        .only("id", "client_id", "procedure_id", "version_id", "started_at").order_by("-started_at", "-id")
+        .query.sql_with_params()
+    )
+    assert tuple(params) == (-1, -2, ProcedureRun.Status.OPEN), params
+    return sql
+
+
 def open_runs_at(user: User, point_id: int) -> list[ProcedureRun]:
     """The caller's open runs at a point, newest first, each with `current` (step id → latest record).
 
     One query when there are none (the usual case), two otherwise."""
-    runs = list(
-        ProcedureRun.objects.filter(performer=user, point_id=point_id, status=ProcedureRun.Status.OPEN)
-        .only("id", "client_id", "procedure_id", "version_id", "started_at", "flags")
-        .order_by("-started_at", "-id")
-    )
+    runs = list(ProcedureRun.objects.raw(_open_runs_sql(), (user.pk, point_id, ProcedureRun.Status.OPEN)))
     for run in runs:
         run.current = {}
     if runs:

@@ -127,7 +127,7 @@ def scan(*, user: User, code: str, place: ScanPlace) -> dict:
         raise ApiError("point_inactive", f"实操点“{point['name']}”已停用，暂不能实操", status=409,
                        detail={"scan_id": log.pk, "point_id": point["id"]})
     return {"scan_id": log.pk, "code": code, "flags": flags, "suspicious": bool(flags), "point": point,
-            "procedures": resolved["procedures"], "server_time": now}
+            "fragment": resolved["fragment"], "server_time": now}
 
 
 # --- runs --------------------------------------------------------------------------------------------

@@ -225,3 +225,20 @@ def test_codes_are_opaque_short_and_within_the_wechat_scene_alphabet(practice):
     for code in codes:
         assert re.fullmatch(r"[A-Za-z0-9]{16}", code) and len(code) <= 32
     assert new_id() not in codes
+
+
+def test_the_scan_answer_matches_its_documented_schema(practice, api):
+    from workorders.schemas import ScanOut
+
+    worker = practice.client(practice.worker)
+    run_id = practice.start(worker).json()["id"]
+    practice.record(worker, run_id, 1, "fail")
+    response = worker.get(f"scan/{practice.code}", {"source": "manual"})
+    assert response["Content-Type"].startswith("application/json")
+    body = response.json()
+    parsed = ScanOut.model_validate(body)  # the spliced, pre-serialised answer is what the schema says
+    assert parsed.open_run.id == run_id and parsed.procedures[0].steps[2].options[2].verdict == "fail"
+    assert set(body) == set(ScanOut.model_fields)
+    schema = api.get("openapi.json").json()
+    scan_doc = schema["paths"]["/api/v1/scan/{code}"]["get"]["responses"]["200"]
+    assert scan_doc["content"]["application/json"]["schema"]["$ref"].endswith("/ScanOut")
