@@ -12,7 +12,7 @@ import hashlib
 import io
 import warnings
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.conf import settings
 from django.utils import timezone
@@ -81,10 +81,10 @@ def capture_time(image: Image.Image) -> datetime | None:
     offset = sub.get(ExifTags.Base.OffsetTimeOriginal)
     if isinstance(offset, str):
         try:
-            return datetime.strptime(f"{raw.strip()} {offset.strip()}", EXIF_TIME_FORMAT + " %z")
+            return datetime.strptime(f"{raw.strip()} {offset.strip()}", EXIF_TIME_FORMAT + " %z").astimezone(UTC)
         except ValueError:
             pass
-    return timezone.make_aware(moment)
+    return timezone.make_aware(moment).astimezone(UTC)
 
 
 def _exif_with_time_only(taken_at: datetime | None) -> bytes:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -45,10 +45,12 @@ logger = logging.getLogger(__name__)
 
 
 def aware(moment: datetime | None) -> datetime | None:
-    """Phones send ISO 8601; one without an offset is Asia/Shanghai wall time."""
+    """Phones send ISO 8601; one without an offset is Asia/Shanghai wall time. Stored (and answered)
+    in UTC, whatever offset the phone used."""
     if moment is None:
         return None
-    return timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return moment.astimezone(UTC)
 
 
 # --- scans -------------------------------------------------------------------------------------------
