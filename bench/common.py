@@ -114,6 +114,40 @@ class Server:
         self.stop()
 
 
+def _cpu_seconds(pids: list[str]) -> float:
+    ticks = 0
+    for pid in pids:
+        try:
+            with open(f"/proc/{pid}/stat") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime + stime
+        except (FileNotFoundError, ProcessLookupError, IndexError, ValueError):
+            continue
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _pids(*pgrep_args: str) -> list[str]:
+    try:
+        return subprocess.run(["pgrep", *pgrep_args], capture_output=True, text=True).stdout.split()
+    except FileNotFoundError:
+        return []
+
+
+class CpuMeter:
+    """CPU seconds used by the server's processes and by local PostgreSQL and Redis processes (Linux
+    /proc), to say where a request's cost goes. Services on other hosts count as zero."""
+
+    def __init__(self, server: Server):
+        self.groups = {
+            "server": _pids("-g", str(os.getpgid(server.proc.pid))),
+            "postgres": _pids("-x", "postgres"),  # the postmaster and every backend
+            "redis": _pids("-x", "redis-server"),
+        }
+
+    def sample(self) -> dict[str, float]:
+        return {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
+
+
 def load(url: str, token: str = "", connections: int = 16, requests: int = 3000, seconds: float = 15) -> dict:
     """One load run from a separate process (bench/load.py)."""
     result = subprocess.run(

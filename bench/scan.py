@@ -23,7 +23,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import Server, bench_database_url, load, manage, median_run, run_python, server_env, write_result  # noqa: E402
+from common import (  # noqa: E402
+    CpuMeter,
+    Server,
+    bench_database_url,
+    load,
+    manage,
+    median_run,
+    run_python,
+    server_env,
+    write_result,
+)
 
 PREPARE = """
 import json, secrets
@@ -99,14 +109,21 @@ def main() -> None:
         for url in urls.values():  # warm up every worker, connection pool and cache
             load(url, data["token"], args.connections, 400, 10)
         scans_before = int(run_python(env, count))
+        meter = CpuMeter(server)  # after the warm-up: the pool's database connections exist now
         runs: dict[str, list[dict]] = {name: [] for name in urls}
         for round_number in range(args.rounds):
             # Alternate the order so that a drift in the machine's load favours neither endpoint.
             order = list(urls) if round_number % 2 == 0 else list(reversed(urls))
             for name in order:
+                before = meter.sample()
                 result = load(urls[name], data["token"], args.connections, args.requests, args.seconds)
+                after = meter.sample()
                 if result["errors"]:
                     raise SystemExit(f"{name}: {result['errors']} errors {result['error_statuses']}")
+                result["cpu_ms_per_request"] = {
+                    part: round((after[part] - before[part]) * 1000 / max(result["requests"], 1), 2)
+                    for part in after
+                }
                 runs[name].append(result)
         scans_logged = int(run_python(env, count)) - scans_before
 
@@ -122,12 +139,15 @@ def main() -> None:
     print(f"\nScan benchmark: uvicorn × {args.workers} workers, {database}, {cache} cache, {args.connections} "
           f"connections, {args.rounds} rounds × ≤{args.requests} requests, {args.procedures} procedures × "
           f"{args.steps} steps at the point, CPUs: {os.cpu_count()}\n")
-    print("| endpoint | req/s (median) | rounds | p50 ms | p99 ms |")
-    print("| --- | ---: | --- | ---: | ---: |")
+    print("| endpoint | req/s (median) | rounds | p50 ms | p99 ms | CPU ms/request: server · PostgreSQL · Redis |")
+    print("| --- | ---: | --- | ---: | ---: | --- |")
     for name in ("ping", "scan", "healthz"):
         row = summary[name]
+        cpu = {part: statistics.median(r["cpu_ms_per_request"][part] for r in runs[name])
+               for part in ("server", "postgres", "redis")}
         print(f"| {name} | {row['rps_median']:.0f} | {', '.join(f'{v:.0f}' for v in row['rps_all'])} | "
-              f"{row['p50_ms']} | {row['p99_ms']} |")
+              f"{row['p50_ms']} | {row['p99_ms']} | {cpu['server']:.2f} · {cpu['postgres']:.2f} · "
+              f"{cpu['redis']:.2f} |")
     print(f"\nscan ÷ ping (authenticated JSON baseline): **{ratio:.2f}** (aim ≥ 0.6; median of the rounds "
           f"{', '.join(f'{r:.2f}' for r in round_ratios)})")
     print(f"scan ÷ healthz (bare view, no auth):        {ratio_bare:.2f}")
