@@ -32,11 +32,11 @@ def test_admin_pages_render_with_chinese_names(practice, admin_site, model):
 
     assert model in admin.site._registry and any("\u4e00" <= c <= "\u9fff" for c in str(model._meta.verbose_name))
     info = (model._meta.app_label, model._meta.model_name)
-    changelist = admin_site.get(reverse("admin:%s_%s_changelist" % info), {"q": "1"})
+    changelist = admin_site.get(reverse("admin:{}_{}_changelist".format(*info)), {"q": "1"})
     assert changelist.status_code == 200
     row = model.objects.first()
     assert row is not None, model
-    detail = admin_site.get(reverse("admin:%s_%s_change" % info, args=[row.pk]))
+    detail = admin_site.get(reverse("admin:{}_{}_change".format(*info), args=[row.pk]))
     assert detail.status_code == 200
 
 
