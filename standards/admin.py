@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib import admin, messages
 from django.http import HttpResponse
+from django.urls import reverse
 from django.utils.html import format_html
 
 from miniprogram_api.errors import ApiError
@@ -54,7 +55,9 @@ class ProcedureAdmin(admin.ModelAdmin):
     def new_draft(self, request, queryset):
         for procedure in queryset:
             draft = services.create_draft(procedure=procedure, actor=request.user)
-            self.message_user(request, f"{procedure}：草稿 v{draft.number} 可编辑", messages.SUCCESS)
+            url = reverse("admin:standards_procedureversion_change", args=[draft.pk])
+            self.message_user(request, format_html('{}：<a href="{}">草稿 v{}</a> 可编辑', procedure, url, draft.number),
+                              messages.SUCCESS)
 
 
 class StepInline(admin.StackedInline):
@@ -98,13 +101,11 @@ class ProcedureVersionAdmin(admin.ModelAdmin):
             return ["procedure", "number", "change_note", *self.readonly_fields]
         return self.readonly_fields
 
+    def has_add_permission(self, request):
+        return False  # drafts come from the procedure's "新建草稿" action: numbered, one at a time
+
     def has_delete_permission(self, request, obj=None):
         return (obj is None or not obj.is_published) and super().has_delete_permission(request, obj)
-
-    def save_model(self, request, obj, form, change):
-        if not change:
-            obj.created_by = request.user
-        super().save_model(request, obj, form, change)
 
     @admin.action(description="发布所选草稿（发布后不可修改）")
     def publish(self, request, queryset):

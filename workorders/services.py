@@ -29,7 +29,8 @@ from standards import scan_cache
 from standards.models import PracticePoint, ProcedureVersion, QRCode, Step, Verdict
 from standards.steps import StepValueError, condition_met, display_value, evaluate, worst
 
-from . import geo, photos
+from . import geo
+from . import photos as image_pipeline
 from .models import (
     Photo,
     ProcedureRun,
@@ -234,7 +235,9 @@ def _locked_run(*, run_id: int, user: User) -> ProcedureRun:
 
 
 # --- steps -------------------------------------------------------------------------------------------
-def _photos_for(*, user: User, photo_ids: list[int]) -> list[Photo]:
+def photos_for_attaching(*, user: User, photo_ids: list[int]) -> list[Photo]:
+    """The caller's own, not yet attached uploads with these ids, locked; else 422 `photo_invalid`
+    listing the offending ids. Call inside the transaction that attaches them."""
     wanted = list(dict.fromkeys(photo_ids))
     found = {p.pk: p for p in Photo.objects.select_for_update().filter(pk__in=wanted, uploader=user)}
     bad = [pk for pk in wanted if pk not in found or found[pk].owner_id is not None]
@@ -244,17 +247,17 @@ def _photos_for(*, user: User, photo_ids: list[int]) -> list[Photo]:
     return [found[pk] for pk in wanted]
 
 
-def attach_photos(*, photos_: list[Photo], owner) -> None:
+def attach_photos(*, photos: list[Photo], owner) -> None:
     """Make uploaded photos part of `owner`'s record (any model: a step record, a work order)."""
-    if not photos_:
+    if not photos:
         return
     owner_type = ContentType.objects.get_for_model(type(owner))
-    updated = Photo.objects.filter(pk__in=[p.pk for p in photos_], owner_id__isnull=True).update(
+    updated = Photo.objects.filter(pk__in=[p.pk for p in photos], owner_id__isnull=True).update(
         owner_type=owner_type, owner_id=owner.pk, attached_at=timezone.now()
     )
-    if updated != len(photos_):
+    if updated != len(photos):
         raise unprocessable("photo_invalid", "照片已被其他记录使用，请重新上传",
-                            detail={"photo_ids": [p.pk for p in photos_]})
+                            detail={"photo_ids": [p.pk for p in photos]})
 
 
 def _replayed_record(*, user: User, client_id: str, run_id: int, step_id: int) -> StepRecord | None:
@@ -293,7 +296,7 @@ def record_step(*, user: User, run_id: int, client_id: str, step_id: int, value:
     if not condition_met(step, {pk: r.verdict for pk, r in current.items()}):
         raise unprocessable("step_condition_not_met", f"步骤“{step.title}”仅在前置步骤结论为异常时填写",
                             detail={"step_id": step.pk, "step_title": step.title, "condition": step.condition})
-    attached = _photos_for(user=user, photo_ids=photo_ids or [])
+    attached = photos_for_attaching(user=user, photo_ids=photo_ids or [])
     try:
         result = evaluate(step, value, len(attached))
     except StepValueError as exc:
@@ -309,7 +312,7 @@ def record_step(*, user: User, run_id: int, client_id: str, step_id: int, value:
         verdict=result.verdict, note=(note or "").strip(), recorded_at=aware(recorded_at) or timezone.now(),
         supersedes=previous, is_correction=correcting, correction_reason=(correction_reason or "").strip(),
     )
-    attach_photos(photos_=attached, owner=record)
+    attach_photos(photos=attached, owner=record)
     if result.verdict in (Verdict.FLAG, Verdict.FAIL):
         _raise_corrective_order(run=run, step=step, record=record)
     if correcting:
@@ -516,7 +519,7 @@ def upload_photo(*, user: User, data: bytes, client_id: str | None = None) -> tu
         existing = Photo.objects.filter(uploader=user, client_id=client_id).first()
         if existing is not None:
             return existing, False
-    image = photos.process(data)
+    image = image_pipeline.process(data)
     name = uuid.uuid4().hex
     photo = Photo(uploader=user, client_id=client_id or None, content_type=image.content_type,
                   original_format=image.original_format, width=image.width, height=image.height,

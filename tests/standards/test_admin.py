@@ -42,3 +42,12 @@ def test_admin_pages_render_with_chinese_names(practice, admin_site, model):
 
 def test_steps_are_edited_inside_their_version(practice):
     assert Step not in admin.site._registry  # only through a draft version's inline
+
+
+def test_a_new_draft_comes_from_the_procedure_action(practice, admin_site):
+    response = admin_site.post(reverse("admin:standards_procedure_changelist"),
+                               {"action": "new_draft", "_selected_action": [practice.procedure.pk]}, follow=True)
+    assert response.status_code == 200
+    draft = practice.procedure.versions.get(status="draft")
+    assert draft.number == 2 and draft.steps.count() == len(practice.steps)
+    assert admin_site.get(reverse("admin:standards_procedureversion_add")).status_code == 403
