@@ -6,6 +6,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from miniprogram_api.schema_types import Text
+
 
 class StudioOut(Schema):
     id: int
@@ -84,7 +86,7 @@ class PointListOut(Schema):
 
 
 class CodeChangeIn(Schema):
-    reason: str = Field("", max_length=200, description="原因（标签丢失、被复制等）")
+    reason: Text = Field("", max_length=200, description="原因（标签丢失、被复制等）")
 
 
 class StandardProcedureOut(Schema):

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from miniprogram_api.schema_types import has_control_characters
+
 from .models import Step, Verdict
 
 MAX_TEXT = 2000
@@ -105,6 +107,9 @@ def evaluate(step: Step, value: Any, photo_count: int) -> Evaluation:
             over = step.threshold is not None and number > step.threshold
             verdict = Verdict.FLAG if over else Verdict.PASS
         return Evaluation(value=float(number), number=number, verdict=str(verdict))
+
+    if isinstance(value, str) and has_control_characters(value):
+        raise wrong("不能包含控制字符")
 
     if kind == Step.Type.CHOICE:
         if not isinstance(value, str):

@@ -52,7 +52,8 @@ def _run(request: HttpRequest, run_id: int) -> dict:
     return presenters.run_out(selectors.visible_run(request.user, run_id))
 
 
-@router.get("/scan/{code}", response=ScanOut, summary="扫码：实操点、现行规程与本人未完成的实操（每次扫码都留痕）")
+@router.get("/scan/{path:code}", response=ScanOut,
+            summary="扫码：实操点、现行规程与本人未完成的实操（每次扫码都留痕）；code 可为码值或完整链接")
 def scan(request: HttpRequest, code: str, source: Literal["camera", "manual"] = "camera",
          client_time: datetime | None = None,
          latitude: float | None = Query(None, ge=-90, le=90), longitude: float | None = Query(None, ge=-180, le=180),
@@ -214,7 +215,8 @@ def upload_photo(request: HttpRequest):
         raise ApiError("unsupported_media_type", "请以 multipart/form-data 上传图片（字段名 file）", status=415)
     try:
         upload = request.FILES.get("file")
-        client_id = (request.POST.get("client_id") or request.META.get(IDEMPOTENCY_HEADER, "")).strip()[:100]
+        raw_id = request.POST.get("client_id") or request.META.get(IDEMPOTENCY_HEADER, "")
+        client_id = "".join(ch for ch in raw_id if ch.isprintable()).strip()[:100]
     except MultiPartParserError:
         raise ApiError("bad_request", "上传内容格式不正确", status=400) from None
     if upload is None:

@@ -7,6 +7,7 @@ from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
+from miniprogram_api.schema_types import Text
 from standards.schemas import PointBriefOut, ProcedureTreeOut, StudioOut
 
 from .services import ScanPlace
@@ -25,8 +26,8 @@ class OfflineScanIn(Schema):
 
 
 class RunIn(Schema):
-    client_id: str = ClientId
-    point_code: str = Field(..., min_length=1, max_length=64,
+    client_id: Text = ClientId
+    point_code: Text = Field(..., min_length=1, max_length=64,
                             description="扫到的二维码码值（或手动输入的标签编号，如 HVAC-01，会被标记为可疑）")
     procedure_version_id: int
     started_at: datetime
@@ -41,17 +42,17 @@ class RunIn(Schema):
 
 
 class StepIn(Schema):
-    client_id: str = ClientId
+    client_id: Text = ClientId
     step_id: int
     value: Any = Field(None, description='check: "pass"|"flag"|"fail"；number/meter：数字；choice：选项值；'
                                          "text：文字；photo/signature：不填（图片放 photo_ids）")
-    note: str = Field("", max_length=2000)
+    note: Text = Field("", max_length=2000)
     photo_ids: list[int] = Field(default_factory=list, max_length=9)
     recorded_at: datetime | None = None
 
 
 class CorrectionIn(StepIn):
-    reason: str = Field(..., min_length=1, max_length=500, description="更正原因")
+    reason: Text = Field(..., min_length=1, max_length=500, description="更正原因")
 
 
 class CompleteIn(Schema):
@@ -60,8 +61,8 @@ class CompleteIn(Schema):
 
 class ReviewIn(Schema):
     decision: Literal["approved", "rejected"]
-    comment: str = Field("", max_length=2000, description="退回时必填")
-    client_id: str | None = Field(None, min_length=1, max_length=100)
+    comment: Text = Field("", max_length=2000, description="退回时必填")
+    client_id: Text | None = Field(None, min_length=1, max_length=100)
 
 
 class SyncRunIn(RunIn):

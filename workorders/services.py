@@ -98,11 +98,21 @@ def _coordinate(value: float | None) -> Decimal | None:
     return Decimal(str(round(value, 6))) if value is not None else None
 
 
+def scanned_code(text: str) -> str:
+    """The code in what a camera read: the bare code, or the printed link `…/q/<code>` whole.
+    Control characters (a NUL cannot even be stored) are dropped."""
+    text = "".join(ch for ch in text if ch.isprintable()).strip()
+    if "/q/" in text:
+        text = text.rsplit("/q/", 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
+    return text
+
+
 def scan(*, user: User, code: str, place: ScanPlace) -> dict:
     """Resolve a scanned code and log the scan, whatever the outcome.
 
     Deliberately not atomic: the log of a refused scan (unknown, revoked, inactive) must survive the
     error response. Suspicious scans are flagged, never refused."""
+    code = scanned_code(code)
     now = timezone.now()
     resolved = scan_cache.resolve(code)
     via_label_code = False
@@ -178,6 +188,7 @@ def create_run(*, user: User, client_id: str, point_code: str, procedure_version
                scan_id: int | None = None, offline_scan: ScanPlace | None = None) -> tuple[ProcedureRun, bool]:
     """Start a run (or find the one this client_id already started)."""
     started_at = aware(started_at)
+    point_code = scanned_code(point_code)
     existing = ProcedureRun.objects.filter(performer=user, client_id=client_id).first()
     if existing is not None:
         if existing.version_id != procedure_version_id:
