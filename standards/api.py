@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from ninja import Router
@@ -52,9 +54,11 @@ def list_points(request: HttpRequest, studio: int | None = None, active: bool | 
 def _parse_ids(raw: str) -> list[int]:
     try:
         ids = [int(part) for part in raw.replace("，", ",").split(",") if part.strip()]
+        if any(not 0 < pk < 2**63 for pk in ids):
+            raise ValueError
     except ValueError:
         raise ApiError("validation_error", "提交的数据不符合要求：ids", status=422,
-                       detail=[{"field": "ids", "type": "int_parsing", "message": "应为以逗号分隔的整数"}]) from None
+                       detail=[{"field": "ids", "type": "int_parsing", "message": "应为以逗号分隔的正整数"}]) from None
     return list(dict.fromkeys(ids))
 
 
@@ -118,8 +122,10 @@ def revoke_code(request: HttpRequest, point_id: int, payload: CodeChangeIn | Non
 
 
 @router.get("/standards", response=list[StandardOut], summary="标准与作业规程目录")
-def list_standards(request: HttpRequest, category: str | None = None, level: str | None = None,
-                   status: str | None = None):
+def list_standards(request: HttpRequest,
+                   category: Literal["general", "operations", "management", "service"] | None = None,
+                   level: Literal["national", "local", "group", "internal"] | None = None,
+                   status: Literal["effective", "withdrawn"] | None = None):
     return [
         {
             "id": s.pk, "code": s.code, "title": s.title, "level": s.level, "level_display": s.get_level_display(),
