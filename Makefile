@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev lint migrate seed serve-prod clean
+.PHONY: run test install install-dev lint migrate seed serve-prod clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,8 @@ serve-prod: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS)
+
+# Benchmarks (bench/): start the real server on a throwaway database and print ratios.
+# Use PostgreSQL and Redis for figures worth recording: DATABASE_URL=… REDIS_URL=… make bench
+bench: $(VENV)/.installed-dev
+	$(PY) bench/scan.py $(BENCH_ARGS)

@@ -126,6 +126,8 @@ INSTALLED_APPS = [
     "miniprogram_api",
     "notifications",
     "fixtures",
+    "standards",
+    "workorders",
 ]
 
 MIDDLEWARE = [
@@ -177,7 +179,7 @@ REDIS_KEY_PREFIX = env_str("REDIS_KEY_PREFIX", f"shixun-test-{os.getpid()}" if T
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "backend.cache.RedisCache",  # Django's, with one pool per process (see the module)
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": REDIS_KEY_PREFIX,
             "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -246,7 +248,31 @@ RATE_LIMITS = {
     "login": env_str("RATE_LIMIT_LOGIN", "20/60"),
     "scan": env_str("RATE_LIMIT_SCAN", "120/60"),
     "upload": env_str("RATE_LIMIT_UPLOAD", "60/60"),
+    "sync": env_str("RATE_LIMIT_SYNC", "30/60"),
 }
+
+# --- Practice points, scans, runs, photos ---------------------------------------------------------
+QR_CODE_LENGTH = env_int("QR_CODE_LENGTH", 16)  # random letters and digits, ≤ 32 (WeChat scene)
+SCAN_CACHE_SECONDS = env_int("SCAN_CACHE_SECONDS", 300)
+SCAN_CLOCK_SKEW_SECONDS = env_int("SCAN_CLOCK_SKEW_SECONDS", 300)  # a client clock off by more is flagged
+SCAN_LINK_WINDOW_SECONDS = env_int("SCAN_LINK_WINDOW_SECONDS", 2 * 3600)  # a run links to a scan this recent
+WECHAT_SCAN_PAGE = env_str("WECHAT_SCAN_PAGE", "pages/scan/index")  # the page a mini-program code opens
+WECHAT_ENV_VERSION = env_str("WECHAT_ENV_VERSION", "release")
+WECHAT_CODE_WIDTH = env_int("WECHAT_CODE_WIDTH", 430)
+LABEL_FONT_PATHS = env_list("LABEL_FONT_PATHS", [
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+])
+LABEL_PDF_MAX_POINTS = env_int("LABEL_PDF_MAX_POINTS", 420)  # 20 A4 sheets (about 8 s and 40 MB to draw on 2 vCPUs)
+PHOTO_MAX_BYTES = env_int("PHOTO_MAX_BYTES", 10 * 1024 * 1024)
+PHOTO_MAX_PIXELS = env_int("PHOTO_MAX_PIXELS", 50_000_000)  # more pixels than this is a decompression bomb
+PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048)  # stored photos are downsized to this long edge
+PHOTO_THUMB_EDGE = env_int("PHOTO_THUMB_EDGE", 320)
+SYNC_MAX_RUNS = env_int("SYNC_MAX_RUNS", 200)
+SYNC_MAX_STEPS = env_int("SYNC_MAX_STEPS", 200)
+# Uploaded photos are served from MEDIA_URL by Django unless a proxy (nginx) serves MEDIA_ROOT itself.
+SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 
 # --- Security (production defaults; each overridable) -------------------------------------------
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

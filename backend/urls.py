@@ -1,9 +1,12 @@
+from django.conf import settings
 from django.contrib import admin
-from django.urls import path
+from django.urls import path, re_path
+from django.views.static import serve
 
 from backend.metrics import metrics_view
 from miniprogram_api.api import api
 from miniprogram_api.views import healthz, readyz
+from standards.views import qr_landing
 
 admin.site.site_header = "实训 Shixun 管理后台"
 admin.site.site_title = "实训管理后台"
@@ -15,4 +18,17 @@ urlpatterns = [
     path("healthz", healthz),
     path("readyz", readyz),
     path("metrics", metrics_view),
+
+    path("q/<str:code>", qr_landing, name="qr-landing"),
 ]
+
+
+
+def media(request, path):
+    """Uploaded photos (random, unguessable names). Behind nginx, serve MEDIA_ROOT there and set
+    SERVE_MEDIA=0."""
+    return serve(request, path, document_root=settings.MEDIA_ROOT)
+
+
+if settings.SERVE_MEDIA:
+    urlpatterns.append(re_path(r"^media/(?P<path>.+)$", media))

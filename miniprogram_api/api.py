@@ -4,9 +4,12 @@ from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
 from notifications.api import router as notifications_router
+from standards.api import router as standards_router
+from workorders.api import router as workorders_router
 
 from .auth import BearerAuth
 from .envelope import install_handlers
+from .ping import router as ping_router
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -52,3 +55,6 @@ install_handlers(api)
 api.add_router("/auth", auth_router)
 api.add_router("", me_router)
 api.add_router("/notifications", notifications_router)
+api.add_router("", ping_router)
+api.add_router("", standards_router)
+api.add_router("", workorders_router)

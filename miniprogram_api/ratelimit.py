@@ -30,6 +30,27 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR", "")
 
 
+def _count(key: str, timeout: int) -> int:
+    """Add one to the window's counter and return it.
+
+    With Redis (the production cache) this is one round trip, SET NX EX then INCR in a pipeline,
+    instead of three (the scan, the hottest call, is rate limited). Other caches: add, else incr."""
+    redis = getattr(cache, "redis", None)
+    if redis is not None:
+        full = cache.make_and_validate_key(key)
+        pipe = redis().pipeline(transaction=False)
+        pipe.set(full, 0, ex=timeout, nx=True)
+        pipe.incr(full)
+        return int(pipe.execute()[1])
+    try:
+        if cache.add(key, 1, timeout=timeout):
+            return 1
+        return cache.incr(key)
+    except ValueError:  # the key expired between add and incr
+        cache.add(key, 1, timeout=timeout)
+        return 1
+
+
 def check_rate(request: HttpRequest, scope: str, ident: str | None = None) -> None:
     """Count one request for (scope, ident) and raise 429 when over the limit."""
     rate = settings.RATE_LIMITS.get(scope)
@@ -43,13 +64,7 @@ def check_rate(request: HttpRequest, scope: str, ident: str | None = None) -> No
     bucket = now // window
     key = f"rl:{scope}:{ident}:{bucket}"
     try:
-        if cache.add(key, 1, timeout=window + 1):
-            count = 1
-        else:
-            count = cache.incr(key)
-    except ValueError:  # the key expired between add and incr
-        cache.add(key, 1, timeout=window + 1)
-        count = 1
+        count = _count(key, window + 1)
     except Exception as exc:  # the limiter must not take the service down with Redis
         logger.warning("rate limiter unavailable: %s", type(exc).__name__)
         return

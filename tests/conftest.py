@@ -78,6 +78,12 @@ def redis_url() -> str:
 
 
 @pytest.fixture(autouse=True)
+def _media_in_tmp(settings, tmp_path_factory):
+    # Uploaded (and demo) photos go to a temporary folder, never into the working tree.
+    settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     _clear_cache()
     yield

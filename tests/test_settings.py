@@ -74,5 +74,5 @@ def test_redis_url_switches_cache_and_channel_layer():
                         "from django.conf import settings as s;"
                         "print(s.CACHES['default']['BACKEND'], s.CHANNEL_LAYERS['default']['BACKEND'])",
                         REDIS_URL="redis://127.0.0.1:6379/0")
-    assert result.stdout.split() == ["django.core.cache.backends.redis.RedisCache",
+    assert result.stdout.split() == ["backend.cache.RedisCache",  # Django's RedisCache, one pool per process
                                      "channels_redis.core.RedisChannelLayer"]
