@@ -124,6 +124,7 @@ INSTALLED_APPS = [
     "channels",
     "accounts",
     "miniprogram_api",
+    "competitions",
     "fixtures",
 ]
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import path
 
+from competitions.views import screen
 from miniprogram_api.api import api
 from miniprogram_api.views import healthz, readyz
 
@@ -13,4 +14,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", healthz),
     path("readyz", readyz),
+    path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
 ]

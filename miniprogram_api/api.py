@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
+from competitions.api import contests_router, judging_router
 
 from .auth import BearerAuth
 from .envelope import install_handlers
@@ -21,3 +22,5 @@ install_handlers(api)
 
 api.add_router("/auth", auth_router)
 api.add_router("", me_router)
+api.add_router("/competitions", contests_router)
+api.add_router("/judging", judging_router)
