@@ -208,8 +208,12 @@ def check_value(aspect: Aspect, value: Decimal) -> None:
             raise Refusal(422, "mark_out_of_range", f"测量项“{aspect.name}”的分值应在 0–{aspect.max_mark} 之间")
 
 
+def two_places(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
 def mark_out(mark: Mark, submitted: bool) -> dict:
-    return {"id": mark.id, "entry_id": mark.entry_id, "aspect_id": mark.aspect_id, "value": str(mark.value),
+    return {"id": mark.id, "entry_id": mark.entry_id, "aspect_id": mark.aspect_id, "value": two_places(mark.value),
             "revision": mark.revision, "source": mark.source, "submitted": submitted,
             "created_at": mark.created_at.isoformat()}
 
@@ -400,8 +404,8 @@ def _override(*, actor, client_id, judge_id, entry_id, aspect_id, value, reason)
                                revision=(previous.revision if previous else 0) + 1, client_id=client_id,
                                source=Mark.Source.OVERRIDE, actor=actor, reason=reason)
     audit(event=event, action=AuditLog.Action.OVERRIDE, actor=actor, entry=entry, aspect=aspect, reason=reason,
-          data={"mark_id": mark.id, "judge_id": target.id, "old": str(previous.value) if previous else None,
-                "new": str(value), "revision": mark.revision})
+          data={"mark_id": mark.id, "judge_id": target.id, "old": two_places(previous.value) if previous else None,
+                "new": two_places(value), "revision": mark.revision})
     seq = board.advance(locked, [event.id])
     if target.id != actor.id:
         notify_judges(event, {"type": "override", "event_id": event.id, "entry_id": entry.id, "code": entry.code,
