@@ -30,10 +30,12 @@ def kit(api, org, make_user):
     return Kit(api, org, make_user)
 
 
-@pytest.fixture
-def two_servers(transactional_db):
+@pytest.fixture(params=["core"])
+def two_servers(request, transactional_db):
+    """Two uvicorn processes; `request.param` is the channel layer (CHANNEL_LAYER core or pubsub)."""
     redis_url = require_redis()
     env = server_env(DATABASE_URL=live_database_url(), REDIS_URL=redis_url, SECURE_SSL_REDIRECT="0",
+                     CHANNEL_LAYER=request.param,
                      REDIS_KEY_PREFIX=f"shixun-e2e-{os.getpid()}-{uuid.uuid4().hex[:6]}", LOG_LEVEL="WARNING")
     ports = [free_port(), free_port()]
     procs = []
@@ -57,6 +59,7 @@ def post_mark(host, token, entry, aspect, value, client_id=None):
                                           "aspect_id": aspect.id, "value": str(value)}]})
 
 
+@pytest.mark.parametrize("two_servers", ["core", "pubsub"], indirect=True)
 def test_a_mark_posted_to_process_a_reaches_a_spectator_on_process_b(kit, two_servers):
     server_a, server_b = two_servers
     token, _ = issue_token(user=kit.judges[1])
