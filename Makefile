@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev lint migrate seed serve-prod clean
+.PHONY: run test install install-dev lint migrate seed serve-prod clean bench
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,3 +38,7 @@ seed: $(VENV)/.installed
 
 clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var
+
+# Benchmarks need PostgreSQL and Redis: DATABASE_URL (a scratch database) and REDIS_URL.
+bench: $(VENV)/.installed-dev
+	$(PY) bench/live_board.py $(BENCH_ARGS)

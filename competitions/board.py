@@ -208,7 +208,7 @@ def advance(board: ContestBoard, event_ids: Iterable[int]) -> int:
     board.seq += 1
     board.state = {"order": [e.id for e in on_board], "events": new_events}
     board.save(update_fields=["seq", "state", "updated_at"])
-    ts = int(time.time() * 1000)
+    ts = round(time.time() * 1000, 3)  # epoch ms, stamped as the update is built (just before commit)
     any_unpublished = any(e.state != Event.State.PUBLISHED for e in on_board)
     public_text = dumps({"type": "update", "seq": board.seq, "ts": ts, "frozen": time_frozen and any_unpublished,
                          "events": public_events, "removed_events": gone})
