@@ -329,3 +329,52 @@ def test_query_counts_of_the_board_snapshot_do_not_grow_with_the_data(make_kit):
     with CaptureQueriesContext(connection) as ctx:
         big.api.get(f"competitions/{big.contest.id}/board")
     assert len(ctx) == 1
+
+
+def test_concurrent_resends_of_one_mark_create_it_once(postgres, kit):
+    """A flaky phone resending the same mark several times at once (through any server process)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection
+
+    from competitions import services
+
+    entry, judge = kit.entries[2], kit.judges[1]
+    item = services.MarkItem(client_id="resent", entry_id=entry.id, aspect_id=kit.judgement[0].id,
+                             value=Decimal("2"))
+
+    def send(_):
+        try:
+            return services.record_marks(judge=judge, items=[item]).results[0]
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(6) as pool:
+        results = list(pool.map(send, range(6)))
+    assert sorted(r["status"] for r in results) == [200] * 5 + [201]
+    assert len({r["mark"]["id"] for r in results}) == 1
+    assert Mark.objects.filter(judge=judge).count() == 1
+
+
+def test_admin_pages_of_every_contest_model(kit, client, make_user, settings):
+    from django.contrib import admin
+
+    # production settings use the manifest storage, which needs collectstatic
+    settings.STORAGES = {**settings.STORAGES, "staticfiles": {
+        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+
+    from competitions import models
+
+    superuser = make_user("管理员")
+    superuser.is_staff = superuser.is_superuser = True
+    superuser.save()
+    client.force_login(superuser)
+    kit.mark(kit.judges[1], kit.entries[2], kit.judgement[0], 2)
+    for model in [m for m in admin.site._registry if m._meta.app_label == "competitions"]:
+        url = f"/admin/competitions/{model._meta.model_name}/"
+        response = client.get(url, {"q": "A"})
+        assert response.status_code == 200, url
+        assert model._meta.verbose_name  # Chinese names are set on every model
+    assert len([m for m in admin.site._registry if m._meta.app_label == "competitions"]) == len(
+        [m for m in vars(models).values() if isinstance(m, type) and issubclass(m, models.models.Model)
+         and m._meta.app_label == "competitions" and not m._meta.abstract])
