@@ -288,6 +288,10 @@ def build_snapshot(board: ContestBoard, *, jury: bool, now=None) -> dict:
             "events": events}
 
 
+def current_seq(contest_id: int) -> int | None:
+    return ContestBoard.objects.filter(contest_id=contest_id).values_list("seq", flat=True).first()
+
+
 def updates_since(contest_id: int, since: int, *, jury: bool) -> list[tuple[int, str]] | None:
     """The update messages after seq `since`, in order, or None when some are no longer kept (or the
     client is ahead of us, e.g. after a database restore): then the client needs a snapshot."""

@@ -26,6 +26,11 @@ CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
 REORDER_WAIT = 0.3  # seconds to wait for a missing seq before reading it from the database
+# Every HEARTBEAT seconds (± a random tenth) a board consumer re-joins its group and compares its seq with
+# the database's: a message the channel layer lost (a full queue, a Redis restart, a group membership
+# expired after channels-redis's group_expiry on a screen left on for days) is repaired within a
+# heartbeat even if nothing else ever arrives.
+HEARTBEAT = 30.0
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
@@ -38,6 +43,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.last_seq = -1
         self.pending: dict[int, str] = {}
         self.gap_task: asyncio.Task | None = None
+        self.heartbeat_task: asyncio.Task | None = None
         self.group = None
         self.send_lock = asyncio.Lock()
         await self.accept()
@@ -57,6 +63,40 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 found = await self.send_snapshot()
         if not found:
             await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.heartbeat_task = asyncio.create_task(self.heartbeat())
+
+    async def heartbeat(self):
+        import random
+
+        while True:
+            await asyncio.sleep(HEARTBEAT * random.uniform(0.9, 1.1))
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                current = await database_sync_to_async(board.current_seq)(self.contest_id)
+            except Exception:
+                logger.warning("board %s: heartbeat check failed", self.contest_id, exc_info=True)
+                continue
+            if current is not None and current > self.last_seq:
+                await asyncio.sleep(REORDER_WAIT)  # it may just be in flight
+                async with self.send_lock:
+                    if current > self.last_seq:
+                        logger.warning("board %s: seq %s to %s never arrived through the channel layer; "
+                                       "sending them from the update log", self.contest_id, self.last_seq + 1,
+                                       current)
+                        await self._catch_up(current)
+
+    async def _catch_up(self, upto: int):
+        rows = await database_sync_to_async(board.updates_between)(self.contest_id, self.last_seq, upto,
+                                                                   jury=self.jury)
+        if rows is None:
+            await self.send_snapshot()
+            return
+        for seq, text in rows:
+            self.last_seq = seq
+            await self.send(text_data=text)
+        self.pending = {s: t for s, t in self.pending.items() if s > self.last_seq}
+        await self.flush()
 
     async def authorise(self) -> bool:
         return True
@@ -67,8 +107,9 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return await ContestBoard.objects.filter(contest_id=self.contest_id).aexists()
 
     async def disconnect(self, code):
-        if self.gap_task:
-            self.gap_task.cancel()
+        for task in (self.gap_task, self.heartbeat_task):
+            if task:
+                task.cancel()
         if self.group:
             await self.channel_layer.group_discard(self.group, self.channel_name)
 

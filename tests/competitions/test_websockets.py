@@ -284,3 +284,22 @@ async def test_seq_is_strictly_increasing_under_concurrent_writers(kit):
     got = [(await receive(ws))["seq"] for _ in range(4)]
     assert got == sorted(seqs)
     await ws.disconnect()
+
+
+async def test_a_message_the_channel_layer_never_delivers_is_repaired_by_the_heartbeat(kit, monkeypatch):
+    """Nothing else arrives after the lost message (the last mark of the day, a Redis restart, a group
+    membership expired on a screen left on for days): the heartbeat still brings the board up to date."""
+    from decimal import Decimal
+
+    from competitions import consumers
+
+    monkeypatch.setattr(consumers, "HEARTBEAT", 0.2)
+    ws = await connect(f"/ws/competitions/{kit.contest.id}/board/")
+    snap = await receive(ws)
+    monkeypatch.setattr(board, "publish_after_commit", lambda group, message: None)  # the news is lost
+    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(kit.entries[2], kit.measurement,
+                                                                           Decimal("7"))])
+    update = await receive(ws, timeout=5)
+    assert update["type"] == "update" and update["seq"] == snap["seq"] + 1
+    assert update["events"][0]["rows"][0]["total"] == "7.00"
+    await ws.disconnect()
