@@ -35,7 +35,7 @@ from .models import (
     PanelMember,
     SheetSubmission,
 )
-from .selectors import entry_path, is_recused, studio_or_team_ids, user_path
+from .selectors import is_recused, studio_or_team_ids
 
 KEEP_UPDATES = 1000  # update messages kept per contest for resync; older gaps get a snapshot
 
@@ -68,29 +68,36 @@ def lock(contest_id: int) -> ContestBoard:
 # --- computing one event -------------------------------------------------------------------------
 def compute_event(event: Event) -> dict:
     """The event's rows, jury view and the live public view, from the stored marks (a fixed number of
-    queries whatever the number of entries, judges or marks)."""
-    aspects = list(Aspect.objects.filter(section__event=event).select_related("section")
-                   .order_by("section__order", "section_id", "order", "id"))
-    sections = []
-    seen = set()
+    queries whatever the number of entries, judges or marks; plain rows, no model instances, because
+    this runs inside the board lock on every change)."""
+    aspects = list(Aspect.objects.filter(section__event=event)
+                   .order_by("section__order", "section_id", "order", "id")
+                   .values("id", "name", "kind", "max_mark", "scale_max", "section_id", "section__name",
+                           "section__weight"))
+    sections, seen = [], set()
     for aspect in aspects:
-        if aspect.section_id not in seen:
-            seen.add(aspect.section_id)
-            sections.append(aspect.section)
-    entries = list(Entry.objects.filter(event=event).exclude(code="").select_related("contestant", "org_unit")
-                   .order_by("code"))
-    judges = [m.judge for m in PanelMember.objects.filter(event=event, is_chief=False)
-              .select_related("judge__primary_org_unit")]
+        if aspect["section_id"] not in seen:
+            seen.add(aspect["section_id"])
+            sections.append({"id": aspect["section_id"], "name": aspect["section__name"],
+                             "weight": aspect["section__weight"]})
+    entries = list(Entry.objects.filter(event=event).exclude(code="").order_by("code").values(
+        "id", "code", "contestant__display_name", "contestant__username", "org_unit__path", "org_unit__name"))
+    judges = list(PanelMember.objects.filter(event=event, is_chief=False)
+                  .values_list("judge_id", "judge__primary_org_unit__path"))
     st = studio_or_team_ids()
     judgement_latest: dict[tuple[int, int, int], Fraction] = {}
     measurement_latest: dict[tuple[int, int], Fraction] = {}
-    kinds = {a.id: a.kind for a in aspects}
+    kinds = {a["id"]: a["kind"] for a in aspects}
+    exact: dict = {}  # marks take few distinct values: convert each once
     for judge_id, entry_id, aspect_id, value in (Mark.objects.filter(event=event).order_by("id")
                                                  .values_list("judge_id", "entry_id", "aspect_id", "value")):
+        fraction = exact.get(value)
+        if fraction is None:
+            fraction = exact[value] = scoring.exact(value)
         if kinds.get(aspect_id) == Aspect.Kind.MEASUREMENT:
-            measurement_latest[(entry_id, aspect_id)] = scoring.exact(value)
+            measurement_latest[(entry_id, aspect_id)] = fraction
         else:
-            judgement_latest[(judge_id, entry_id, aspect_id)] = scoring.exact(value)
+            judgement_latest[(judge_id, entry_id, aspect_id)] = fraction
     open_remarks: dict[int, list[int]] = {}
     for entry_id, aspect_id in ModerationRequest.objects.filter(
             event=event, status=ModerationRequest.Status.OPEN).values_list("entry_id", "aspect_id"):
@@ -100,58 +107,58 @@ def compute_event(event: Event) -> dict:
         submitted.setdefault(entry_id, set()).add(judge_id)
 
     published = event.state == Event.State.PUBLISHED
-    chain_ids = [s.id for s in sections]
+    chain_ids = [s["id"] for s in sections]
     if event.tie_break_chain:
         chosen = [int(i) for i in event.tie_break_chain if int(i) in seen]
         chain_ids = chosen or chain_ids
     ranked = []
     for entry in entries:
-        panel = [j for j in judges if not is_recused(user_path(j), entry_path(entry), st)]
-        by_section: dict[int, Fraction] = {s.id: Fraction(0) for s in sections}
+        eid = entry["id"]
+        panel = [judge_id for judge_id, path in judges if not is_recused(path, entry["org_unit__path"], st)]
+        by_section: dict[int, Fraction] = {s["id"]: Fraction(0) for s in sections}
         flags, marked, expected = [], 0, 0
         for aspect in aspects:
-            if aspect.kind == Aspect.Kind.MEASUREMENT:
+            aid = aspect["id"]
+            if aspect["kind"] == Aspect.Kind.MEASUREMENT:
                 expected += 1
-                value = measurement_latest.get((entry.id, aspect.id))
+                value = measurement_latest.get((eid, aid))
                 if value is not None:
                     marked += 1
-                    by_section[aspect.section_id] += value
+                    by_section[aspect["section_id"]] += value
                 continue
-            values = [judgement_latest[(j.id, entry.id, aspect.id)] for j in panel
-                      if (j.id, entry.id, aspect.id) in judgement_latest]
+            values = [judgement_latest[(j, eid, aid)] for j in panel if (j, eid, aid) in judgement_latest]
             expected += len(panel)
             marked += len(values)
             agg = scoring.aggregate(values, event.aggregation, event.trim_k)
             if agg is not None:
-                by_section[aspect.section_id] += scoring.judgement_score(
-                    max_mark=aspect.max_mark, aggregated=agg, scale_max=aspect.scale_max)
-            if scoring.needs_moderation(values, tolerance=event.tolerance, scale_max=aspect.scale_max):
-                flags.append({"aspect_id": aspect.id, "aspect": aspect.name,
+                by_section[aspect["section_id"]] += scoring.judgement_score(
+                    max_mark=aspect["max_mark"], aggregated=agg, scale_max=aspect["scale_max"])
+            if scoring.needs_moderation(values, tolerance=event.tolerance, scale_max=aspect["scale_max"]):
+                limit = scoring.spread_limit(event.tolerance, aspect["scale_max"])
+                flags.append({"aspect_id": aid, "aspect": aspect["name"],
                               "spread": str(scoring.round_half_up(max(values) - min(values))),
-                              "limit": str(scoring.round_half_up(scoring.spread_limit(event.tolerance,
-                                                                                      aspect.scale_max)))})
+                              "limit": str(scoring.round_half_up(limit))})
         total = scoring.round_half_up(sum(by_section.values(), Fraction(0)))
         shown = {sid: scoring.round_half_up(v) for sid, v in by_section.items()}
         tie = tuple(shown[sid] for sid in chain_ids) if event.tie_break_by_sections else ()
         ranked.append(scoring.Ranked(key=entry, total=total, tie_break=tie, extra={
             "sections": {str(sid): str(v) for sid, v in shown.items()}, "flags": flags,
             "marked": marked, "expected": expected,
-            "submitted": len(submitted.get(entry.id, set()) & {j.id for j in panel}), "judges": len(panel),
-            "remarks": sorted(open_remarks.get(entry.id, [])),
+            "submitted": len(submitted.get(eid, set()) & set(panel)), "judges": len(panel),
+            "remarks": sorted(open_remarks.get(eid, [])),
         }))
     jury_rows, public_rows = [], []
-    for item in sorted(scoring.assign_ranks(ranked), key=lambda r: (r.rank, r.key.code)):
+    for item in sorted(scoring.assign_ranks(ranked), key=lambda r: (r.rank, r.key["code"])):
         entry = item.key
-        name = entry.contestant.name
-        public_rows.append({"rank": item.rank, "code": entry.code, "name": name if published else None,
+        name = entry["contestant__display_name"] or entry["contestant__username"]
+        public_rows.append({"rank": item.rank, "code": entry["code"], "name": name if published else None,
                             "total": str(item.total), "sections": item.extra["sections"]})
-        jury_rows.append({"rank": item.rank, "code": entry.code, "entry_id": entry.id, "name": name,
-                          "unit": entry.org_unit.name if entry.org_unit_id else "",
-                          "total": str(item.total), **item.extra})
+        jury_rows.append({"rank": item.rank, "code": entry["code"], "entry_id": entry["id"], "name": name,
+                          "unit": entry["org_unit__name"] or "", "total": str(item.total), **item.extra})
     header = {"id": event.id, "name": event.name, "state": event.state,
-              "sections": [{"id": s.id, "name": s.name, "weight": str(s.weight)} for s in sections]}
-    jury_header = {**header, "aspects": [{"id": a.id, "name": a.name, "section_id": a.section_id, "kind": a.kind}
-                                         for a in aspects]}
+              "sections": [{"id": s["id"], "name": s["name"], "weight": str(s["weight"])} for s in sections]}
+    jury_header = {**header, "aspects": [{"id": a["id"], "name": a["name"], "section_id": a["section_id"],
+                                         "kind": a["kind"]} for a in aspects]}
     return {"header": header, "jury_header": jury_header, "jury_rows": jury_rows, "public_rows": public_rows}
 
 
