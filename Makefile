@@ -47,6 +47,7 @@ serve-prod: $(VENV)/.installed
 	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
 # Benchmarks (bench/): start the real server on a throwaway database and print ratios.
-# Use PostgreSQL and Redis for figures worth recording: DATABASE_URL=… REDIS_URL=… make bench
+# They need PostgreSQL and Redis: DATABASE_URL=… (a scratch database) REDIS_URL=… make bench
 bench: $(VENV)/.installed-dev
-	$(PY) bench/scan.py $(BENCH_ARGS)
+	$(PY) bench/scan.py $(SCAN_ARGS)
+	$(PY) bench/live_board.py $(BOARD_ARGS)

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
     "accounts",
     "miniprogram_api",
     "notifications",
+    "competitions",
     "fixtures",
     "standards",
     "workorders",
@@ -196,6 +197,15 @@ if REDIS_URL:
             },
         }
     }
+    # CHANNEL_LAYER=pubsub: one Redis PUBLISH per group_send, fanned out in each process (measured in
+    # bench/live_board.py and docs/PERFORMANCE.md). Clients resync by seq either way.
+    if env_str("CHANNEL_LAYER", "core") == "pubsub":
+        CHANNEL_LAYERS = {
+            "default": {
+                "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+                "CONFIG": {"hosts": [REDIS_URL], "prefix": f"{REDIS_KEY_PREFIX}:asgi"},
+            }
+        }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shixun"}}
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}

@@ -4,6 +4,7 @@ from django.urls import path, re_path
 from django.views.static import serve
 
 from backend.metrics import metrics_view
+from competitions.views import screen
 from miniprogram_api.api import api
 from miniprogram_api.views import healthz, readyz
 from standards.views import qr_landing
@@ -18,8 +19,8 @@ urlpatterns = [
     path("healthz", healthz),
     path("readyz", readyz),
     path("metrics", metrics_view),
-
     path("q/<str:code>", qr_landing, name="qr-landing"),
+    path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
 ]
 
 

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
+from competitions.api import contests_router, judging_router
 from notifications.api import router as notifications_router
 from standards.api import router as standards_router
 from workorders.api import router as workorders_router
@@ -58,3 +59,5 @@ api.add_router("/notifications", notifications_router)
 api.add_router("", ping_router)
 api.add_router("", standards_router)
 api.add_router("", workorders_router)
+api.add_router("/competitions", contests_router)
+api.add_router("/judging", judging_router)

@@ -1,0 +1,171 @@
+from django.contrib import admin, messages
+
+from .models import (
+    Appeal,
+    Aspect,
+    AuditLog,
+    BoardUpdate,
+    Contest,
+    ContestBoard,
+    Entry,
+    Event,
+    Mark,
+    ModerationRequest,
+    PanelMember,
+    Section,
+    SheetSubmission,
+)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Append-only facts: visible and searchable, never edited or deleted from the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+class EventInline(admin.TabularInline):
+    model = Event
+    extra = 0
+    fields = ["name", "order", "state", "aggregation", "trim_k", "tolerance"]
+    readonly_fields = ["state"]
+    show_change_link = True
+
+
+@admin.register(Contest)
+class ContestAdmin(admin.ModelAdmin):
+    list_display = ["name", "org_unit", "venue", "starts_at", "freeze_at"]
+    search_fields = ["name", "venue"]
+    list_filter = ["org_unit"]
+    autocomplete_fields = ["org_unit"]
+    inlines = [EventInline]
+    actions = ["rebuild_board"]
+
+    @admin.action(description="重新计算实时榜单")
+    def rebuild_board(self, request, queryset):
+        from .board import rebuild
+
+        for contest in queryset:
+            rebuild(contest.id)
+        self.message_user(request, "已重新计算", messages.SUCCESS)
+
+
+class SectionInline(admin.TabularInline):
+    model = Section
+    extra = 0
+    show_change_link = True
+
+
+class PanelInline(admin.TabularInline):
+    model = PanelMember
+    extra = 0
+    autocomplete_fields = ["judge"]
+
+
+@admin.register(Event)
+class EventAdmin(admin.ModelAdmin):
+    list_display = ["name", "contest", "state", "aggregation", "trim_k", "tolerance", "published_at"]
+    list_filter = ["state", "aggregation", "contest"]
+    search_fields = ["name", "contest__name"]
+    readonly_fields = ["state", "locked_at", "published_at", "appeal_deadline"]
+    inlines = [SectionInline, PanelInline]
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        from .services import scheme_problems
+
+        problems = scheme_problems(obj)
+        if problems:
+            self.message_user(request, "评分方案尚不完整：" + "；".join(problems), messages.WARNING)
+
+
+class AspectInline(admin.TabularInline):
+    model = Aspect
+    extra = 0
+
+
+@admin.register(Section)
+class SectionAdmin(admin.ModelAdmin):
+    list_display = ["name", "event", "order", "weight"]
+    list_filter = ["event__contest"]
+    search_fields = ["name", "event__name"]
+    inlines = [AspectInline]
+
+
+@admin.register(Aspect)
+class AspectAdmin(admin.ModelAdmin):
+    list_display = ["name", "section", "kind", "max_mark", "scale_max"]
+    list_filter = ["kind", "section__event"]
+    search_fields = ["name", "section__name"]
+
+
+@admin.register(Entry)
+class EntryAdmin(admin.ModelAdmin):
+    list_display = ["code", "contestant", "org_unit", "event", "drawn_at"]
+    list_filter = ["event", "org_unit"]
+    search_fields = ["code", "contestant__display_name", "contestant__username"]
+    autocomplete_fields = ["contestant", "org_unit"]
+    readonly_fields = ["code", "drawn_at"]
+
+
+@admin.register(PanelMember)
+class PanelMemberAdmin(admin.ModelAdmin):
+    list_display = ["judge", "event", "is_chief"]
+    list_filter = ["is_chief", "event"]
+    search_fields = ["judge__display_name", "event__name"]
+    autocomplete_fields = ["judge"]
+
+
+@admin.register(Mark)
+class MarkAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "aspect", "judge", "value", "revision", "source", "actor", "created_at"]
+    list_filter = ["source", "event", "aspect__kind"]
+    search_fields = ["entry__code", "judge__display_name", "client_id", "reason"]
+
+
+@admin.register(SheetSubmission)
+class SheetSubmissionAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "judge", "submitted_at"]
+    list_filter = ["entry__event"]
+    search_fields = ["entry__code", "judge__display_name"]
+
+
+@admin.register(ModerationRequest)
+class ModerationRequestAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "aspect", "source", "status", "requested_by", "created_at", "resolved_at"]
+    list_filter = ["status", "source", "event"]
+    search_fields = ["entry__code", "reason"]
+
+
+@admin.register(Appeal)
+class AppealAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "aspect", "filed_by", "status", "decided_by", "created_at", "decided_at"]
+    list_filter = ["status", "entry__event"]
+    search_fields = ["entry__code", "reason", "decision_reason", "filed_by__display_name"]
+
+
+@admin.register(AuditLog)
+class AuditLogAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "action", "actor", "event", "entry", "aspect", "reason"]
+    list_filter = ["action", "contest", "event"]
+    search_fields = ["reason", "actor__display_name", "entry__code"]
+
+
+@admin.register(ContestBoard)
+class ContestBoardAdmin(ReadOnlyAdmin):
+    list_display = ["contest", "seq", "updated_at"]
+    search_fields = ["contest__name"]
+    exclude = ["state"]
+
+
+@admin.register(BoardUpdate)
+class BoardUpdateAdmin(ReadOnlyAdmin):
+    list_display = ["contest", "seq", "created_at"]
+    list_filter = ["contest"]
+    search_fields = ["contest__name"]

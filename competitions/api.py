@@ -1,0 +1,199 @@
+"""HTTP API of contests (list, detail, board, export, appeals) and of judging (the judge's phone and
+the chief judge's and arbitrator's actions). Parse, call a service or selector, return."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from ninja import Router
+
+from miniprogram_api.errors import ApiError, forbidden, not_found
+
+from . import board, export, selectors, services
+from .models import Appeal, AuditLog, Contest, Event, ModerationRequest
+from .schemas import (
+    AppealIn,
+    AssignmentsOut,
+    ContestListItem,
+    ContestOut,
+    DecisionIn,
+    MarksIn,
+    OverrideIn,
+    PublishIn,
+    ReasonIn,
+    RemarkIn,
+)
+
+contests_router = Router(tags=["技能比武"])
+judging_router = Router(tags=["评分（裁判）"])
+
+
+def _json(data, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
+
+
+# --- contests --------------------------------------------------------------------------------------
+@contests_router.get("", response=list[ContestListItem], summary="比武列表")
+def list_contests(request: HttpRequest):
+    contests = selectors.visible_contests(request.user).prefetch_related("events")
+    return [{"id": c.id, "name": c.name, "venue": c.venue, "starts_at": c.starts_at,
+             "events": [{"id": e.id, "name": e.name, "state": e.state} for e in c.events.all()
+                        if e.state != Event.State.DRAFT]}
+            for c in contests]
+
+
+@contests_router.get("/{contest_id}", response=ContestOut, summary="比武详情：项目、模块、评分项、状态")
+def contest_detail(request: HttpRequest, contest_id: int):
+    return selectors.contest_detail(request.user, selectors.get_contest(request.user, contest_id))
+
+
+@contests_router.get("/{contest_id}/board", auth=None, summary="公开榜快照（与 websocket 首条消息相同）")
+def public_board(request: HttpRequest, contest_id: int):
+    text = board.snapshot_text(contest_id, jury=False)
+    if text is None:
+        raise not_found("比武")
+    return HttpResponse(text, content_type="application/json")
+
+
+def _jury_contest(request: HttpRequest, contest_id: int) -> Contest:
+    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
+    if contest is None:
+        raise not_found("比武")
+    if not selectors.can_see_jury(request.user, contest):
+        raise forbidden("只有裁判长、监督仲裁和管理员可以查看", code="not_jury")
+    return contest
+
+
+@contests_router.get("/{contest_id}/jury-board", summary="评审榜快照（裁判长、仲裁、管理员；含复核提示）")
+def jury_board(request: HttpRequest, contest_id: int):
+    _jury_contest(request, contest_id)
+    return HttpResponse(board.snapshot_text(contest_id, jury=True), content_type="application/json")
+
+
+@contests_router.get("/{contest_id}/results.xlsx", summary="成绩导出（Excel：名次、总分、模块分、每位裁判的评分）")
+def results_xlsx(request: HttpRequest, contest_id: int):
+    contest = _jury_contest(request, contest_id)
+    response = HttpResponse(export.results_workbook(contest),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="results-{contest.id}.xlsx"'
+    return response
+
+
+@contests_router.get("/{contest_id}/audit", summary="操作日志（只增不改）")
+def audit_log(request: HttpRequest, contest_id: int):
+    contest = _jury_contest(request, contest_id)
+    return _json({"items": [
+        {"id": a.id, "event_id": a.event_id, "action": a.action, "action_display": a.get_action_display(),
+         "actor": {"id": a.actor_id, "name": a.actor.name}, "entry_id": a.entry_id, "aspect_id": a.aspect_id,
+         "reason": a.reason, "data": a.data, "created_at": a.created_at.isoformat()}
+        for a in AuditLog.objects.filter(contest=contest).select_related("actor").order_by("id")]})
+
+
+@contests_router.get("/{contest_id}/appeals", summary="申诉列表（裁判长、仲裁）")
+def list_appeals(request: HttpRequest, contest_id: int):
+    contest = _jury_contest(request, contest_id)
+    appeals = Appeal.objects.filter(entry__event__contest=contest).prefetch_related("remark_requests")
+    return _json({"items": [services.appeal_out(a) for a in appeals]})
+
+
+@contests_router.post("/entries/{entry_id}/appeals", summary="选手申诉（成绩公布后限时）")
+def file_appeal(request: HttpRequest, entry_id: int, payload: AppealIn):
+    body = services.file_appeal(user=request.user, entry_id=entry_id, aspect_id=payload.aspect_id,
+                                reason=payload.reason, client_id=payload.client_id)
+    return _json(body, status=200 if body["replayed"] else 201)
+
+
+# --- judging ---------------------------------------------------------------------------------------
+@judging_router.get("/assignments", response=AssignmentsOut, summary="我的评分任务：项目、选手加密号、评分项、我的评分")
+def assignments(request: HttpRequest):
+    return selectors.assignments(request.user)
+
+
+@judging_router.post("/marks", summary="提交评分（批量；按 client_id 幂等；逐条返回结果）")
+def post_marks(request: HttpRequest, payload: MarksIn):
+    items = [services.MarkItem(client_id=m.client_id, entry_id=m.entry_id, aspect_id=m.aspect_id, value=m.value,
+                               kind=m.kind) for m in payload.marks]
+    batch = services.record_marks(judge=request.user, items=items)
+    body = {"results": batch.results, "seq": batch.seq}
+    if batch.accepted:
+        return _json(body)
+    first = batch.results[0]
+    raise ApiError(first["code"], first["message"], status=first["status"], detail=body)
+
+
+@judging_router.post("/entries/{entry_id}/submit", summary="提交我对该选手的评分表（此后仅裁判长可更正）")
+def submit_sheet(request: HttpRequest, entry_id: int):
+    submission, created = services.submit_sheet(judge=request.user, entry_id=entry_id)
+    return _json({"entry_id": entry_id, "submitted": True, "submitted_at": submission.submitted_at.isoformat(),
+                  "replayed": not created}, status=201 if created else 200)
+
+
+@judging_router.post("/marks/override", summary="裁判长更正分数（须填原因，记入操作日志）")
+def override_mark(request: HttpRequest, payload: OverrideIn):
+    body = services.override_mark(actor=request.user, client_id=payload.client_id, judge_id=payload.judge_id,
+                                  entry_id=payload.entry_id, aspect_id=payload.aspect_id, value=payload.value,
+                                  reason=payload.reason)
+    return _json(body, status=200 if body["replayed"] else 201)
+
+
+def _event_out(event: Event) -> dict:
+    return {"id": event.id, "state": event.state,
+            "locked_at": event.locked_at.isoformat() if event.locked_at else None,
+            "published_at": event.published_at.isoformat() if event.published_at else None,
+            "appeal_deadline": event.appeal_deadline.isoformat() if event.appeal_deadline else None}
+
+
+@judging_router.post("/events/{event_id}/open", summary="开始评分（检查评分方案，未抽签的选手自动抽签）")
+def open_event(request: HttpRequest, event_id: int):
+    return _json(_event_out(services.open_event(actor=request.user, event_id=event_id)))
+
+
+@judging_router.post("/events/{event_id}/draw", summary="抽签：为未分配加密号的选手随机分配")
+def draw(request: HttpRequest, event_id: int):
+    drawn = services.draw_codes(actor=request.user, event_id=event_id)
+    return _json({"drawn": len(drawn)})
+
+
+@judging_router.get("/events/{event_id}/moderation", summary="复核：分差超限提示、待复评、锁定前缺项（裁判长）")
+def moderation_status(request: HttpRequest, event_id: int):
+    event = selectors.get_event(event_id)
+    selectors.require_chief(request.user, event)
+    rows = board.compute_event(event)["jury_rows"]
+    return _json({
+        "flags": [{"entry_id": r["entry_id"], "code": r["code"], **flag} for r in rows for flag in r["flags"]],
+        "requests": [{"id": q.id, "entry_id": q.entry_id, "aspect_id": q.aspect_id, "judges": q.judges,
+                      "reason": q.reason, "source": q.source, "status": q.status,
+                      "created_at": q.created_at.isoformat()}
+                     for q in ModerationRequest.objects.filter(event=event).order_by("id")],
+        "lock_problems": services.lock_problems(event),
+    })
+
+
+@judging_router.post("/events/{event_id}/moderation", summary="发起复评：请裁判对某评分项重新评分（记录原因）")
+def request_remark(request: HttpRequest, event_id: int, payload: RemarkIn):
+    req = services.request_remark(actor=request.user, event_id=event_id, entry_id=payload.entry_id,
+                                  aspect_id=payload.aspect_id, reason=payload.reason, judge_ids=payload.judge_ids)
+    return _json({"id": req.id, "entry_id": req.entry_id, "aspect_id": req.aspect_id, "judges": req.judges,
+                  "reason": req.reason, "status": req.status}, status=201)
+
+
+@judging_router.post("/events/{event_id}/lock", summary="锁定项目（全部评分表已提交）")
+def lock(request: HttpRequest, event_id: int):
+    return _json(_event_out(services.lock_event(actor=request.user, event_id=event_id)))
+
+
+@judging_router.post("/events/{event_id}/unlock", summary="解锁项目（须填原因）")
+def unlock(request: HttpRequest, event_id: int, payload: ReasonIn):
+    return _json(_event_out(services.unlock_event(actor=request.user, event_id=event_id, reason=payload.reason)))
+
+
+@judging_router.post("/events/{event_id}/publish", summary="公布成绩（解密姓名，开启申诉期）")
+def publish(request: HttpRequest, event_id: int, payload: PublishIn | None = None):
+    minutes = payload.appeal_window_minutes if payload else None
+    return _json(_event_out(services.publish_event(actor=request.user, event_id=event_id,
+                                                   appeal_window_minutes=minutes)))
+
+
+@judging_router.post("/appeals/{appeal_id}/decide", summary="仲裁裁决申诉（成立则发起复评）")
+def decide_appeal(request: HttpRequest, appeal_id: int, payload: DecisionIn):
+    return _json(services.decide_appeal(actor=request.user, appeal_id=appeal_id, decision=payload.decision,
+                                        reason=payload.reason, aspect_ids=payload.aspect_ids))

@@ -1,0 +1,305 @@
+"""Websockets: the public board, the jury board and the judge's console.
+
+Consumers do no scoring and no serialising of boards: a board update arrives from the channel layer as
+ready text with its seq, and the consumer forwards it. What they do is keep each client's stream
+gapless and in order: an update that arrives ahead of a missing seq (two server processes may publish
+out of order) is held briefly, then the gap is filled from the database's update log, or the client
+gets a fresh snapshot. A client that noticed a gap itself sends {"type": "resync", "since": N}.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncWebsocketConsumer
+
+from miniprogram_api.auth import user_from_scope
+
+from . import board
+
+logger = logging.getLogger(__name__)
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NOT_FOUND = 4404
+REORDER_WAIT = 0.3  # seconds to wait for a missing seq before reading it from the database
+# Every HEARTBEAT seconds (± a random tenth) a board consumer re-joins its group and compares its seq with
+# the database's: a message the channel layer lost (a full queue, a Redis restart, a group membership
+# expired after channels-redis's group_expiry on a screen left on for days) is repaired within a
+# heartbeat even if nothing else ever arrives.
+HEARTBEAT = 30.0
+
+
+class BoardConsumer(AsyncWebsocketConsumer):
+    """ws /ws/competitions/{id}/board/ (public, no login)."""
+
+    jury = False
+
+    async def connect(self):
+        self.contest_id = int(self.scope["url_route"]["kwargs"]["contest_id"])
+        self.last_seq = -1
+        self.pending: dict[int, str] = {}
+        self.gap_task: asyncio.Task | None = None
+        self.heartbeat_task: asyncio.Task | None = None
+        self.group = None
+        self.send_lock = asyncio.Lock()
+        await self.accept()
+        if not await self.authorise():
+            return
+        self.group = board.jury_group(self.contest_id) if self.jury else board.public_group(self.contest_id)
+        # Join first, then read the snapshot: an update committed in between arrives with a seq the
+        # snapshot already covers and is dropped, so nothing is lost and nothing shown twice.
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        since = _since_from_query(self.scope)
+        async with self.send_lock:
+            if since is not None and await self.contest_exists():
+                # A reconnecting client says where it was: send what it missed, or a snapshot.
+                await self._resync(since)
+                found = True
+            else:
+                found = await self.send_snapshot()
+        if not found:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return
+        self.heartbeat_task = asyncio.create_task(self.heartbeat())
+
+    async def heartbeat(self):
+        import random
+
+        while True:
+            await asyncio.sleep(HEARTBEAT * random.uniform(0.9, 1.1))
+            try:
+                await self.channel_layer.group_add(self.group, self.channel_name)
+                current = await database_sync_to_async(board.current_seq)(self.contest_id)
+            except Exception:
+                logger.warning("board %s: heartbeat check failed", self.contest_id, exc_info=True)
+                continue
+            if current is not None and current > self.last_seq:
+                await asyncio.sleep(REORDER_WAIT)  # it may just be in flight
+                async with self.send_lock:
+                    if current > self.last_seq:
+                        logger.warning("board %s: seq %s to %s never arrived through the channel layer; "
+                                       "sending them from the update log", self.contest_id, self.last_seq + 1,
+                                       current)
+                        await self._catch_up(current)
+
+    async def _catch_up(self, upto: int):
+        rows = await database_sync_to_async(board.updates_between)(self.contest_id, self.last_seq, upto,
+                                                                   jury=self.jury)
+        if rows is None:
+            await self.send_snapshot()
+            return
+        for seq, text in rows:
+            self.last_seq = seq
+            await self.send(text_data=text)
+        self.pending = {s: t for s, t in self.pending.items() if s > self.last_seq}
+        await self.flush()
+
+    async def authorise(self) -> bool:
+        return True
+
+    async def contest_exists(self) -> bool:
+        from .models import ContestBoard
+
+        return await ContestBoard.objects.filter(contest_id=self.contest_id).aexists()
+
+    async def disconnect(self, code):
+        for task in (self.gap_task, self.heartbeat_task):
+            if task:
+                task.cancel()
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def send_snapshot(self) -> bool:
+        found = await database_sync_to_async(board.snapshot)(self.contest_id, jury=self.jury)
+        if found is None:
+            return False
+        seq, text = found
+        self.last_seq = seq
+        self.pending = {s: t for s, t in self.pending.items() if s > seq}
+        await self.send(text_data=text)
+        await self.flush()
+        return True
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            await self.send_json({"type": "error", "code": "malformed_json", "message": "消息不是合法的 JSON"})
+            return
+        kind = message.get("type") if isinstance(message, dict) else None
+        if kind == "ping":
+            await self.send_json({"type": "pong", "seq": self.last_seq})
+        elif kind == "resync":
+            since = message.get("since")
+            if not isinstance(since, int) or isinstance(since, bool):
+                await self.send_json({"type": "error", "code": "bad_since", "message": "since 应为整数序号"})
+                return
+            await self.resync(since)
+        else:
+            await self.send_json({"type": "error", "code": "unknown_type", "message": "不支持的消息类型"})
+
+    async def resync(self, since: int):
+        async with self.send_lock:
+            await self._resync(since)
+
+    async def _resync(self, since: int):
+        updates = await database_sync_to_async(board.updates_since)(self.contest_id, since, jury=self.jury)
+        if updates is None:
+            await self.send_snapshot()
+        else:
+            for _seq, text in updates:
+                await self.send(text_data=text)
+            if updates:
+                self.last_seq = max(self.last_seq, updates[-1][0])
+            await self.send_json({"type": "resynced", "since": since, "seq": updates[-1][0] if updates else since,
+                                  "missed": len(updates)})
+
+    # -- from the channel layer --
+    async def board_update(self, event):
+        async with self.send_lock:
+            await self._board_update(event)
+
+    async def _board_update(self, event):
+        seq, text = event["seq"], event["text"]
+        if seq <= self.last_seq:
+            return
+        if seq == self.last_seq + 1:
+            self.last_seq = seq
+            await self.send(text_data=text)
+            await self.flush()
+            return
+        self.pending[seq] = text
+        if self.gap_task is None or self.gap_task.done():
+            self.gap_task = asyncio.create_task(self.fill_gap())
+
+    async def flush(self):
+        while self.last_seq + 1 in self.pending:
+            self.last_seq += 1
+            await self.send(text_data=self.pending.pop(self.last_seq))
+
+    async def fill_gap(self):
+        await asyncio.sleep(REORDER_WAIT)
+        async with self.send_lock:
+            await self._fill_gap()
+
+    async def _fill_gap(self):
+        if not self.pending:
+            return
+        upto = max(self.pending)
+        if self.last_seq + 1 in self.pending:
+            await self.flush()
+            if not self.pending:
+                return
+        rows = await database_sync_to_async(board.updates_between)(self.contest_id, self.last_seq, upto,
+                                                                   jury=self.jury)
+        if rows is None:
+            logger.warning("board %s: gap after seq %s not in the update log; sending a snapshot",
+                           self.contest_id, self.last_seq)
+            await self.send_snapshot()
+            return
+        for seq, text in rows:
+            if seq > self.last_seq:
+                self.last_seq = seq
+                await self.send(text_data=text)
+        self.pending = {s: t for s, t in self.pending.items() if s > self.last_seq}
+        await self.flush()
+
+    async def send_json(self, message: dict):
+        await self.send(text_data=json.dumps(message, ensure_ascii=False))
+
+
+class JuryBoardConsumer(BoardConsumer):
+    """ws /ws/competitions/{id}/jury/?token=… (chief judge, arbitrator, admin): live even when frozen,
+    with moderation flags and names."""
+
+    jury = True
+
+    async def authorise(self) -> bool:
+        user = await user_from_scope(self.scope)
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return False
+        allowed = await database_sync_to_async(_may_see_jury)(user, self.contest_id)
+        if allowed is None:
+            await self.close(code=CLOSE_NOT_FOUND)
+            return False
+        if not allowed:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return False
+        return True
+
+
+def _since_from_query(scope) -> int | None:
+    from urllib.parse import parse_qs
+
+    values = parse_qs((scope.get("query_string") or b"").decode()).get("since")
+    if not values:
+        return None
+    try:
+        return int(values[0])
+    except ValueError:
+        return None
+
+
+def _may_see_jury(user, contest_id: int) -> bool | None:
+    from .models import Contest
+    from .selectors import can_see_jury
+
+    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
+    if contest is None:
+        return None
+    return can_see_jury(user, contest)
+
+
+class JudgeConsumer(AsyncWebsocketConsumer):
+    """ws /ws/judging/?token=…: acks of my marks, re-mark requests, lock/unlock/publish news."""
+
+    async def connect(self):
+        self.group = None
+        await self.accept()
+        user = await user_from_scope(self.scope)
+        if user is None:
+            await self.close(code=CLOSE_UNAUTHORIZED)
+            return
+        hello = await database_sync_to_async(_judge_hello)(user)
+        if hello is None:
+            await self.close(code=CLOSE_FORBIDDEN)
+            return
+        self.group = board.judge_group(user.id)
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.send(text_data=json.dumps(hello, ensure_ascii=False, default=str))
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None):
+        try:
+            message = json.loads(text_data or "")
+        except ValueError:
+            message = None
+        if isinstance(message, dict) and message.get("type") == "ping":
+            await self.send(text_data=json.dumps({"type": "pong"}))
+        else:
+            await self.send(text_data=json.dumps({"type": "error", "code": "unknown_type",
+                                                  "message": "不支持的消息类型"}, ensure_ascii=False))
+
+    async def judge_message(self, event):
+        await self.send(text_data=json.dumps(event["message"], ensure_ascii=False, default=str))
+
+
+def _judge_hello(user) -> dict | None:
+    from accounts.models import Role
+    from accounts.selectors import has_role
+
+    from .models import PanelMember
+    from .selectors import pending_remarks_for
+
+    events = list(PanelMember.objects.filter(judge=user).values_list("event_id", flat=True))
+    if not events and not has_role(user, (Role.JUDGE, Role.CHIEF_JUDGE)):
+        return None
+    return {"type": "hello", "user_id": user.id, "events": events, "remarks": pending_remarks_for(user)}

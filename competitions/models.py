@@ -1,0 +1,394 @@
+"""Skill contests: marking schemes, entries, panels, append-only marks, appeals and the live board.
+
+Raw facts (marks, audit entries) are appended, never edited: a correction is a new Mark row with a
+higher revision, an actor and a reason. The board's `seq` lives on `ContestBoard`, one row per
+contest, which every write that moves the board locks first, so seq is strictly increasing across
+server processes and the board stored beside it is exactly the state at that seq.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from accounts.models import OrgUnit
+
+
+class AppendOnlyError(Exception):
+    """Raised when code tries to edit or delete an append-only row."""
+
+
+class AppendOnlyModel(models.Model):
+    """Rows that are written once. Corrections are new rows, so history stays auditable."""
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+
+
+class Contest(models.Model):
+    name = models.CharField("名称", max_length=200)
+    org_unit = models.ForeignKey(OrgUnit, verbose_name="主办单位", on_delete=models.PROTECT, related_name="contests",
+                                 help_text="裁判长、监督仲裁的权限范围")
+    venue = models.CharField("地点", max_length=200, blank=True)
+    starts_at = models.DateTimeField("开始时间", null=True, blank=True)
+    freeze_at = models.DateTimeField("封榜时间", null=True, blank=True,
+                                     help_text="此后公开榜停止更新，成绩公布时揭晓；评审榜始终实时")
+    appeal_window_minutes = models.PositiveIntegerField("申诉时限（分钟）", default=120)
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "技能比武"
+        verbose_name_plural = "技能比武"
+        ordering = ["-starts_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs):
+        adding = self._state.adding
+        super().save(*args, **kwargs)
+        if adding:
+            ContestBoard.objects.get_or_create(contest=self)
+
+
+class Event(models.Model):
+    """A 项目 of the contest with its own marking scheme, panel and state."""
+
+    class State(models.TextChoices):
+        DRAFT = "draft", "筹备中"
+        OPEN = "open", "评分中"
+        LOCKED = "locked", "已锁定"
+        PUBLISHED = "published", "已公布"
+
+    class Aggregation(models.TextChoices):
+        MEAN = "mean", "平均分"
+        TRIMMED = "trimmed", "去掉最高最低后平均"
+
+    contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.CASCADE, related_name="events")
+    name = models.CharField("项目名称", max_length=200)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.DRAFT)
+    aggregation = models.CharField("评判分汇总方式", max_length=16, choices=Aggregation.choices,
+                                   default=Aggregation.TRIMMED)
+    trim_k = models.PositiveSmallIntegerField("去掉最高、最低各几个", default=1,
+                                              help_text="评分数不少于 2k+3 时才去掉，否则取平均")
+    tolerance = models.DecimalField("分差容限（0–3 分制）", max_digits=5, decimal_places=2, default=Decimal("1"),
+                                    validators=[MinValueValidator(Decimal("0"))],
+                                    help_text="评判分最高与最低之差超过此值（按分制折算）时提示仲裁复核")
+    tie_break_by_sections = models.BooleanField("同分按模块比较", default=True)
+    tie_break_chain = models.JSONField("同分比较顺序（模块 ID）", default=list, blank=True,
+                                       help_text="留空表示按模块顺序依次比较")
+    code_prefix = models.CharField("加密号前缀", max_length=4, default="A", blank=True)
+    locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
+    published_at = models.DateTimeField("公布时间", null=True, blank=True)
+    appeal_deadline = models.DateTimeField("申诉截止", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "比赛项目"
+        verbose_name_plural = "比赛项目"
+        ordering = ["contest_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Section(models.Model):
+    """A weighted part of the marking scheme; the weights of an event sum to 100."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="sections")
+    name = models.CharField("模块名称", max_length=200)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+    weight = models.DecimalField("权重（分）", max_digits=5, decimal_places=2,
+                                 validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))])
+
+    class Meta:
+        verbose_name = "评分模块"
+        verbose_name_plural = "评分模块"
+        ordering = ["event_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Aspect(models.Model):
+    class Kind(models.TextChoices):
+        MEASUREMENT = "measurement", "测量（客观）"
+        JUDGEMENT = "judgement", "评判（主观）"
+
+    section = models.ForeignKey(Section, verbose_name="模块", on_delete=models.CASCADE, related_name="aspects")
+    name = models.CharField("评分项", max_length=300)
+    kind = models.CharField("类型", max_length=16, choices=Kind.choices)
+    max_mark = models.DecimalField("满分", max_digits=6, decimal_places=2,
+                                   validators=[MinValueValidator(Decimal("0.01"))])
+    scale_max = models.PositiveSmallIntegerField("评判分制上限", default=3,
+                                                 validators=[MinValueValidator(1), MaxValueValidator(100)],
+                                                 help_text="评判项每位裁判给 0…上限 的整数（3、10 或 100）")
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "评分项"
+        verbose_name_plural = "评分项"
+        ordering = ["section_id", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self):
+        if self.kind == self.Kind.JUDGEMENT and not self.scale_max:
+            raise ValidationError({"scale_max": "评判项必须设置分制上限"})
+
+
+class Entry(models.Model):
+    """A contestant in an event, known by an anonymised code (drawn by lot) until publication."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="entries")
+    contestant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="选手", on_delete=models.PROTECT,
+                                   related_name="contest_entries")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name="选手所在单位", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="contest_entries")
+    code = models.CharField("加密号", max_length=16, blank=True, default="")
+    drawn_at = models.DateTimeField("抽签时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "参赛选手"
+        verbose_name_plural = "参赛选手"
+        ordering = ["event_id", "code", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "contestant"], name="entry_unique_contestant"),
+            models.UniqueConstraint(fields=["event", "code"], condition=~models.Q(code=""),
+                                    name="entry_unique_code"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code or f"#{self.pk}"
+
+
+class PanelMember(models.Model):
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="panel")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="裁判", on_delete=models.PROTECT,
+                              related_name="panels")
+    is_chief = models.BooleanField("裁判长", default=False)
+
+    class Meta:
+        verbose_name = "裁判组成员"
+        verbose_name_plural = "裁判组成员"
+        ordering = ["event_id", "-is_chief", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "judge"], name="panel_unique_judge")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.judge}"
+
+
+class ModerationRequest(models.Model):
+    """A re-mark of one aspect of one entry, asked by the chief judge (moderation) or after an upheld
+    appeal. Listed judges may add marks for it even after their sheet is final or the event is locked."""
+
+    class Source(models.TextChoices):
+        MODERATION = "moderation", "仲裁复核"
+        APPEAL = "appeal", "申诉复评"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "待复评"
+        RESOLVED = "resolved", "已完成"
+        CANCELLED = "cancelled", "已撤销"
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="moderation_requests")
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.CASCADE, related_name="moderation_requests")
+    aspect = models.ForeignKey(Aspect, verbose_name="评分项", on_delete=models.CASCADE,
+                               related_name="moderation_requests")
+    judges = models.JSONField("需复评的裁判 ID", default=list)
+    source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.MODERATION)
+    appeal = models.ForeignKey("Appeal", verbose_name="申诉", null=True, blank=True, on_delete=models.SET_NULL,
+                               related_name="remark_requests")
+    reason = models.TextField("原因")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.OPEN)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", on_delete=models.PROTECT,
+                                     related_name="+")
+    created_at = models.DateTimeField("发起时间", auto_now_add=True)
+    resolved_at = models.DateTimeField("完成时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "复评请求"
+        verbose_name_plural = "复评请求"
+        ordering = ["-created_at"]
+        indexes = [models.Index(fields=["event", "status"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.aspect}"
+
+
+class Mark(AppendOnlyModel):
+    """One mark as entered; never edited. The latest revision per (judge, entry, aspect) counts for
+    judgement aspects, the latest mark by any judge for measurement aspects."""
+
+    class Source(models.TextChoices):
+        JUDGE = "judge", "裁判评分"
+        OVERRIDE = "override", "裁判长更正"
+        REMARK = "remark", "复评"
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.PROTECT, related_name="marks")
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="marks")
+    aspect = models.ForeignKey(Aspect, verbose_name="评分项", on_delete=models.PROTECT, related_name="marks")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="裁判", on_delete=models.PROTECT,
+                              related_name="marks")
+    value = models.DecimalField("分值", max_digits=7, decimal_places=2)
+    revision = models.PositiveIntegerField("修订号", default=1)
+    client_id = models.CharField("客户端编号", max_length=100)
+    source = models.CharField("来源", max_length=16, choices=Source.choices, default=Source.JUDGE)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="录入人", on_delete=models.PROTECT,
+                              related_name="+")
+    reason = models.TextField("原因", blank=True)
+    request = models.ForeignKey(ModerationRequest, verbose_name="复评请求", null=True, blank=True,
+                                on_delete=models.PROTECT, related_name="marks")
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评分记录"
+        verbose_name_plural = "评分记录"
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(fields=["judge", "client_id"], name="mark_unique_client_id"),
+            models.UniqueConstraint(fields=["judge", "entry", "aspect", "revision"], name="mark_unique_revision"),
+        ]
+        indexes = [models.Index(fields=["event", "id"]), models.Index(fields=["entry", "aspect"])]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.aspect} · {self.value}"
+
+
+class SheetSubmission(AppendOnlyModel):
+    """A judge's sheet for one entry is final: later changes only by the chief judge, with a reason."""
+
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="submissions")
+    judge = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="裁判", on_delete=models.PROTECT,
+                              related_name="sheet_submissions")
+    submitted_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "评分表提交"
+        verbose_name_plural = "评分表提交"
+        ordering = ["-submitted_at"]
+        constraints = [models.UniqueConstraint(fields=["entry", "judge"], name="sheet_unique_judge")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.judge}"
+
+
+class Appeal(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "待裁决"
+        UPHELD = "upheld", "申诉成立"
+        REJECTED = "rejected", "申诉驳回"
+
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="appeals")
+    aspect = models.ForeignKey(Aspect, verbose_name="评分项", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="appeals")
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="申诉人", on_delete=models.PROTECT,
+                                 related_name="contest_appeals")
+    client_id = models.CharField("客户端编号", max_length=100, blank=True)
+    reason = models.TextField("申诉理由")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="裁决人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decision_reason = models.TextField("裁决理由", blank=True)
+    decided_at = models.DateTimeField("裁决时间", null=True, blank=True)
+    created_at = models.DateTimeField("提交时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "申诉"
+        verbose_name_plural = "申诉"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.get_status_display()}"
+
+
+class AuditLog(AppendOnlyModel):
+    """Every override, moderation, lock/unlock/publish, appeal and decision, in order. Append-only."""
+
+    class Action(models.TextChoices):
+        OPEN = "open", "开始评分"
+        DRAW = "draw", "抽签"
+        OVERRIDE = "override", "裁判长更正分数"
+        MODERATION = "moderation", "发起复评"
+        REMARK_DONE = "remark_done", "复评完成"
+        SUBMIT = "submit", "提交评分表"
+        LOCK = "lock", "锁定"
+        UNLOCK = "unlock", "解锁"
+        PUBLISH = "publish", "公布成绩"
+        APPEAL_FILED = "appeal_filed", "提出申诉"
+        APPEAL_DECIDED = "appeal_decided", "申诉裁决"
+
+    contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.PROTECT, related_name="audit_log")
+    event = models.ForeignKey(Event, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="audit_log")
+    action = models.CharField("操作", max_length=32, choices=Action.choices)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="操作人", on_delete=models.PROTECT,
+                              related_name="+")
+    entry = models.ForeignKey(Entry, verbose_name="选手", null=True, blank=True, on_delete=models.PROTECT,
+                              related_name="+")
+    aspect = models.ForeignKey(Aspect, verbose_name="评分项", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    reason = models.TextField("原因", blank=True)
+    data = models.JSONField("详情", default=dict, blank=True)
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = "操作日志"
+        verbose_name_plural = "操作日志"
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} · {self.actor}"
+
+
+class ContestBoard(models.Model):
+    """The contest's live board: its seq and the rows as of that seq (jury view and public view).
+
+    Every write that moves the board locks this row first (`select_for_update`), recomputes the
+    affected event once, stores the result and the update message here and in `BoardUpdate`, and the
+    news is sent after commit. Readers (a spectator connecting) read this one row."""
+
+    contest = models.OneToOneField(Contest, verbose_name="比武", on_delete=models.CASCADE, primary_key=True,
+                                   related_name="board")
+    seq = models.BigIntegerField("序号", default=0)
+    state = models.JSONField("榜单", default=dict)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "实时榜单"
+        verbose_name_plural = "实时榜单"
+
+    def __str__(self) -> str:
+        return f"{self.contest} · #{self.seq}"
+
+
+class BoardUpdate(models.Model):
+    """The update messages of recent seqs, exactly as sent, so a client that missed some can resync."""
+
+    contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.CASCADE, related_name="board_updates")
+    seq = models.BigIntegerField("序号")
+    public_text = models.TextField("公开榜消息")
+    jury_text = models.TextField("评审榜消息")
+    created_at = models.DateTimeField("时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "榜单更新"
+        verbose_name_plural = "榜单更新"
+        ordering = ["contest_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["contest", "seq"], name="board_update_unique_seq")]
+
+    def __str__(self) -> str:
+        return f"{self.contest_id} · #{self.seq}"

@@ -1,0 +1,157 @@
+from datetime import datetime
+from decimal import Decimal
+from typing import Literal
+
+from ninja import Schema
+from pydantic import Field
+
+
+class AspectOut(Schema):
+    id: int
+    name: str
+    kind: Literal["measurement", "judgement"]
+    max_mark: Decimal
+    scale_max: int | None = Field(None, description="评判项的分制上限（测量项为 null）")
+
+
+class SectionOut(Schema):
+    id: int
+    name: str
+    order: int
+    weight: Decimal
+    aspects: list[AspectOut]
+
+
+class EventOut(Schema):
+    id: int
+    name: str
+    state: Literal["draft", "open", "locked", "published"]
+    aggregation: Literal["mean", "trimmed"]
+    trim_k: int
+    tolerance: Decimal
+    locked_at: datetime | None
+    published_at: datetime | None
+    appeal_deadline: datetime | None
+    sections: list[SectionOut]
+
+
+class ContestOut(Schema):
+    id: int
+    name: str
+    venue: str
+    starts_at: datetime | None
+    freeze_at: datetime | None
+    appeal_window_minutes: int
+    events: list[EventOut]
+
+
+class EventBrief(Schema):
+    id: int
+    name: str
+    state: str
+
+
+class ContestListItem(Schema):
+    id: int
+    name: str
+    venue: str
+    starts_at: datetime | None
+    events: list[EventBrief]
+
+
+class AssignmentEntry(Schema):
+    id: int
+    code: str
+    recused: bool = Field(description="回避：不能给该选手评分")
+    submitted: bool = Field(description="我对该选手的评分表已提交")
+
+
+class AssignmentAspect(Schema):
+    id: int
+    section_id: int
+    name: str
+    kind: Literal["measurement", "judgement"]
+    max_mark: Decimal
+    scale_max: int | None
+
+
+class AssignmentMark(Schema):
+    entry_id: int
+    aspect_id: int
+    value: Decimal
+    revision: int
+    client_id: str
+    submitted: bool
+
+
+class RemarkOut(Schema):
+    id: int
+    entry_id: int
+    aspect_id: int
+    reason: str
+    source: str
+
+
+class AssignmentEvent(Schema):
+    id: int
+    name: str
+    state: str
+    contest_id: int
+    contest_name: str
+    role: Literal["judge", "chief_judge"]
+    entries: list[AssignmentEntry]
+    aspects: list[AssignmentAspect]
+    marks: list[AssignmentMark] = Field(description="只有我自己的评分（每项最新修订）")
+    remarks: list[RemarkOut] = Field(description="请我复评的项目")
+
+
+class AssignmentsOut(Schema):
+    events: list[AssignmentEvent]
+
+
+class MarkIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=100, description="手机生成的 UUID，重发时不变")
+    entry_id: int
+    aspect_id: int
+    value: Decimal = Field(..., description="测量项 0–满分（两位小数）；评判项 0–分制上限的整数")
+    kind: Literal["measurement", "judgement"] | None = Field(None, description="可选：与评分项类型核对")
+
+
+class MarksIn(Schema):
+    marks: list[MarkIn] = Field(..., min_length=1, max_length=200)
+
+
+class OverrideIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=100)
+    judge_id: int | None = Field(None, description="评判项必填：更正哪位裁判的分")
+    entry_id: int
+    aspect_id: int
+    value: Decimal
+    reason: str = Field(..., max_length=1000)
+
+
+class RemarkIn(Schema):
+    entry_id: int
+    aspect_id: int
+    reason: str = Field(..., max_length=1000)
+    judge_ids: list[int] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
+
+
+class ReasonIn(Schema):
+    reason: str = Field(..., max_length=1000)
+
+
+class PublishIn(Schema):
+    appeal_window_minutes: int | None = Field(None, ge=0, le=7 * 24 * 60, description="默认取比武设置（120 分钟）")
+
+
+class AppealIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=100)
+    aspect_id: int | None = None
+    reason: str = Field(..., max_length=2000)
+
+
+class DecisionIn(Schema):
+    decision: Literal["upheld", "rejected"]
+    reason: str = Field(..., max_length=2000)
+    aspect_ids: list[int] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")

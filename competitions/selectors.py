@@ -1,0 +1,187 @@
+"""Reads shared by the API, the consumers and the board: permissions, recusal, what a judge sees."""
+
+from __future__ import annotations
+
+from accounts.models import OrgUnit, Role, User
+from accounts.selectors import has_role, is_admin
+from miniprogram_api.errors import forbidden, not_found
+
+from .models import Aspect, Contest, Entry, Event, Mark, ModerationRequest, PanelMember, SheetSubmission
+
+JURY_ROLES = (Role.CHIEF_JUDGE, Role.ARBITRATOR)
+
+
+# --- recusal (执裁回避) ------------------------------------------------------------------------------
+def studio_or_team_ids() -> set[int]:
+    return set(OrgUnit.objects.filter(kind__in=[OrgUnit.Kind.STUDIO, OrgUnit.Kind.TEAM])
+               .values_list("id", flat=True))
+
+
+def affiliation(path: str | None, studio_or_team: set[int]) -> int | None:
+    """The outermost studio-or-team on a unit's path (the studio when there is one, else the team);
+    None for a unit that belongs to no studio or team (the bureau, the base)."""
+    if not path:
+        return None
+    for part in path.strip("/").split("/"):
+        if part and int(part) in studio_or_team:
+            return int(part)
+    return None
+
+
+def is_recused(judge_path: str | None, entry_path: str | None, studio_or_team: set[int]) -> bool:
+    """A judge steps aside from a contestant of the same studio or team (see docs/SCORING.md)."""
+    mine = affiliation(judge_path, studio_or_team)
+    return mine is not None and mine == affiliation(entry_path, studio_or_team)
+
+
+def entry_path(entry: Entry) -> str | None:
+    return entry.org_unit.path if entry.org_unit_id else None
+
+
+def user_path(user: User) -> str | None:
+    unit = user.primary_org_unit
+    return unit.path if unit else None
+
+
+# --- permissions -----------------------------------------------------------------------------------
+def can_see_jury(user: User, contest: Contest) -> bool:
+    """Jury board and exports: chief judges, arbitrators and admins of the organising unit, and the
+    chief judge of any of the contest's events."""
+    if has_role(user, JURY_ROLES, contest.org_unit):
+        return True
+    return PanelMember.objects.filter(event__contest=contest, judge=user, is_chief=True).exists()
+
+
+def is_chief(user: User, event: Event) -> bool:
+    if has_role(user, Role.CHIEF_JUDGE, event.contest.org_unit):
+        return True
+    return PanelMember.objects.filter(event=event, judge=user, is_chief=True).exists()
+
+
+def require_chief(user: User, event: Event) -> None:
+    if not is_chief(user, event):
+        raise forbidden("只有本项目的裁判长可以执行此操作", code="not_chief_judge")
+
+
+def require_arbitrator(user: User, contest: Contest) -> None:
+    if not has_role(user, Role.ARBITRATOR, contest.org_unit):
+        raise forbidden("只有监督仲裁组可以裁决申诉", code="not_arbitrator")
+
+
+def visible_contests(user: User):
+    """Contests under way or over (any event past draft), plus those the user judges or runs."""
+    from django.db.models import Q
+
+    qs = Contest.objects.select_related("org_unit")
+    if is_admin(user):
+        return qs
+    jury_units = [unit for unit in OrgUnit.objects.filter(
+        id__in=[uid for role, uid, _ in _grants(user) if role in JURY_ROLES])]
+    query = Q(events__state__in=[Event.State.OPEN, Event.State.LOCKED, Event.State.PUBLISHED]) | Q(
+        events__panel__judge=user)
+    for unit in jury_units:
+        query |= Q(org_unit__path__startswith=unit.path)
+    return qs.filter(query).distinct()
+
+
+def _grants(user: User):
+    from accounts.selectors import grants_of
+
+    return grants_of(user)
+
+
+def get_contest(user: User, contest_id: int) -> Contest:
+    contest = visible_contests(user).filter(pk=contest_id).first()
+    if contest is None:
+        raise not_found("比武")
+    return contest
+
+
+def get_event(event_id: int) -> Event:
+    event = Event.objects.select_related("contest__org_unit").filter(pk=event_id).first()
+    if event is None:
+        raise not_found("比赛项目")
+    return event
+
+
+def contest_detail(user: User, contest: Contest) -> dict:
+    staff = can_see_jury(user, contest)
+    panel_events = set(PanelMember.objects.filter(event__contest=contest, judge=user).values_list("event_id", flat=True))
+    events = [e for e in contest.events.prefetch_related("sections__aspects").order_by("order", "id")
+              if e.state != Event.State.DRAFT or staff or e.id in panel_events]
+    return {
+        "id": contest.id, "name": contest.name, "venue": contest.venue, "starts_at": contest.starts_at,
+        "freeze_at": contest.freeze_at, "appeal_window_minutes": contest.appeal_window_minutes,
+        "events": [event_summary(e) for e in events],
+    }
+
+
+def event_summary(event: Event) -> dict:
+    return {
+        "id": event.id, "name": event.name, "state": event.state, "aggregation": event.aggregation,
+        "trim_k": event.trim_k, "tolerance": event.tolerance, "locked_at": event.locked_at,
+        "published_at": event.published_at, "appeal_deadline": event.appeal_deadline,
+        "sections": [
+            {"id": s.id, "name": s.name, "order": s.order, "weight": s.weight,
+             "aspects": [{"id": a.id, "name": a.name, "kind": a.kind, "max_mark": a.max_mark,
+                          "scale_max": a.scale_max if a.kind == Aspect.Kind.JUDGEMENT else None}
+                         for a in s.aspects.all()]}
+            for s in event.sections.all()
+        ],
+    }
+
+
+# --- the judge's phone -----------------------------------------------------------------------------
+def assignments(user: User) -> dict:
+    """My events, their entries (codes only) and aspects, and my own marks: never anyone else's."""
+    members = list(PanelMember.objects.filter(judge=user).exclude(event__state=Event.State.DRAFT)
+                   .select_related("event__contest").order_by("event__contest_id", "event__order", "event_id"))
+    event_ids = [m.event_id for m in members]
+    st = studio_or_team_ids()
+    mine = user_path(user)
+    entries: dict[int, list[Entry]] = {}
+    for entry in Entry.objects.filter(event_id__in=event_ids).exclude(code="").select_related("org_unit").order_by("code"):
+        entries.setdefault(entry.event_id, []).append(entry)
+    aspects: dict[int, list[Aspect]] = {}
+    for aspect in Aspect.objects.filter(section__event_id__in=event_ids).select_related("section").order_by(
+            "section__order", "section_id", "order", "id"):
+        aspects.setdefault(aspect.section.event_id, []).append(aspect)
+    submitted = set(SheetSubmission.objects.filter(judge=user, entry__event_id__in=event_ids)
+                    .values_list("entry_id", flat=True))
+    latest: dict[tuple[int, int], Mark] = {}
+    for mark in Mark.objects.filter(judge=user, event_id__in=event_ids).order_by("id"):
+        latest[(mark.entry_id, mark.aspect_id)] = mark
+    remarks: dict[int, list[dict]] = {}
+    for req in ModerationRequest.objects.filter(event_id__in=event_ids, status=ModerationRequest.Status.OPEN):
+        if user.id in req.judges:
+            remarks.setdefault(req.event_id, []).append(
+                {"id": req.id, "entry_id": req.entry_id, "aspect_id": req.aspect_id, "reason": req.reason,
+                 "source": req.source})
+    events = []
+    for member in members:
+        event = member.event
+        events.append({
+            "id": event.id, "name": event.name, "state": event.state, "contest_id": event.contest_id,
+            "contest_name": event.contest.name, "role": "chief_judge" if member.is_chief else "judge",
+            "entries": [{"id": e.id, "code": e.code, "recused": is_recused(mine, entry_path(e), st),
+                         "submitted": e.id in submitted} for e in entries.get(event.id, [])],
+            "aspects": [{"id": a.id, "section_id": a.section_id, "name": a.name, "kind": a.kind,
+                         "max_mark": a.max_mark,
+                         "scale_max": a.scale_max if a.kind == Aspect.Kind.JUDGEMENT else None}
+                        for a in aspects.get(event.id, [])],
+            "marks": [{"entry_id": m.entry_id, "aspect_id": m.aspect_id, "value": m.value, "revision": m.revision,
+                       "client_id": m.client_id, "submitted": m.entry_id in submitted}
+                      for (entry_id, _), m in latest.items() if m.event_id == event.id],
+            "remarks": remarks.get(event.id, []),
+        })
+    return {"events": events}
+
+
+def pending_remarks_for(user: User) -> list[dict]:
+    return [
+        {"id": r.id, "event_id": r.event_id, "entry_id": r.entry_id, "code": r.entry.code,
+         "aspect_id": r.aspect_id, "reason": r.reason, "source": r.source}
+        for r in ModerationRequest.objects.filter(status=ModerationRequest.Status.OPEN, event__panel__judge=user)
+        .select_related("entry").distinct()
+        if user.id in r.judges
+    ]

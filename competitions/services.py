@@ -1,0 +1,626 @@
+"""Every write of a contest. Each locks the contest's board row first (so changes of one contest are
+serialised across processes), writes append-only facts, advances the board, and queues its news for
+after the commit."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+
+from accounts.models import User
+from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
+from miniprogram_api.idempotency import run_once
+from miniprogram_api.realtime import publish_after_commit
+
+from . import board
+from .models import (
+    Appeal,
+    Aspect,
+    AuditLog,
+    Contest,
+    Entry,
+    Event,
+    Mark,
+    ModerationRequest,
+    PanelMember,
+    Section,
+    SheetSubmission,
+)
+from .selectors import (
+    entry_path,
+    is_recused,
+    require_arbitrator,
+    require_chief,
+    studio_or_team_ids,
+    user_path,
+)
+
+MIN_PANEL_FOR_JUDGEMENT = 3  # WorldSkills: judgement aspects need three or more judges
+
+
+def audit(*, event: Event, action: str, actor: User, entry: Entry | None = None, aspect: Aspect | None = None,
+          reason: str = "", data: dict | None = None) -> AuditLog:
+    return AuditLog.objects.create(contest_id=event.contest_id, event=event, action=action, actor=actor,
+                                   entry=entry, aspect=aspect, reason=reason, data=data or {})
+
+
+def notify_judges(event: Event, message: dict, judge_ids: list[int] | None = None) -> None:
+    if judge_ids is None:
+        judge_ids = list(PanelMember.objects.filter(event=event).values_list("judge_id", flat=True))
+    for judge_id in judge_ids:
+        publish_after_commit(board.judge_group(judge_id), {"type": "judge.message", "message": message})
+
+
+def _locked_event(event_id: int) -> tuple[Event, object]:
+    """Lock the event's contest board, then read the event fresh (its state may just have changed)."""
+    contest_id = Event.objects.filter(pk=event_id).values_list("contest_id", flat=True).first()
+    if contest_id is None:
+        raise not_found("比赛项目")
+    locked = board.lock(contest_id)
+    return Event.objects.select_related("contest__org_unit").get(pk=event_id), locked
+
+
+def _reason(reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise unprocessable("reason_required", "请填写原因", detail={"field": "reason"})
+    return reason
+
+
+# --- setting up ------------------------------------------------------------------------------------
+def scheme_problems(event: Event) -> list[str]:
+    """What stops the event from opening: weights not summing to 100, empty sections, aspects whose
+    max marks do not add up to their section's weight, a panel too small."""
+    problems = []
+    sections = list(Section.objects.filter(event=event).prefetch_related("aspects"))
+    if not sections:
+        return ["项目还没有评分模块"]
+    total = sum((s.weight for s in sections), Decimal(0))
+    if total != Decimal(100):
+        problems.append(f"各模块权重之和应为 100，现为 {total}")
+    has_judgement = False
+    for section in sections:
+        aspects = list(section.aspects.all())
+        if not aspects:
+            problems.append(f"模块“{section.name}”没有评分项")
+            continue
+        marks = sum((a.max_mark for a in aspects), Decimal(0))
+        if marks != section.weight:
+            problems.append(f"模块“{section.name}”各评分项满分之和应为 {section.weight}，现为 {marks}")
+        has_judgement = has_judgement or any(a.kind == Aspect.Kind.JUDGEMENT for a in aspects)
+    judges = PanelMember.objects.filter(event=event, is_chief=False).count()
+    if judges == 0:
+        problems.append("裁判组还没有裁判")
+    elif has_judgement and judges < MIN_PANEL_FOR_JUDGEMENT:
+        problems.append(f"有评判项的项目至少需要 {MIN_PANEL_FOR_JUDGEMENT} 名裁判，现有 {judges} 名")
+    if not Entry.objects.filter(event=event).exists():
+        problems.append("项目还没有参赛选手")
+    return problems
+
+
+def add_entry(*, event: Event, contestant: User, org_unit=None) -> Entry:
+    entry, _ = Entry.objects.get_or_create(event=event, contestant=contestant,
+                                           defaults={"org_unit": org_unit or contestant.primary_org_unit})
+    return entry
+
+
+def _draw(event: Event, rng: random.Random | None = None) -> list[Entry]:
+    """抽签: a random, unpredictable code for every entry that has none yet."""
+    rng = rng or random.SystemRandom()
+    entries = list(Entry.objects.filter(event=event).order_by("id"))
+    used = {e.code for e in entries if e.code}
+    undrawn = [e for e in entries if not e.code]
+    if not undrawn:
+        return []
+    free = [f"{event.code_prefix}{n:02d}" for n in range(1, len(entries) + 1)]
+    free = [code for code in free if code not in used]
+    while len(free) < len(undrawn):
+        free.append(f"{event.code_prefix}{len(entries) + len(free) + 1:02d}")
+    rng.shuffle(free)
+    now = timezone.now()
+    for entry, code in zip(undrawn, free, strict=False):
+        entry.code, entry.drawn_at = code, now
+        entry.save(update_fields=["code", "drawn_at"])
+    return undrawn
+
+
+@transaction.atomic
+def draw_codes(*, actor: User, event_id: int, rng: random.Random | None = None) -> list[Entry]:
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state in (Event.State.LOCKED, Event.State.PUBLISHED):
+        raise conflict("event_locked", "项目已锁定，不能再抽签")
+    drawn = _draw(event, rng)
+    if drawn:
+        audit(event=event, action=AuditLog.Action.DRAW, actor=actor, data={"entries": len(drawn)})
+        if event.state != Event.State.DRAFT:
+            board.advance(locked, [event.id])
+    return drawn
+
+
+@transaction.atomic
+def open_event(*, actor: User, event_id: int, rng: random.Random | None = None) -> Event:
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state != Event.State.DRAFT:
+        raise conflict("event_not_draft", "项目已开始评分")
+    problems = scheme_problems(event)
+    if problems:
+        raise unprocessable("scheme_invalid", "评分方案不完整：" + "；".join(problems), detail={"problems": problems})
+    _draw(event, rng)
+    event.state = Event.State.OPEN
+    event.save(update_fields=["state"])
+    audit(event=event, action=AuditLog.Action.OPEN, actor=actor)
+    board.advance(locked, [event.id])
+    notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
+    return event
+
+
+# --- marks ----------------------------------------------------------------------------------------
+@dataclass
+class MarkItem:
+    client_id: str
+    entry_id: int
+    aspect_id: int
+    value: Decimal
+    kind: str | None = None
+
+
+@dataclass
+class MarkBatch:
+    results: list[dict] = field(default_factory=list)
+    seq: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> bool:
+        return any(r["status"] in (200, 201) for r in self.results)
+
+
+class Refusal(Exception):
+    def __init__(self, status: int, code: str, message: str):
+        super().__init__(code)
+        self.status, self.code, self.message = status, code, message
+
+
+def check_value(aspect: Aspect, value: Decimal) -> None:
+    """Measurement: 0..max_mark with at most 2 decimals. Judgement: an integer 0..scale_max."""
+    try:
+        if not value.is_finite():
+            raise Refusal(422, "mark_invalid", "分值不是有效数字")
+        exponent = value.normalize().as_tuple().exponent
+    except InvalidOperation:
+        raise Refusal(422, "mark_invalid", "分值不是有效数字") from None
+    if aspect.kind == Aspect.Kind.JUDGEMENT:
+        if value != value.to_integral_value():
+            raise Refusal(422, "mark_not_integer", f"评判项“{aspect.name}”只能打 0–{aspect.scale_max} 的整数分")
+        if not 0 <= value <= aspect.scale_max:
+            raise Refusal(422, "mark_out_of_range", f"评判项“{aspect.name}”的分值应在 0–{aspect.scale_max} 之间")
+    else:
+        if exponent < -2:
+            raise Refusal(422, "mark_precision", f"测量项“{aspect.name}”的分值最多两位小数")
+        if not 0 <= value <= aspect.max_mark:
+            raise Refusal(422, "mark_out_of_range", f"测量项“{aspect.name}”的分值应在 0–{aspect.max_mark} 之间")
+
+
+def two_places(value: Decimal) -> str:
+    return str(Decimal(value).quantize(Decimal("0.01")))
+
+
+def mark_out(mark: Mark, submitted: bool) -> dict:
+    return {"id": mark.id, "entry_id": mark.entry_id, "aspect_id": mark.aspect_id, "value": two_places(mark.value),
+            "revision": mark.revision, "source": mark.source, "submitted": submitted,
+            "created_at": mark.created_at.isoformat()}
+
+
+def _same(mark: Mark, item: MarkItem) -> bool:
+    return mark.entry_id == item.entry_id and mark.aspect_id == item.aspect_id and mark.value == item.value
+
+
+@transaction.atomic
+def record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
+    """A judge's batch of marks: each is created, replayed (same client_id, same mark) or refused with
+    its own code; the accepted ones move the board once per contest."""
+    entries = Entry.objects.select_related("org_unit").in_bulk([i.entry_id for i in items])
+    aspects = Aspect.objects.select_related("section").in_bulk([i.aspect_id for i in items])
+    event_ids = {e.event_id for e in entries.values()}
+    contest_of = dict(Event.objects.filter(pk__in=event_ids).values_list("id", "contest_id"))
+    locked = {cid: board.lock(cid) for cid in sorted(set(contest_of.values()))}  # always in the same order
+    events = Event.objects.in_bulk(list(event_ids))  # read after the lock: the state is current
+    members = {m.event_id: m for m in PanelMember.objects.filter(judge=judge, event_id__in=event_ids)}
+    submitted = set(SheetSubmission.objects.filter(judge=judge, entry_id__in=list(entries))
+                    .values_list("entry_id", flat=True))
+    existing = {m.client_id: m for m in Mark.objects.filter(judge=judge, client_id__in=[i.client_id for i in items])}
+    revisions = {(r["entry_id"], r["aspect_id"]): r["top"] for r in Mark.objects.filter(
+        judge=judge, entry_id__in=list(entries), aspect_id__in=list(aspects)).values("entry_id", "aspect_id")
+        .annotate(top=Max("revision"))}
+    requests: dict[tuple[int, int], ModerationRequest] = {}
+    for req in ModerationRequest.objects.filter(entry_id__in=list(entries), status=ModerationRequest.Status.OPEN):
+        if judge.id in req.judges:
+            requests[(req.entry_id, req.aspect_id)] = req
+    st = studio_or_team_ids()
+    home = user_path(judge)
+    batch = MarkBatch()
+    moved: dict[int, set[int]] = {}
+    touched_requests: dict[int, ModerationRequest] = {}
+    acks = []
+    for item in items:
+        try:
+            prior = existing.get(item.client_id)
+            if prior is not None:
+                if not _same(prior, item):
+                    raise Refusal(409, "idempotency_conflict", "该评分编号已用于内容不同的评分")
+                result = {"client_id": item.client_id, "status": 200, "replayed": True,
+                          "mark": mark_out(prior, prior.entry_id in submitted)}
+                batch.results.append(result)
+                acks.append({**result["mark"], "client_id": item.client_id, "replayed": True})
+                continue
+            entry, aspect = entries.get(item.entry_id), aspects.get(item.aspect_id)
+            if entry is None:
+                raise Refusal(404, "entry_not_found", "参赛选手不存在")
+            if aspect is None:
+                raise Refusal(404, "aspect_not_found", "评分项不存在")
+            if aspect.section.event_id != entry.event_id:
+                raise Refusal(422, "aspect_not_in_event", "该评分项不属于这名选手的比赛项目")
+            if item.kind and item.kind != aspect.kind:
+                raise Refusal(422, "wrong_aspect_kind", f"评分项“{aspect.name}”是{aspect.get_kind_display()}项")
+            event = events[entry.event_id]
+            member = members.get(event.id)
+            if member is None or member.is_chief:
+                raise Refusal(403, "not_on_panel", "您不是该项目的评分裁判")
+            if is_recused(home, entry_path(entry), st):
+                raise Refusal(403, "recused", "您与该选手同属一个工作室或班组，需回避，不能评分")
+            request = requests.get((entry.id, aspect.id))
+            if request is None:
+                if event.state == Event.State.DRAFT:
+                    raise Refusal(409, "event_not_open", "项目尚未开始评分")
+                if event.state != Event.State.OPEN:
+                    raise Refusal(409, "event_locked", "项目成绩已锁定，不能再评分")
+                if entry.id in submitted:
+                    raise Refusal(409, "sheet_submitted", "该选手的评分表已提交，如需更改请联系裁判长")
+            check_value(aspect, item.value)
+            revision = revisions.get((entry.id, aspect.id), 0) + 1
+            try:
+                with transaction.atomic():
+                    mark = Mark.objects.create(
+                        event_id=event.id, entry=entry, aspect=aspect, judge=judge, value=item.value,
+                        revision=revision, client_id=item.client_id, actor=judge,
+                        source=Mark.Source.REMARK if request else Mark.Source.JUDGE, request=request,
+                        reason=request.reason if request else "")
+            except IntegrityError:
+                raise Refusal(409, "mark_conflict", "评分冲突，请重试") from None
+            revisions[(entry.id, aspect.id)] = revision
+            existing[item.client_id] = mark
+            moved.setdefault(contest_of[event.id], set()).add(event.id)
+            if request:
+                touched_requests[request.id] = request
+            result = {"client_id": item.client_id, "status": 201, "replayed": False,
+                      "mark": mark_out(mark, entry.id in submitted)}
+            batch.results.append(result)
+            acks.append({**result["mark"], "client_id": item.client_id, "replayed": False})
+        except Refusal as refusal:
+            batch.results.append({"client_id": item.client_id, "status": refusal.status, "code": refusal.code,
+                                  "message": refusal.message})
+    for request in touched_requests.values():
+        _maybe_resolve(request, judge)
+    for contest_id, ids in moved.items():
+        batch.seq[contest_id] = board.advance(locked[contest_id], ids)
+    if acks:
+        publish_after_commit(board.judge_group(judge.id), {"type": "judge.message", "message": {
+            "type": "ack", "marks": acks}})
+    return batch
+
+
+def _maybe_resolve(request: ModerationRequest, actor: User) -> None:
+    """A re-mark is done when every judge asked has added a mark for it (one mark for a measurement)."""
+    done = set(Mark.objects.filter(request=request).values_list("judge_id", flat=True))
+    measurement = request.aspect.kind == Aspect.Kind.MEASUREMENT
+    if (measurement and done) or (not measurement and set(request.judges) <= done):
+        request.status, request.resolved_at = ModerationRequest.Status.RESOLVED, timezone.now()
+        request.save(update_fields=["status", "resolved_at"])
+        audit(event=request.event, action=AuditLog.Action.REMARK_DONE, actor=actor, entry=request.entry,
+              aspect=request.aspect, reason=request.reason, data={"request_id": request.id})
+
+
+@transaction.atomic
+def submit_sheet(*, judge: User, entry_id: int) -> tuple[SheetSubmission, bool]:
+    """My sheet for this entry is final. Submitting again returns the first submission."""
+    entry = Entry.objects.select_related("org_unit").filter(pk=entry_id).first()
+    if entry is None:
+        raise not_found("参赛选手", code="entry_not_found")
+    event, locked = _locked_event(entry.event_id)
+    member = PanelMember.objects.filter(event=event, judge=judge, is_chief=False).first()
+    if member is None:
+        raise forbidden("您不是该项目的评分裁判", code="not_on_panel")
+    if is_recused(user_path(judge), entry_path(entry), studio_or_team_ids()):
+        raise forbidden("您与该选手同属一个工作室或班组，需回避", code="recused")
+    done = SheetSubmission.objects.filter(entry=entry, judge=judge).first()
+    if done is not None:
+        return done, False
+    if event.state != Event.State.OPEN:
+        raise conflict("event_locked" if event.state != Event.State.DRAFT else "event_not_open",
+                       "项目当前不能提交评分表")
+    judgement = set(Aspect.objects.filter(section__event=event, kind=Aspect.Kind.JUDGEMENT)
+                    .values_list("id", flat=True))
+    marked = set(Mark.objects.filter(entry=entry, judge=judge).values_list("aspect_id", flat=True))
+    missing = sorted(judgement - marked)
+    if missing:
+        raise conflict("sheet_incomplete", f"还有 {len(missing)} 个评判项未评分", detail={"aspect_ids": missing})
+    submission = SheetSubmission.objects.create(entry=entry, judge=judge)
+    board.advance(locked, [event.id])
+    return submission, True
+
+
+def override_mark(*, actor: User, client_id: str, judge_id: int | None, entry_id: int, aspect_id: int,
+                  value: Decimal, reason: str) -> dict:
+    """The chief judge changes a mark after the sheet is final: a new revision with actor and reason,
+    logged; the old marks stay."""
+    payload = {"judge_id": judge_id, "entry_id": entry_id, "aspect_id": aspect_id, "value": str(value),
+               "reason": reason}
+
+    def write():
+        return 201, _override(actor=actor, client_id=client_id, judge_id=judge_id, entry_id=entry_id,
+                              aspect_id=aspect_id, value=value, reason=reason)
+
+    result = run_once(user=actor, scope="competitions.override", key=client_id, payload=payload, write=write)
+    return {**result.body, "replayed": result.replayed}
+
+
+def _override(*, actor, client_id, judge_id, entry_id, aspect_id, value, reason) -> dict:
+    reason = _reason(reason)
+    entry = Entry.objects.select_related("org_unit").filter(pk=entry_id).first()
+    aspect = Aspect.objects.select_related("section").filter(pk=aspect_id).first()
+    if entry is None or aspect is None:
+        raise not_found("选手或评分项")
+    if aspect.section.event_id != entry.event_id:
+        raise unprocessable("aspect_not_in_event", "该评分项不属于这名选手的比赛项目")
+    event, locked = _locked_event(entry.event_id)
+    require_chief(actor, event)
+    if event.state == Event.State.PUBLISHED:
+        raise conflict("event_published", "成绩已公布，更改须经申诉复评")
+    if event.state == Event.State.DRAFT:
+        raise conflict("event_not_open", "项目尚未开始评分")
+    if aspect.kind == Aspect.Kind.JUDGEMENT or judge_id is not None:
+        member = PanelMember.objects.filter(event=event, judge_id=judge_id, is_chief=False).select_related(
+            "judge__primary_org_unit").first()
+        if member is None:
+            raise unprocessable("judge_not_on_panel", "请指定本项目裁判组中的一名裁判")
+        if is_recused(user_path(member.judge), entry_path(entry), studio_or_team_ids()):
+            raise unprocessable("recused", "该裁判对此选手需回避")
+        target = member.judge
+    else:
+        target = actor
+    try:
+        check_value(aspect, value)
+    except Refusal as refusal:
+        raise ApiError(refusal.code, refusal.message, status=refusal.status) from None
+    previous = Mark.objects.filter(judge=target, entry=entry, aspect=aspect).order_by("-revision").first()
+    mark = Mark.objects.create(event=event, entry=entry, aspect=aspect, judge=target, value=value,
+                               revision=(previous.revision if previous else 0) + 1, client_id=client_id,
+                               source=Mark.Source.OVERRIDE, actor=actor, reason=reason)
+    audit(event=event, action=AuditLog.Action.OVERRIDE, actor=actor, entry=entry, aspect=aspect, reason=reason,
+          data={"mark_id": mark.id, "judge_id": target.id, "old": two_places(previous.value) if previous else None,
+                "new": two_places(value), "revision": mark.revision})
+    seq = board.advance(locked, [event.id])
+    if target.id != actor.id:
+        notify_judges(event, {"type": "override", "event_id": event.id, "entry_id": entry.id, "code": entry.code,
+                              "aspect_id": aspect.id, "value": str(value), "revision": mark.revision,
+                              "reason": reason}, [target.id])
+    return {"mark": mark_out(mark, True), "seq": seq}
+
+
+# --- moderation and the chief judge's actions -----------------------------------------------------
+def _create_remark(*, event: Event, entry: Entry, aspect: Aspect, reason: str, actor: User,
+                   judge_ids: list[int] | None, source: str, appeal: Appeal | None = None) -> ModerationRequest:
+    panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
+    st = studio_or_team_ids()
+    eligible = [m.judge_id for m in panel if not is_recused(user_path(m.judge), entry_path(entry), st)]
+    if judge_ids:
+        wrong = sorted(set(judge_ids) - set(eligible))
+        if wrong:
+            raise unprocessable("judge_not_on_panel", "所选裁判不在本项目裁判组或需回避", detail={"judge_ids": wrong})
+        judges = sorted(set(judge_ids))
+    else:
+        judges = eligible
+    if ModerationRequest.objects.filter(entry=entry, aspect=aspect, status=ModerationRequest.Status.OPEN).exists():
+        raise conflict("remark_pending", "该评分项已有待完成的复评")
+    request = ModerationRequest.objects.create(event=event, entry=entry, aspect=aspect, judges=judges,
+                                               source=source, appeal=appeal, reason=reason, requested_by=actor)
+    audit(event=event, action=AuditLog.Action.MODERATION, actor=actor, entry=entry, aspect=aspect, reason=reason,
+          data={"request_id": request.id, "judges": judges, "source": source,
+                "appeal_id": appeal.id if appeal else None})
+    notify_judges(event, {"type": "moderation", "request_id": request.id, "event_id": event.id,
+                          "entry_id": entry.id, "code": entry.code, "aspect_id": aspect.id,
+                          "aspect": aspect.name, "reason": reason, "source": source}, judges)
+    return request
+
+
+@transaction.atomic
+def request_remark(*, actor: User, event_id: int, entry_id: int, aspect_id: int, reason: str,
+                   judge_ids: list[int] | None = None) -> ModerationRequest:
+    """Resolve a flagged aspect by asking judges to mark it again (their new marks are new revisions)."""
+    reason = _reason(reason)
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state != Event.State.OPEN:
+        raise conflict("event_locked", "只能在评分中发起复评；已锁定的项目请先解锁")
+    entry = Entry.objects.select_related("org_unit").filter(pk=entry_id, event=event).first()
+    aspect = Aspect.objects.filter(pk=aspect_id, section__event=event).first()
+    if entry is None or aspect is None:
+        raise not_found("选手或评分项")
+    request = _create_remark(event=event, entry=entry, aspect=aspect, reason=reason, actor=actor,
+                             judge_ids=judge_ids, source=ModerationRequest.Source.MODERATION)
+    board.advance(locked, [event.id])
+    return request
+
+
+def lock_problems(event: Event) -> dict:
+    """What is missing before the event may be locked: sheets, measurement marks, open re-marks."""
+    entries = list(Entry.objects.filter(event=event).select_related("org_unit"))
+    panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
+    st = studio_or_team_ids()
+    submitted = set(SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"))
+    measurement = list(Aspect.objects.filter(section__event=event, kind=Aspect.Kind.MEASUREMENT)
+                       .values_list("id", flat=True))
+    measured = set(Mark.objects.filter(event=event, aspect_id__in=measurement).values_list("entry_id", "aspect_id"))
+    sheets, unmeasured = [], []
+    for entry in entries:
+        for member in panel:
+            if not is_recused(user_path(member.judge), entry_path(entry), st) and (entry.id, member.judge_id) not in submitted:
+                sheets.append({"entry_id": entry.id, "code": entry.code, "judge_id": member.judge_id,
+                               "judge": member.judge.name})
+        for aspect_id in measurement:
+            if (entry.id, aspect_id) not in measured:
+                unmeasured.append({"entry_id": entry.id, "code": entry.code, "aspect_id": aspect_id})
+    remarks = list(ModerationRequest.objects.filter(event=event, status=ModerationRequest.Status.OPEN)
+                   .values_list("id", flat=True))
+    return {"sheets": sheets, "measurements": unmeasured, "remarks": remarks}
+
+
+@transaction.atomic
+def lock_event(*, actor: User, event_id: int) -> Event:
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state != Event.State.OPEN:
+        raise conflict("event_not_open", "只有评分中的项目可以锁定")
+    problems = lock_problems(event)
+    if problems["remarks"]:
+        raise conflict("moderation_open", "还有未完成的复评，不能锁定", detail=problems)
+    if problems["sheets"] or problems["measurements"]:
+        raise conflict("sheets_incomplete", f"还有 {len(problems['sheets'])} 份评分表未提交、"
+                       f"{len(problems['measurements'])} 个测量项未录入", detail=problems)
+    event.state, event.locked_at = Event.State.LOCKED, timezone.now()
+    event.save(update_fields=["state", "locked_at"])
+    audit(event=event, action=AuditLog.Action.LOCK, actor=actor)
+    board.advance(locked, [event.id])
+    notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
+    return event
+
+
+@transaction.atomic
+def unlock_event(*, actor: User, event_id: int, reason: str) -> Event:
+    reason = _reason(reason)
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state == Event.State.PUBLISHED:
+        raise conflict("event_published", "成绩已公布，不能解锁；更改须经申诉复评")
+    if event.state != Event.State.LOCKED:
+        raise conflict("event_not_locked", "项目未锁定")
+    event.state, event.locked_at = Event.State.OPEN, None
+    event.save(update_fields=["state", "locked_at"])
+    audit(event=event, action=AuditLog.Action.UNLOCK, actor=actor, reason=reason)
+    board.advance(locked, [event.id])
+    notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state, "reason": reason})
+    return event
+
+
+@transaction.atomic
+def publish_event(*, actor: User, event_id: int, appeal_window_minutes: int | None = None) -> Event:
+    """Codes are decrypted to names on every board and export; the appeal window opens."""
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    if event.state != Event.State.LOCKED:
+        raise conflict("event_not_locked", "请先锁定项目再公布成绩")
+    minutes = event.contest.appeal_window_minutes if appeal_window_minutes is None else appeal_window_minutes
+    now = timezone.now()
+    event.state, event.published_at = Event.State.PUBLISHED, now
+    event.appeal_deadline = now + timedelta(minutes=minutes)
+    event.save(update_fields=["state", "published_at", "appeal_deadline"])
+    audit(event=event, action=AuditLog.Action.PUBLISH, actor=actor,
+          data={"appeal_deadline": event.appeal_deadline.isoformat()})
+    board.advance(locked, [event.id])
+    notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
+    return event
+
+
+# --- appeals ---------------------------------------------------------------------------------------
+def file_appeal(*, user: User, entry_id: int, aspect_id: int | None, reason: str, client_id: str) -> dict:
+    payload = {"entry_id": entry_id, "aspect_id": aspect_id, "reason": reason}
+
+    def write():
+        return 201, _file_appeal(user=user, entry_id=entry_id, aspect_id=aspect_id, reason=reason,
+                                 client_id=client_id)
+
+    result = run_once(user=user, scope="competitions.appeal", key=client_id, payload=payload, write=write)
+    return {**result.body, "replayed": result.replayed}
+
+
+def _file_appeal(*, user, entry_id, aspect_id, reason, client_id) -> dict:
+    reason = _reason(reason)
+    from accounts.selectors import is_admin
+
+    entry = Entry.objects.select_related("event").filter(pk=entry_id).first()
+    if entry is None:
+        raise not_found("参赛选手")
+    event = entry.event
+
+    if entry.contestant_id != user.id and not is_admin(user):
+        raise not_found("参赛选手")  # existence of others' entries is not revealed
+    if event.state != Event.State.PUBLISHED:
+        raise conflict("event_not_published", "成绩公布后才能申诉")
+    if timezone.now() > event.appeal_deadline:
+        raise conflict("appeal_window_closed", "申诉期已过（成绩公布后限时申诉）",
+                       detail={"appeal_deadline": event.appeal_deadline.isoformat()})
+    aspect = None
+    if aspect_id is not None:
+        aspect = Aspect.objects.filter(pk=aspect_id, section__event=event).first()
+        if aspect is None:
+            raise not_found("评分项")
+    appeal = Appeal.objects.create(entry=entry, aspect=aspect, filed_by=user, reason=reason, client_id=client_id)
+    audit(event=event, action=AuditLog.Action.APPEAL_FILED, actor=user, entry=entry, aspect=aspect, reason=reason,
+          data={"appeal_id": appeal.id})
+    return appeal_out(appeal)
+
+
+def appeal_out(appeal: Appeal) -> dict:
+    return {"id": appeal.id, "entry_id": appeal.entry_id, "aspect_id": appeal.aspect_id, "reason": appeal.reason,
+            "status": appeal.status, "decision_reason": appeal.decision_reason,
+            "created_at": appeal.created_at.isoformat(),
+            "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
+            "remark_request_ids": [r.id for r in appeal.remark_requests.all()] if appeal.pk else []}
+
+
+@transaction.atomic
+def decide_appeal(*, actor: User, appeal_id: int, decision: str, reason: str,
+                  aspect_ids: list[int] | None = None) -> dict:
+    """Arbitration. Upheld: a re-mark of the aspects concerned, whose marks are added, never edited."""
+    reason = _reason(reason)
+    appeal = Appeal.objects.select_related("entry__org_unit", "aspect").filter(pk=appeal_id).first()
+    if appeal is None:
+        raise not_found("申诉")
+    event, locked = _locked_event(appeal.entry.event_id)
+    require_arbitrator(actor, event.contest)
+    appeal = Appeal.objects.select_related("entry__org_unit", "aspect").get(pk=appeal_id)  # fresh, under the lock
+    if appeal.status != Appeal.Status.PENDING:
+        raise conflict("appeal_decided", "该申诉已裁决")
+    if decision not in (Appeal.Status.UPHELD, Appeal.Status.REJECTED):
+        raise unprocessable("invalid_decision", "裁决结果应为 upheld 或 rejected")
+    remarks = []
+    if decision == Appeal.Status.UPHELD:
+        ids = aspect_ids or ([appeal.aspect_id] if appeal.aspect_id else [])
+        if not ids:
+            raise unprocessable("aspects_required", "申诉成立时请指定需复评的评分项", detail={"field": "aspect_ids"})
+        aspects = list(Aspect.objects.filter(pk__in=ids, section__event=event))
+        if len(aspects) != len(set(ids)):
+            raise not_found("评分项")
+        for aspect in aspects:
+            remarks.append(_create_remark(event=event, entry=appeal.entry, aspect=aspect, reason=reason, actor=actor,
+                                          judge_ids=None, source=ModerationRequest.Source.APPEAL, appeal=appeal))
+    appeal.status, appeal.decided_by, appeal.decided_at = decision, actor, timezone.now()
+    appeal.decision_reason = reason
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    audit(event=event, action=AuditLog.Action.APPEAL_DECIDED, actor=actor, entry=appeal.entry, aspect=appeal.aspect,
+          reason=reason, data={"appeal_id": appeal.id, "decision": decision,
+                               "remark_request_ids": [r.id for r in remarks]})
+    if remarks:
+        board.advance(locked, [event.id])
+    return appeal_out(appeal)
+
+
+def contest_of_event(event_id: int) -> Contest:
+    return Event.objects.select_related("contest").get(pk=event_id).contest

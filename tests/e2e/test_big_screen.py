@@ -1,0 +1,121 @@
+"""The venue's big screen in a real headless Chromium (Debian's /usr/bin/chromium driven by
+playwright): it shows the board, a mark entered over the API changes the row, and after the server
+restarts it reconnects and resyncs by seq to a change it missed. A screenshot goes to artifacts/."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import pytest
+import requests
+
+from accounts.services import issue_token
+from competitions import services
+from tests.competitions.conftest import Kit
+from tests.conftest import REQUIRE_SERVICES
+
+from .servers import ROOT, free_port, live_database_url, server_env, start_uvicorn, stop
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = ROOT / "artifacts"
+# playwright runs it headless in a fresh temporary profile of its own (its --user-data-dir)
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def need_chromium():
+    message = None
+    if not shutil.which(CHROMIUM):
+        message = "the big-screen test needs Debian's chromium (apt-get install chromium); SKIPPED"
+    else:
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            message = "the big-screen test needs the playwright package (dev extra); SKIPPED"
+    if message:
+        if REQUIRE_SERVICES:
+            pytest.fail("REQUIRE_SERVICES=1: " + message)
+        pytest.skip(message)
+
+
+@pytest.fixture
+def kit(api, org, make_user):
+    return Kit(api, org, make_user)
+
+
+def in_thread(fn, *args, **kwargs):
+    """Run ORM work off the thread where playwright's sync API keeps its event loop."""
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(fn, *args, **kwargs).result()
+
+
+def test_big_screen_shows_live_marks_and_resyncs_after_a_restart(kit):
+    need_chromium()
+    from playwright.sync_api import sync_playwright
+
+    env = server_env(DATABASE_URL=live_database_url(), SECURE_SSL_REDIRECT="0", LOG_LEVEL="WARNING",
+                     REDIS_KEY_PREFIX=f"shixun-screen-{os.getpid()}")
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    token, _ = issue_token(user=kit.judges[1])
+    entry = kit.entries[2]
+    server = start_uvicorn(port, env)
+    ARTIFACTS.mkdir(exist_ok=True)
+    try:
+        with sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+            try:
+                page = browser.new_page(viewport={"width": 1600, "height": 900})
+                page.goto(f"{base}/screen/competitions/{kit.contest.id}/", timeout=10000)
+                page.wait_for_selector("body[data-conn=open]", timeout=10000)
+                row = f'tr[data-code="{entry.code}"]'
+                assert page.get_attribute(row, "data-total") == "0.00"
+                assert page.inner_text("#title") == "测试技能比武"
+                assert page.inner_text("#pill") == "实时"
+                font = page.evaluate("getComputedStyle(document.body).fontFamily")
+                assert font.startswith('"WenQuanYi Micro Hei"')
+
+                response = requests.post(f"{base}/api/v1/judging/marks", timeout=10,
+                                         headers={"Authorization": f"Bearer {token}"},
+                                         json={"marks": [{"client_id": str(uuid.uuid4()), "entry_id": entry.id,
+                                                          "aspect_id": kit.measurement.id, "value": "18.25"}]})
+                assert response.status_code == 200, response.text
+                page.wait_for_selector(f'{row}[data-total="18.25"][data-rank="1"]', timeout=5000)
+                assert "18.25" in page.inner_text(row)
+                page.screenshot(path=str(ARTIFACTS / "big-screen.png"), full_page=True)
+                seq = int(page.get_attribute("body", "data-seq"))
+
+                # the server goes away; a change is committed meanwhile; the screen comes back to it
+                stop(server)
+                page.wait_for_selector("body[data-conn=closed]", timeout=5000)
+                assert "重连" in page.inner_text("#pill")
+                in_thread(services.record_marks, judge=kit.judges[2], items=[services.MarkItem(
+                    client_id=str(uuid.uuid4()), entry_id=kit.entries[3].id, aspect_id=kit.measurement.id,
+                    value=Decimal("19"))])
+                server = start_uvicorn(port, env)
+                other = f'tr[data-code="{kit.entries[3].code}"]'
+                page.wait_for_selector(f'{other}[data-total="19.00"][data-rank="1"]', timeout=15000)
+                page.wait_for_selector("body[data-conn=open]", timeout=5000)
+                assert int(page.get_attribute("body", "data-seq")) == seq + 1
+                assert page.get_attribute(row, "data-rank") == "2"
+                page.screenshot(path=str(ARTIFACTS / "big-screen-after-reconnect.png"), full_page=True)
+            finally:
+                browser.close()
+    finally:
+        stop(server)
+
+
+def test_big_screen_of_an_unknown_contest_is_404(db, client):
+    assert client.get("/screen/competitions/999999/").status_code == 404
+
+
+def test_big_screen_page_is_self_contained(kit, client):
+    html = client.get(f"/screen/competitions/{kit.contest.id}/").content.decode()
+    assert "测试技能比武" in html and "/ws/competitions/" in html and "resync" in html
+    assert "<script src" not in html and "<link" not in html and "http://" not in html and "https://" not in html
