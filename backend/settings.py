@@ -244,6 +244,10 @@ WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = {}
 
 QR_BASE_URL = env_str("QR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
+# Live boards: how often each board connection re-checks its seq against the database (repairs news the
+# channel layer lost: a Redis restart, an expired group membership).
+BOARD_HEARTBEAT_SECONDS = float(env_str("BOARD_HEARTBEAT_SECONDS", "30"))
+
 # --- API tokens ---------------------------------------------------------------------------------
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
 IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)

@@ -80,15 +80,17 @@ class Server:
     def __init__(self, env: dict[str, str], workers: int):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        # The log goes to a file: an undrained pipe fills up and blocks a chatty server.
+        self.log = tempfile.NamedTemporaryFile(prefix="shixun-bench-server-", suffix=".log", delete=False)
         self.proc = subprocess.Popen(
             [PYTHON, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, start_new_session=True,
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True,
         )
         deadline = time.time() + 60
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {self.proc.stderr.read().decode()[-2000:]}")
+                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()[-2000:]}")
             try:
                 if urlopen(self.base + "/healthz", timeout=1).status == 200:
                     break

@@ -15,6 +15,7 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.conf import settings
 
 from miniprogram_api.auth import user_from_scope
 
@@ -30,7 +31,7 @@ REORDER_WAIT = 0.3  # seconds to wait for a missing seq before reading it from t
 # the database's: a message the channel layer lost (a full queue, a Redis restart, a group membership
 # expired after channels-redis's group_expiry on a screen left on for days) is repaired within a
 # heartbeat even if nothing else ever arrives.
-HEARTBEAT = 30.0
+HEARTBEAT = settings.BOARD_HEARTBEAT_SECONDS
 
 
 class BoardConsumer(AsyncWebsocketConsumer):

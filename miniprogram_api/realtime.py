@@ -13,6 +13,7 @@ import time
 from asgiref.sync import async_to_sync
 from channels.layers import get_channel_layer
 from django.db import transaction
+from redis.exceptions import ConnectionError as RedisConnectionError
 
 logger = logging.getLogger(__name__)
 
@@ -29,9 +30,13 @@ def send_now(group: str, message: dict) -> None:
     started = time.perf_counter()
     try:
         async_to_sync(layer.group_send)(group, message)
-    except Exception:
+    except Exception as exc:
         CHANNEL_SEND_FAILURES.labels(kind).inc()
-        logger.exception("channel layer send to %s failed", group)
+        if isinstance(exc, (OSError, RedisConnectionError)):
+            # Redis down: one line, not a traceback per message; clients resync when it is back.
+            logger.warning("channel layer send to %s failed: %s", group, exc)
+        else:
+            logger.exception("channel layer send to %s failed", group)
         return
     BROADCAST_LAG.labels(kind).observe(time.perf_counter() - started)
 

@@ -7,6 +7,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -62,10 +63,13 @@ def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
 
 
 def start_uvicorn(port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen:
+    # The server's log goes to a file, never to an undrained pipe: a server that logs a lot (an outage
+    # test) would block on a full pipe and look hung.
+    log = tempfile.NamedTemporaryFile(prefix=f"uvicorn-{port}-", suffix=".log", delete=False)
     proc = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(port),
          "--workers", str(workers), "--no-access-log"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
     )
     wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
     return proc

@@ -16,7 +16,7 @@ def test_serve_prod_runs_workers_and_aggregates_metrics(postgres, redis_url, tmp
     env = server_env(DATABASE_URL=live_database_url(), PROMETHEUS_MULTIPROC_DIR=str(tmp_path / "metrics"))
     proc = subprocess.Popen([sys.executable, "manage.py", "serve_prod", "--host", "127.0.0.1", "--port", str(port),
                              "--workers", "2", "--no-background"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(f"{base}/healthz", proc, timeout=60)
