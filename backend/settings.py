@@ -5,6 +5,7 @@ local-memory cache and DEBUG on. Setting DATABASE_URL to PostgreSQL (or DEBUG=0)
 production defaults, where a real SECRET_KEY is required and `check --deploy` is clean.
 """
 
+import json
 import os
 import sys
 from pathlib import Path
@@ -240,7 +241,10 @@ WECHAT_TOKEN_REFRESH_MARGIN = env_int("WECHAT_TOKEN_REFRESH_MARGIN", 300)
 
 # Subscribe-message templates per notification kind: {"template_id", "page", "fields": {field: value name}}.
 # Template ids come from the WeChat console; a kind without one is only notified in the app.
-WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = {}
+WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = json.loads(env_str("WECHAT_SUBSCRIBE_TEMPLATES", "{}"))
+
+# The outbox sender's first retry delay; it doubles per attempt up to an hour.
+OUTBOX_RETRY_BASE_SECONDS = float(env_str("OUTBOX_RETRY_BASE_SECONDS", "10"))
 
 QR_BASE_URL = env_str("QR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -27,7 +28,8 @@ MAX_ATTEMPTS = 25  # about a day and a half of retries with the backoff below
 
 
 def backoff(attempts: int) -> timedelta:
-    return timedelta(seconds=min(10 * 2 ** max(attempts - 1, 0), 3600))
+    """10 s, 20 s, 40 s … capped at an hour (the base is settings.OUTBOX_RETRY_BASE_SECONDS)."""
+    return timedelta(seconds=min(settings.OUTBOX_RETRY_BASE_SECONDS * 2 ** max(attempts - 1, 0), 3600))
 
 
 def claim(limit: int = 50) -> list[OutboxMessage]:
