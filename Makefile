@@ -46,8 +46,8 @@ serve-prod: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS)
 
-# Benchmarks (bench/): start the real server on a throwaway database and print ratios.
-# They need PostgreSQL and Redis: DATABASE_URL=… (a scratch database) REDIS_URL=… make bench
+# Benchmarks (bench/): the suite starts real servers on a throwaway database and prints one table of
+# ratios. Needs PostgreSQL and Redis: DATABASE_URL=… REDIS_URL=… make bench [BENCH_ARGS="--spectators 500"]
+# bench/scan.py and bench/live_board.py give the detailed views of figures 1 and 3-4.
 bench: $(VENV)/.installed-dev
-	$(PY) bench/scan.py $(SCAN_ARGS)
-	$(PY) bench/live_board.py $(BOARD_ARGS)
+	$(PY) bench/suite.py $(BENCH_ARGS)

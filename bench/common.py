@@ -150,13 +150,15 @@ class CpuMeter:
         return {name: _cpu_seconds(pids) for name, pids in self.groups.items()}
 
 
-def load(url: str, token: str = "", connections: int = 16, requests: int = 3000, seconds: float = 15) -> dict:
-    """One load run from a separate process (bench/load.py)."""
-    result = subprocess.run(
-        [PYTHON, str(ROOT / "bench" / "load.py"), f"--url={url}", f"--token={token}", "--connections", str(connections),
-         "--requests", str(requests), "--seconds", str(seconds)],
-        check=True, capture_output=True, text=True,
-    )
+def load(url: str | list[str], token: str = "", connections: int = 16, requests: int = 3000, seconds: float = 15,
+         body: str | None = None) -> dict:
+    """One load run from a separate process (bench/load.py); a POST when `body` is given."""
+    urls = [url] if isinstance(url, str) else url
+    argv = [PYTHON, str(ROOT / "bench" / "load.py"), *(f"--url={u}" for u in urls), f"--token={token}",
+            "--connections", str(connections), "--requests", str(requests), "--seconds", str(seconds)]
+    if body is not None:
+        argv.append(f"--body={body}")
+    result = subprocess.run(argv, check=True, capture_output=True, text=True)
     return json.loads(result.stdout)
 
 

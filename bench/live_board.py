@@ -157,11 +157,11 @@ async def one_spectator(hosts: list[str], data: dict, n: int) -> tuple[list[floa
 
 
 # --- 3. many spectators, in client processes ---------------------------------------------------------
-def spectator_process(host: str, contest_id: int, count: int, ready, control, results):
-    asyncio.run(_spectators(host, contest_id, count, ready, control, results))
+def spectator_process(host: str, contest_id: int, count: int, ready, control, results, compression="deflate"):
+    asyncio.run(_spectators(host, contest_id, count, ready, control, results, compression))
 
 
-async def _spectators(host, contest_id, count, ready, control, results):
+async def _spectators(host, contest_id, count, ready, control, results, compression="deflate"):
     import websockets
 
     seen: list[dict[int, float]] = [dict() for _ in range(count)]
@@ -174,7 +174,7 @@ async def _spectators(host, contest_id, count, ready, control, results):
     async def open_one(i):
         async with sem:
             ws = await websockets.connect(f"ws://{host}/ws/competitions/{contest_id}/board/", max_queue=None,
-                                          open_timeout=30)
+                                          open_timeout=30, compression=compression)
             start_seq[i] = json.loads(await ws.recv())["seq"]
             sockets[i] = ws
 
@@ -217,17 +217,29 @@ async def _spectators(host, contest_id, count, ready, control, results):
                  "order_errors": order_errors[0]})
 
 
-def many_spectators(hosts, procs, data, spectators: int, rounds: int) -> dict:
+def many_spectators(hosts, procs, data, spectators: int, rounds: int, *, trigger=None, gap: float = 0.3,
+                    on_ready=None, compression="deflate") -> dict:
+    """N spectators in 2 client processes; `rounds` updates made by `trigger(i)` (default: a mark POSTed
+    to alternating servers), `gap` seconds apart; `on_ready()` runs once all are connected and may
+    return a callable to run after the rounds (e.g. to join a load thread)."""
     import random
 
     import requests
+
+    if trigger is None:
+        session = requests.Session()
+
+        def trigger(i):
+            body = post_mark(session, hosts[i % 2], data, f"{random.randint(0, 5999) / 100:.2f}")
+            return body["seq"][str(data["contest_id"])]
 
     ctx = mp.get_context("spawn")
     ready, results = ctx.Queue(), ctx.Queue()
     controls = [ctx.Queue() for _ in hosts]
     per = [spectators // 2, spectators - spectators // 2]
     before = [rss_kb(p.pid) for p in procs]
-    clients = [ctx.Process(target=spectator_process, args=(host, data["contest_id"], n, ready, control, results))
+    clients = [ctx.Process(target=spectator_process,
+                           args=(host, data["contest_id"], n, ready, control, results, compression))
                for host, n, control in zip(hosts, per, controls, strict=True)]
     for client in clients:
         client.start()
@@ -237,12 +249,13 @@ def many_spectators(hosts, procs, data, spectators: int, rounds: int) -> dict:
     connect_seconds = time.time() - t_connect
     time.sleep(1.0)
     after = [rss_kb(p.pid) for p in procs]
-    session = requests.Session()
+    finish = on_ready() if on_ready else None
     last_seq = 0
     for i in range(rounds):
-        body = post_mark(session, hosts[i % 2], data, f"{random.randint(0, 5999) / 100:.2f}")
-        last_seq = body["seq"][str(data["contest_id"])]
-        time.sleep(0.3)  # let each round finish on its own, so rounds measure one update at a time
+        last_seq = trigger(i)
+        time.sleep(gap)  # let each round finish on its own, so rounds measure one update at a time
+    if finish:
+        finish()
     for control in controls:
         control.put(last_seq)
     parts = [results.get(timeout=120) for _ in clients]

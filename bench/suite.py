@@ -1,0 +1,317 @@
+#!/usr/bin/env python
+"""The benchmark suite (`make bench`): every figure is a ratio against a baseline measured in the same
+run, on the same machine, with the load generated from separate processes on loopback.
+
+1. scan resolve throughput ÷ the trivial authenticated endpoint (GET /api/v1/ping), same server/workers
+2. step-record POST throughput ÷ the same trivial endpoint
+3. mark commit → 1 spectator (other process), p99 ÷ raw Redis PUBLISH→SUBSCRIBE round trip p99
+4. mark commit → last of N spectators over 2 processes, p99 ÷ the raw baseline (Redis subscribe + a plain
+   websockets server send loop, no Django, same clients); messages dropped
+5. scan p99 during a broadcast storm (N spectators, marks arriving continuously) ÷ scan p99 idle
+6. memory per idle websocket connection (server RSS growth ÷ connections; mini-program clients do not
+   negotiate compression, so neither do these)
+7. query counts of the hot paths at two data sizes (must be equal)
+
+Needs PostgreSQL and Redis (DATABASE_URL names a database whose server gets a throwaway `<name>_bench`;
+REDIS_URL). Prints a markdown table and writes bench/results/suite-<time>.json.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shixun REDIS_URL=redis://127.0.0.1:6379/0 make bench
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import random
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+
+import live_board  # noqa: E402
+from common import PYTHON, ROOT, Server, bench_database_url, free_port, load, manage, run_python, server_env  # noqa: E402
+from scan import PREPARE as SCAN_PREPARE  # noqa: E402
+
+RUNS_PREPARE = """
+import json
+from django.utils import timezone
+from accounts.models import User
+from standards.models import PracticePoint, Step
+from workorders import services
+user = User.objects.get(pk=USER)
+point = PracticePoint.objects.get(pk=POINT)
+procedure = point.procedures.order_by("id").first()
+version = procedure.current_version
+step = Step.objects.filter(version=version, type="check").order_by("position", "id").first()
+runs = [services.create_run(user=user, client_id=f"bench-run-{n}", point_code=CODE, procedure_version_id=version.pk,
+                            started_at=timezone.now())[0].pk for n in range(CONNECTIONS)]
+print(json.dumps({"runs": runs, "step_id": step.pk}))
+"""
+
+QUERY_COUNTS = """
+import json, uuid
+from decimal import Decimal
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.core.cache import cache
+from accounts.models import OrgUnit, Role, User
+from accounts.services import ensure_org_unit, grant_role, issue_token
+from standards import services as std
+from standards.models import Procedure, Standard, Step
+from competitions import services as cs
+from competitions.models import Aspect, Contest, Event, PanelMember, Section
+
+def count(method, path, token=None, body=None):
+    client = Client(HTTP_HOST="127.0.0.1")
+    extra = {"HTTP_AUTHORIZATION": f"Bearer {token}"} if token else {}
+    with CaptureQueriesContext(connection) as ctx:
+        if body is None:
+            response = client.get(path, **extra)
+        else:
+            response = client.post(path, json.dumps(body), content_type="application/json", **extra)
+    assert response.status_code < 300, (path, response.status_code, response.content[:300])
+    return len(ctx.captured_queries)
+
+tag = uuid.uuid4().hex[:6]
+bureau = ensure_org_unit(name="查询计数局", kind=OrgUnit.Kind.BUREAU)
+studio = ensure_org_unit(name="查询计数工作室", kind=OrgUnit.Kind.STUDIO, parent=bureau)
+worker = User.objects.create(username=f"qc-{tag}", display_name="计数")
+grant_role(user=worker, role=Role.WORKER, org_unit=studio)
+token = issue_token(user=worker)[0]
+standard = Standard.objects.create(code=f"QC-{tag}", title="计数标准", level="internal", category="operations")
+
+def point(procedures, steps, n):
+    procs = []
+    for p in range(procedures):
+        proc = Procedure.objects.create(standard=standard, code=f"QC-{tag}-{n}-{p}", title=f"规程{p}", studio=studio)
+        draft = std.create_draft(procedure=proc)
+        for s in range(steps):
+            std.add_step(version=draft, title=f"步骤{s}", type=Step.Type.CHECK)
+        std.publish_version(version=draft)
+        procs.append(proc)
+    pt = std.create_point(name=f"计数点{n}", code=f"QC-{tag}-{n}", studio=studio, location_text="", procedures=procs)
+    return std.active_code(pt).code
+
+result = {}
+small, large = point(1, 3, "s"), point(12, 25, "l")
+result["scan (cold cache)"] = []
+result["scan (warm cache)"] = []
+for code in (small, large):
+    cache.clear()
+    result["scan (cold cache)"].append(count("GET", f"/api/v1/scan/{code}", token))
+    result["scan (warm cache)"].append(count("GET", f"/api/v1/scan/{code}", token))
+
+result["mark POST"], result["board snapshot"] = [], []
+for entries in (8, 40):
+    base = ensure_org_unit(name=f"计数基地{entries}", kind=OrgUnit.Kind.BASE, parent=bureau)
+    contest = Contest.objects.create(name=f"计数比武 {tag} {entries}", org_unit=base)
+    event = Event.objects.create(contest=contest, name="项目")
+    section = Section.objects.create(event=event, name="测量", order=1, weight=Decimal(100))
+    aspect = Aspect.objects.create(section=section, name="读数", kind="measurement", max_mark=Decimal(100))
+    chief = User.objects.create(username=f"qc-chief-{tag}-{entries}")
+    grant_role(user=chief, role=Role.CHIEF_JUDGE, org_unit=base)
+    judge = User.objects.create(username=f"qc-judge-{tag}-{entries}", primary_org_unit=bureau)
+    PanelMember.objects.create(event=event, judge=judge)
+    for n in range(entries):
+        cs.add_entry(event=event, contestant=User.objects.create(username=f"qc-c-{tag}-{entries}-{n}",
+                                                                 primary_org_unit=base))
+    cs.open_event(actor=chief, event_id=event.id)
+    entry = event.entries.first()
+    jt = issue_token(user=judge)[0]
+    mark = {"marks": [{"client_id": str(uuid.uuid4()), "entry_id": entry.id, "aspect_id": aspect.id, "value": "50"}]}
+    result["mark POST"].append(count("POST", "/api/v1/judging/marks", jt, mark))
+    result["board snapshot"].append(count("GET", f"/api/v1/competitions/{contest.id}/board"))
+print(json.dumps(result))
+"""
+
+
+def pct(values: list[float], p: float) -> float:
+    return live_board.percentile(values, p)
+
+
+def alternate(rounds: int, tasks: dict) -> dict[str, list[dict]]:
+    """Run each named load in turn, `rounds` times, alternating the order (drift favours none)."""
+    runs: dict[str, list[dict]] = {name: [] for name in tasks}
+    for number in range(rounds):
+        order = list(tasks) if number % 2 == 0 else list(reversed(tasks))
+        for name in order:
+            result = tasks[name]()
+            if result["errors"]:
+                raise SystemExit(f"{name}: {result['errors']} errors {result['error_statuses']}")
+            runs[name].append(result)
+    return runs
+
+
+def ratio_of(runs: dict, name: str, base: str) -> float:
+    return statistics.median(a["rps"] / b["rps"] for a, b in zip(runs[name], runs[base], strict=True))
+
+
+def http_figures(env: dict, data: dict, args) -> dict:
+    prepared = json.loads(run_python(env, RUNS_PREPARE.replace("USER", str(data["user_id"]))
+                                     .replace("POINT", str(data["point_id"])).replace("CODE", repr(data["code"]))
+                                     .replace("CONNECTIONS", str(args.connections))))
+    with Server(env, args.workers) as server:
+        step_urls = [f"{server.base}/api/v1/runs/{run}/steps" for run in prepared["runs"]]
+        step_body = json.dumps({"client_id": "{uuid}", "step_id": prepared["step_id"], "value": "pass",
+                                "note": "", "photo_ids": []})
+        tasks = {
+            "ping": lambda: load(f"{server.base}/api/v1/ping", data["token"], args.connections, args.requests, 15),
+            "scan": lambda: load(f"{server.base}/api/v1/scan/{data['code']}", data["token"], args.connections,
+                                 args.requests, 15),
+            "step": lambda: load(step_urls, data["token"], args.connections, args.requests, 15, body=step_body),
+        }
+        for task in tasks.values():
+            task()  # warm-up: every worker, pool and cache
+        runs = alternate(args.rounds, tasks)
+    return {"runs": runs, "scan_ratio": ratio_of(runs, "scan", "ping"), "step_ratio": ratio_of(runs, "step", "ping"),
+            "rps": {name: statistics.median(r["rps"] for r in rs) for name, rs in runs.items()}}
+
+
+def start_raw_fanout(port: int, redis_url: str, channel: str) -> subprocess.Popen:
+    proc = subprocess.Popen([PYTHON, str(HERE / "raw_fanout.py"), "--port", str(port), "--redis", redis_url,
+                             "--channel", channel], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    if proc.stdout.readline().strip() != "ready":
+        raise RuntimeError("raw fan-out server did not start")
+    return proc
+
+
+def live_figures(env: dict, data: dict, contest: dict, args) -> dict:
+    import redis
+
+    redis_url = os.environ["REDIS_URL"]
+    out: dict = {"redis_ms": asyncio.run(live_board.redis_round_trips(redis_url, args.marks))}
+
+    # 4 (baseline): the same spectator clients against two raw fan-out processes.
+    channel = f"bench-raw-{uuid.uuid4().hex[:6]}"
+    raw_ports = [free_port(), free_port()]
+    raw = [start_raw_fanout(port, redis_url, channel) for port in raw_ports]
+    publisher = redis.Redis.from_url(redis_url)
+    counter = [0]
+
+    def publish(i):
+        counter[0] += 1
+        publisher.publish(channel, json.dumps({"type": "update", "seq": counter[0], "ts": time.time() * 1000}))
+        return counter[0]
+
+    try:
+        out["raw_many"] = live_board.many_spectators([f"127.0.0.1:{p}" for p in raw_ports], raw, contest,
+                                                     args.spectators, args.board_rounds, trigger=publish,
+                                                     compression=None)
+    finally:
+        for proc in raw:
+            proc.terminate()
+            proc.wait()
+
+    servers = [Server(env, 1), Server(env, 1)]
+    hosts = [server.base.removeprefix("http://") for server in servers]
+    try:
+        # 3: one spectator on process B, marks POSTed to process A.
+        out["commit_ms"], out["post_ms"] = asyncio.run(live_board.one_spectator(hosts, contest, args.marks))
+        # 4 and 6: N spectators over both processes; RSS growth per connection.
+        out["many"] = live_board.many_spectators(hosts, [s.proc for s in servers], contest, args.spectators,
+                                                 args.board_rounds, compression=None)
+        # 5: scan p99 idle, then during a storm of marks with N spectators connected.
+        scan_url = f"{servers[0].base}/api/v1/scan/{data['code']}"
+        idle = [load(scan_url, data["token"], 4, args.storm_requests, 20) for _ in range(2)]
+        storm_scans: list[dict] = []
+
+        def start_scan_load():
+            thread = threading.Thread(target=lambda: storm_scans.append(
+                load(scan_url, data["token"], 4, args.storm_requests, 20)))
+            thread.start()
+            return thread.join
+
+        out["storm"] = live_board.many_spectators(hosts, [s.proc for s in servers], contest, args.spectators,
+                                                  args.storm_marks, gap=0.0, on_ready=start_scan_load,
+                                                  compression=None)
+        out["scan_idle"], out["scan_storm"] = idle, storm_scans
+    finally:
+        for server in servers:
+            server.stop()
+    return out
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--workers", type=int, default=1, help="uvicorn workers for figures 1-2")
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--requests", type=int, default=1500, help="requests per throughput round")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating throughput rounds")
+    parser.add_argument("--spectators", type=int, default=1000)
+    parser.add_argument("--marks", type=int, default=200, help="marks for the single-spectator figure")
+    parser.add_argument("--board-rounds", type=int, default=20, help="updates for the N-spectator figures")
+    parser.add_argument("--storm-marks", type=int, default=150, help="marks sent back to back in the storm")
+    parser.add_argument("--storm-requests", type=int, default=800, help="scan requests measured per load")
+    args = parser.parse_args()
+    if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
+        print("make bench needs DATABASE_URL (PostgreSQL) and REDIS_URL", file=sys.stderr)
+        return 2
+
+    started = time.time()
+    database_url = bench_database_url()
+    env = server_env(database_url, RATE_LIMIT_SCAN="100000000/60", LOG_LEVEL="ERROR")
+    manage(env, "migrate", "--noinput", "-v", "0")
+    data = json.loads(run_python(env, "PROCEDURES, STEPS = 3, 12\n" + SCAN_PREPARE))
+    queries = json.loads(run_python(env, QUERY_COUNTS))
+    os.environ.update({key: env[key] for key in ("DATABASE_URL", "SECRET_KEY", "REDIS_KEY_PREFIX")})
+    contest = live_board.prepare(40)
+
+    http = http_figures(env, data, args)
+    live = live_figures(env, data, contest, args)
+
+    r99 = pct(live["redis_ms"], 99)
+    c99 = pct(live["commit_ms"], 99)
+    many99, raw99 = pct(live["many"]["latency_ms"], 99), pct(live["raw_many"]["latency_ms"], 99)
+    idle99 = statistics.median(r["p99_ms"] for r in live["scan_idle"])
+    storm99 = live["scan_storm"][0]["p99_ms"] if live["scan_storm"] else float("nan")
+    half = [args.spectators // 2, args.spectators - args.spectators // 2]
+    per_conn = [(a - b) / n for a, b, n in zip(live["many"]["rss_kb_after"], live["many"]["rss_kb_before"], half,
+                                               strict=True)]
+    dropped = live["many"]["dropped"] + live["storm"]["dropped"]
+    rows = [
+        ("1. scan ÷ ping throughput", f"{http['rps']['scan']:.0f} ÷ {http['rps']['ping']:.0f} req/s",
+         f"{http['scan_ratio']:.2f}", "≥ 0.6"),
+        ("2. step-record POST ÷ ping throughput", f"{http['rps']['step']:.0f} ÷ {http['rps']['ping']:.0f} req/s",
+         f"{http['step_ratio']:.2f}", "≥ 0.35"),
+        ("3. mark commit → 1 spectator p99 ÷ raw Redis pub/sub p99", f"{c99:.2f} ÷ {r99:.2f} ms",
+         f"{c99 / r99:.1f}", "≤ 5"),
+        (f"4. commit → last of {args.spectators} spectators p99 ÷ raw fan-out p99", f"{many99:.0f} ÷ {raw99:.0f} ms",
+         f"{many99 / raw99:.2f}", "≤ 1.5"),
+        ("4. messages dropped (N spectators, incl. the storm)", f"{dropped} of "
+         f"{live['many']['expected'] + live['storm']['expected']}", str(dropped), "0"),
+        ("5. scan p99 in a broadcast storm ÷ idle", f"{storm99:.1f} ÷ {idle99:.1f} ms", f"{storm99 / idle99:.2f}",
+         "≤ 1.5"),
+        ("6. memory per idle websocket", " and ".join(f"{k:.0f}" for k in per_conn) + " KB (2 processes)",
+         f"{max(per_conn):.0f} KB", "≤ 60 KB"),
+    ]
+    for name, (small, large) in queries.items():
+        rows.append((f"7. queries: {name}", f"{small} (small) vs {large} (large)",
+                     "constant" if small == large else "GROWS", "constant"))
+
+    print(f"\nShixun benchmark suite, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, PostgreSQL + Redis, "
+          f"{args.spectators} spectators, {time.time() - started:.0f} s\n")
+    print("| figure | measured | ratio | aim |")
+    print("| --- | --- | ---: | --- |")
+    for row in rows:
+        print("| " + " | ".join(row) + " |")
+    folder = ROOT / "bench" / "results"
+    folder.mkdir(exist_ok=True)
+    path = folder / f"suite-{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps({"args": vars(args), "http": http, "live": live, "queries": queries}, default=str))
+    print(f"\nraw results: {path.relative_to(ROOT)}")
+    return 0 if dropped == 0 else 1
+
+
+if __name__ == "__main__":
+    random.seed(1)
+    sys.exit(main())
