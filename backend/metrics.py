@@ -8,6 +8,7 @@ only itself, which is right for the single-process demo.
 from __future__ import annotations
 
 import ipaddress
+import logging
 import os
 import re
 import time
@@ -126,3 +127,24 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
     except Exception:  # the database being down must not hide the process metrics
         pass
     return HttpResponse(body, content_type=CONTENT_TYPE_LATEST)
+
+
+CHANNEL_OVERFLOWS = Counter(
+    "shixun_channel_overflow_total",
+    "Messages the Redis channel layer dropped because a connection's queue was full (clients repair by seq)",
+    ["group"],
+)
+
+
+class ChannelOverflowHandler(logging.Handler):
+    """channels-redis drops a group message for a channel that is over capacity and only says so in an
+    INFO log line; this turns that line into a counted metric and a WARNING, so nothing is dropped
+    silently. (The board consumers then repair the gap from the update log by seq.)"""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if "over capacity" not in str(record.msg) or not record.args or len(record.args) < 3:
+            return
+        dropped, _, group = record.args[:3]
+        CHANNEL_OVERFLOWS.labels(route_label(str(group).replace(".", "/"))).inc(int(dropped))
+        logging.getLogger("shixun.realtime").warning("channel layer dropped %s message(s) for group %s "
+                                                     "(receivers over capacity)", dropped, group)

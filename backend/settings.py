@@ -326,10 +326,12 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
+        "channel_overflow": {"class": "backend.metrics.ChannelOverflowHandler", "level": "INFO"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "urllib3": {"level": "WARNING"},
+        "channels_redis.core": {"level": "INFO", "handlers": ["channel_overflow"]},
     },
 }

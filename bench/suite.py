@@ -252,6 +252,8 @@ def main() -> int:
     parser.add_argument("--board-rounds", type=int, default=20, help="updates for the N-spectator figures")
     parser.add_argument("--storm-marks", type=int, default=150, help="marks sent back to back in the storm")
     parser.add_argument("--storm-requests", type=int, default=800, help="scan requests measured per load")
+    parser.add_argument("--layer", choices=["core", "pubsub"], default=None,
+                        help="channel layer of the servers (default: the settings' default)")
     args = parser.parse_args()
     if not os.environ.get("DATABASE_URL", "").startswith("postgres") or not os.environ.get("REDIS_URL"):
         print("make bench needs DATABASE_URL (PostgreSQL) and REDIS_URL", file=sys.stderr)
@@ -259,7 +261,8 @@ def main() -> int:
 
     started = time.time()
     database_url = bench_database_url()
-    env = server_env(database_url, RATE_LIMIT_SCAN="100000000/60", LOG_LEVEL="ERROR")
+    env = server_env(database_url, RATE_LIMIT_SCAN="100000000/60", LOG_LEVEL="ERROR",
+                     **({"CHANNEL_LAYER": args.layer} if args.layer else {}))
     manage(env, "migrate", "--noinput", "-v", "0")
     data = json.loads(run_python(env, "PROCEDURES, STEPS = 3, 12\n" + SCAN_PREPARE))
     queries = json.loads(run_python(env, QUERY_COUNTS))
@@ -299,7 +302,8 @@ def main() -> int:
                      "constant" if small == large else "GROWS", "constant"))
 
     print(f"\nShixun benchmark suite, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, PostgreSQL + Redis, "
-          f"{args.spectators} spectators, {time.time() - started:.0f} s\n")
+          f"{args.spectators} spectators, channel layer {env.get('CHANNEL_LAYER', 'core')}, "
+          f"{time.time() - started:.0f} s\n")
     print("| figure | measured | ratio | aim |")
     print("| --- | --- | ---: | --- |")
     for row in rows:

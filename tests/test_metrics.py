@@ -83,3 +83,21 @@ def test_json_log_lines_are_redacted():
     line = json.loads(JsonFormatter().format(record))
     assert line["msg"] == "bound 139****5678" and line["level"] == "INFO"
     assert re.match(r"\d{4}-\d\d-\d\dT", line["ts"])
+
+
+@pytest.mark.django_db(transaction=True)
+async def test_channel_layer_overflow_is_counted_not_silent(redis_url, caplog):
+    """A spectator whose queue is full loses a message in channels-redis; we count it and warn."""
+    from channels_redis.core import RedisChannelLayer
+
+    from backend.metrics import CHANNEL_OVERFLOWS
+
+    layer = RedisChannelLayer(hosts=[redis_url], capacity=2, prefix="shixun-test-overflow")
+    channel = await layer.new_channel()
+    await layer.group_add("board.99.public", channel)
+    before = CHANNEL_OVERFLOWS.labels("board/{id}/public")._value.get()
+    for n in range(5):  # nobody reads: the queue holds 2, the other 3 are dropped
+        await layer.group_send("board.99.public", {"type": "board.update", "n": n})
+    await layer.flush()
+    assert CHANNEL_OVERFLOWS.labels("board/{id}/public")._value.get() - before == 3
+    assert "dropped" in caplog.text
