@@ -4,9 +4,9 @@ leader's dashboard; and the public certificate check. Parse, call a service or s
 from __future__ import annotations
 
 from typing import Literal
+from urllib.parse import quote
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Query, Router, Status
 
 from miniprogram_api.errors import ApiError
@@ -262,7 +262,7 @@ def dashboard_xlsx(request: HttpRequest, studio_id: Id, sort: Sorts = "rag",
 
 
 # --- public: certificates ------------------------------------------------------------------------
-def _certificate(request: HttpRequest, code: str) -> Certificate:
+def find_certificate(request: HttpRequest, code: str) -> Certificate:
     check_rate(request, "certificate")
     normal = certificates.normalise(code)
     certificate = Certificate.objects.filter(code=normal).first() if normal else None
@@ -290,24 +290,15 @@ def certificate_payload(certificate: Certificate) -> dict:
 
 @router.get("/certificates/{code}.png", auth=None, openapi_extra=PNG, summary="出师证书图片（PNG，含验证二维码）")
 def certificate_png(request: HttpRequest, code: str):
-    certificate = _certificate(request, code)
+    certificate = find_certificate(request, code)
     response = HttpResponse(certificates.render_png(certificate), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.png"'
     return response
 
 
 @router.get("/certificates/{code}", auth=None, response=CertificateOut,
-            summary="公开验证出师证书（无需登录；浏览器打开显示验证页面）")
+            summary="公开验证出师证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}）")
 def verify_certificate(request: HttpRequest, code: str):
-    wants_page = "text/html" in request.headers.get("Accept", "")
-    try:
-        certificate = _certificate(request, code)
-    except ApiError as error:
-        if wants_page and error.status in (404, 410):
-            return render(request, "apprenticeships/certificate.html", {"error": error}, status=error.status)
-        raise
-    payload = certificate_payload(certificate)
-    if wants_page:
-        return render(request, "apprenticeships/certificate.html", {"certificate": payload,
-                                                                     "grouped": certificates.grouped(certificate.code)})
-    return payload
+    if "text/html" in request.headers.get("Accept", ""):  # a person who scanned the QR: show the page
+        return HttpResponseRedirect(f"/c/{quote(code, safe='')}")
+    return certificate_payload(find_certificate(request, code))

@@ -57,6 +57,10 @@ def png_path(code: str) -> str:
     return f"/api/v1/certificates/{code}.png"
 
 
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill=INK, spacing: int = 0) -> None:
     face = font(size)
     if spacing:
@@ -74,8 +78,8 @@ def render_png(certificate: Certificate) -> bytes:
     _centered(draw, 260, "师带徒培养结业证明", 40)
 
     issued = timezone.localdate(certificate.issued_at)
-    body = (f"{certificate.apprentice_name}同志于 {certificate.start_date:%Y年%m月%d日} 至 "
-            f"{certificate.end_date:%Y年%m月%d日} 在{certificate.studio_name}跟随{certificate.master_name}师傅学习，"
+    body = (f"{certificate.apprentice_name}同志于{chinese_date(certificate.start_date)}至"
+            f"{chinese_date(certificate.end_date)}在{certificate.studio_name}跟随{certificate.master_name}师傅学习，"
             f"完成“{certificate.get_target_level_display()}”培养计划全部 {certificate.competencies} 项能力的"
             f"考核与确认，出师评价为“{certificate.get_grade_display()}”，准予出师。特发此证。")
     face = font(42)
@@ -87,7 +91,7 @@ def render_png(certificate: Certificate) -> bytes:
 
     small = font(32)
     rows = [("证书编号", grouped(certificate.code)), ("技能等级", certificate.get_target_level_display()),
-            ("出师等级", certificate.get_grade_display()), ("发证日期", f"{issued:%Y年%m月%d日}")]
+            ("出师等级", certificate.get_grade_display()), ("发证日期", chinese_date(issued))]
     y = max(y + 40, 760)
     for label, value in rows:
         draw.text((left, y), f"{label}：{value}", font=small, fill=INK)
