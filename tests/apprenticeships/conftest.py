@@ -117,12 +117,12 @@ class Teaching:
             body["date"] = day.isoformat()
         return self.client(user or self.apprentice).post(f"apprenticeships/{agreement_id}/hours", body)
 
-    def review(self, agreement_id: int, *, final: bool = False, signers=None) -> dict:
+    def review(self, agreement_id: int, *, final: bool = False, signers=None, apprentice=None) -> dict:
         response = self.client(self.master).post(f"apprenticeships/{agreement_id}/reviews", {
             "summary": "本阶段按计划完成巡检与故障排查训练。", "is_final": final, "client_id": new_id()})
         assert response.status_code == 201, response.content
         review = response.json()
-        for user in signers if signers is not None else (self.apprentice, self.master, self.leader):
+        for user in signers if signers is not None else (apprentice or self.apprentice, self.master, self.leader):
             signed = self.client(user).post(f"apprenticeships/reviews/{review['id']}/sign", {})
             assert signed.status_code == 201, signed.content
         return review
