@@ -74,7 +74,7 @@ def mine(request: HttpRequest):
     return selectors.plans_for([selectors.mine(request.user)], request=request)[0]
 
 
-@router.post("/apprenticeships/{agreement_id}/hours", response={200: EvidenceOut, 201: EvidenceOut},
+@router.post("/apprenticeships/{int:agreement_id}/hours", response={200: EvidenceOut, 201: EvidenceOut},
              summary="记录实训学时（client_id 重发返回同一条，200）")
 def log_hours(request: HttpRequest, agreement_id: Id, payload: HoursIn):
     evidence, created = services.add_evidence(
@@ -84,7 +84,7 @@ def log_hours(request: HttpRequest, agreement_id: Id, payload: HoursIn):
     return _created(created, _evidence(request, evidence.pk))
 
 
-@router.post("/apprenticeships/{agreement_id}/evidence", response={200: EvidenceOut, 201: EvidenceOut},
+@router.post("/apprenticeships/{int:agreement_id}/evidence", response={200: EvidenceOut, 201: EvidenceOut},
              summary="提交证据：照片（先上传）或师傅记录（client_id 重发返回同一条，200）")
 def add_evidence(request: HttpRequest, agreement_id: Id, payload: EvidenceIn):
     evidence, created = services.add_evidence(
@@ -121,7 +121,7 @@ def list_templates(request: HttpRequest, studio: Id | None = None):
             for t in selectors.templates_for(request.user, studio)]
 
 
-@router.get("/apprenticeships/{agreement_id}", response=AgreementOut, summary="协议详情：完整计划、证据、评价、进度与风险")
+@router.get("/apprenticeships/{int:agreement_id}", response=AgreementOut, summary="协议详情：完整计划、证据、评价、进度与风险")
 def agreement_detail(request: HttpRequest, agreement_id: Id):
     return _agreement(request, agreement_id)
 
@@ -151,20 +151,20 @@ def create_cohort(request: HttpRequest, payload: CohortIn):
                          "detail": r.error.detail if r.error else None} for r in results]}
 
 
-@router.post("/apprenticeships/{agreement_id}/activate", response=AgreementOut, summary="工作室负责人：协议生效")
+@router.post("/apprenticeships/{int:agreement_id}/activate", response=AgreementOut, summary="工作室负责人：协议生效")
 def activate(request: HttpRequest, agreement_id: Id):
     services.activate(actor=request.user, agreement_id=agreement_id)
     return _agreement(request, agreement_id)
 
 
-@router.post("/apprenticeships/{agreement_id}/terminate", response=AgreementOut,
+@router.post("/apprenticeships/{int:agreement_id}/terminate", response=AgreementOut,
              summary="工作室负责人：终止协议（须说明原因）")
 def terminate(request: HttpRequest, agreement_id: Id, payload: ReasonIn):
     services.terminate(actor=request.user, agreement_id=agreement_id, reason=payload.reason)
     return _agreement(request, agreement_id)
 
 
-@router.post("/apprenticeships/{agreement_id}/complete", response=AgreementOut,
+@router.post("/apprenticeships/{int:agreement_id}/complete", response=AgreementOut,
              summary="工作室负责人：办理出师（全部能力项已确认且出师评价三方签字），评定等级并发放证书")
 def complete(request: HttpRequest, agreement_id: Id, payload: CompleteIn):
     services.complete(actor=request.user, agreement_id=agreement_id, grade=payload.grade,
@@ -174,7 +174,7 @@ def complete(request: HttpRequest, agreement_id: Id, payload: CompleteIn):
 
 
 # --- the master: ratings, signatures, reviews ----------------------------------------------------
-@router.post("/apprenticeships/plan-items/{plan_item_id}/ratings", response={200: RatingOut, 201: RatingOut},
+@router.post("/apprenticeships/plan-items/{int:plan_item_id}/ratings", response={200: RatingOut, 201: RatingOut},
              summary="师傅：评定一项能力（四级：未达到/基本达到/达到/熟练；重新评定为追加）")
 def rate(request: HttpRequest, plan_item_id: Id, payload: RatingIn):
     rating, created = services.rate(user=request.user, plan_item_id=plan_item_id, level=payload.level,
@@ -187,7 +187,7 @@ def _signed(signature, signer, role=None) -> dict:
             "signed_at": signature.created_at, "role": role}
 
 
-@router.post("/apprenticeships/evidence/{evidence_id}/sign", response={200: SignedOut, 201: SignedOut},
+@router.post("/apprenticeships/evidence/{int:evidence_id}/sign", response={200: SignedOut, 201: SignedOut},
              summary="师傅：签认徒弟提交的证据（重复签认返回原签认，200）")
 def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_evidence(user=request.user, evidence_id=evidence_id,
@@ -195,7 +195,7 @@ def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | No
     return _created(created, _signed(signature, signature.signed_by))
 
 
-@router.post("/apprenticeships/{agreement_id}/reviews", response={200: ReviewOut, 201: ReviewOut},
+@router.post("/apprenticeships/{int:agreement_id}/reviews", response={200: ReviewOut, 201: ReviewOut},
              summary="师傅或负责人：发起阶段评价（is_final=true 为出师评价），随后三方签字")
 def open_review(request: HttpRequest, agreement_id: Id, payload: ReviewIn):
     review, created = services.open_review(user=request.user, agreement_id=agreement_id, summary=payload.summary,
@@ -205,7 +205,7 @@ def open_review(request: HttpRequest, agreement_id: Id, payload: ReviewIn):
     return _created(created, next(r for r in plan["reviews"] if r["id"] == review.pk))
 
 
-@router.post("/apprenticeships/reviews/{review_id}/sign", response={200: SignedOut, 201: SignedOut},
+@router.post("/apprenticeships/reviews/{int:review_id}/sign", response={200: SignedOut, 201: SignedOut},
              summary="徒弟、师傅、负责人：在阶段评价上签字（身份按本人在协议中的角色确定）")
 def sign_review(request: HttpRequest, review_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_review(user=request.user, review_id=review_id,
@@ -220,7 +220,7 @@ def _countersign_out(result: services.CountersignResult) -> dict:
             "code": error.code if error else None, "message": error.message if error else None}
 
 
-@router.post("/apprenticeships/plan-items/{plan_item_id}/countersign",
+@router.post("/apprenticeships/plan-items/{int:plan_item_id}/countersign",
              response={200: CountersignItemOut, 201: CountersignItemOut},
              summary="工作室负责人：确认一项已达到的能力（确认后为最终结果）")
 def countersign_one(request: HttpRequest, plan_item_id: Id, payload: CommentIn | None = None):
@@ -231,7 +231,7 @@ def countersign_one(request: HttpRequest, plan_item_id: Id, payload: CommentIn |
     return _created(result.status == "signed", _countersign_out(result))
 
 
-@router.post("/studios/{studio_id}/countersign", response=BulkCountersignOut,
+@router.post("/studios/{int:studio_id}/countersign", response=BulkCountersignOut,
              summary="工作室负责人：批量确认能力项（每项一个结果，已确认的不重复）")
 def countersign_bulk(request: HttpRequest, studio_id: Id, payload: BulkCountersignIn):
     studio = selectors.led_studio(request.user, studio_id)
@@ -242,14 +242,14 @@ def countersign_bulk(request: HttpRequest, studio_id: Id, payload: BulkCountersi
             "rejected": sum(r["status"] == "rejected" for r in rows)}
 
 
-@router.get("/studios/{studio_id}/dashboard", response=DashboardOut,
+@router.get("/studios/{int:studio_id}/dashboard", response=DashboardOut,
             summary="工作室负责人：每位徒弟一行（进度与应达、学时与应达、风险及原因、最近活动、下次评价），红黄绿人数，可排序")
 def dashboard(request: HttpRequest, studio_id: Id, sort: Sorts = "rag", rag: Literal["green", "amber", "red"] | None = None,
               state: Literal["active", "draft", "completed", "terminated", "all"] = "active"):
     return selectors.dashboard(request.user, studio_id, sort=sort, rag=rag, state=state)
 
 
-@router.get("/studios/{studio_id}/dashboard.xlsx", openapi_extra=XLSX, summary="工作室负责人：看板导出 Excel（与看板同序）")
+@router.get("/studios/{int:studio_id}/dashboard.xlsx", openapi_extra=XLSX, summary="工作室负责人：看板导出 Excel（与看板同序）")
 def dashboard_xlsx(request: HttpRequest, studio_id: Id, sort: Sorts = "rag",
                    rag: Literal["green", "amber", "red"] | None = None,
                    state: Literal["active", "draft", "completed", "terminated", "all"] = "active"):
