@@ -23,7 +23,7 @@ from accounts.selectors import has_role
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
 from notifications.services import notify
 from workorders.models import ProcedureRun, RunReview
-from workorders.selectors import approved_runs
+from workorders.selectors import approved_runs, shanghai_day_start
 from workorders.services import attach_photos, photos_for_attaching
 
 from . import certificates, selectors
@@ -488,7 +488,8 @@ def record_run_evidence(*, run: ProcedureRun, review: RunReview) -> int:
 
 
 def backfill_evidence(*, agreement: Agreement) -> int:
-    """Runs approved and contest results published before the plan existed count too."""
+    """Runs approved and contest results published before the plan existed count too (up to the
+    agreement's end date)."""
     items = list(PlanItem.objects.filter(agreement=agreement).prefetch_related("competency__procedures"))
     wanted = {}
     for item in items:
@@ -496,8 +497,10 @@ def backfill_evidence(*, agreement: Agreement) -> int:
             wanted.setdefault(procedure.pk, []).append(item)
     added = 0
     if wanted:
+        # Earlier work counts (prior learning); work after the agreement ended does not.
+        ended = shanghai_day_start(agreement.end_date + timedelta(days=1))
         runs = list(approved_runs(user=agreement.apprentice, procedure=list(wanted))
-                    .select_related("procedure", "point").order_by("completed_at", "id"))
+                    .filter(completed_at__lt=ended).select_related("procedure", "point").order_by("completed_at", "id"))
         reviewers = {}
         for review in RunReview.objects.filter(run__in=runs).select_related("reviewer").order_by("created_at", "id"):
             reviewers[review.run_id] = review.reviewer  # the latest (approving) review's reviewer
@@ -507,7 +510,8 @@ def backfill_evidence(*, agreement: Agreement) -> int:
                                for item in wanted[run.procedure_id] if (item.pk, run.pk) not in existing])
     from competitions.models import Entry, Event
 
-    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=agreement.apprentice).distinct()
+    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=agreement.apprentice,
+                                  published_at__lt=shanghai_day_start(agreement.end_date + timedelta(days=1))).distinct()
     for event in events.select_related("contest"):
         added += record_contest_results(event=event, agreements=[agreement],
                                         entries=Entry.objects.filter(event=event, contestant=agreement.apprentice))
