@@ -13,8 +13,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
+from types import SimpleNamespace
 
-from django.db.models import Count, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
+from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
@@ -148,16 +150,10 @@ def thresholds_for(studio_ids: Iterable[int]) -> dict[int, prog.Thresholds]:
     return found
 
 
-def latest_rating_level():
-    return Subquery(Rating.objects.filter(plan_item=OuterRef("pk")).order_by("-created_at", "-id")
-                    .values("level")[:1])
-
-
-def facts_for(agreements: list[Agreement]) -> dict[int, dict]:
-    """Per agreement: competencies, signed, items ready for countersign, hours, last activity, unsigned
-    evidence, date of the latest complete review and whether the final review is complete.
+def facts_for(ids: list[int]) -> dict[int, dict]:
+    """Per agreement id: competencies, signed, items ready for countersign, hours, last activity,
+    unsigned evidence, date of the latest complete review and whether the final review is complete.
     Four queries for any number of agreements."""
-    ids = [a.pk for a in agreements]
     facts = {pk: {"competencies": 0, "signed": 0, "ready": [], "hours": Decimal("0"), "last_activity": None,
                   "unsigned": 0, "evidence": 0, "last_review": None, "final_review_signed": False}
              for pk in ids}
@@ -166,9 +162,16 @@ def facts_for(agreements: list[Agreement]) -> dict[int, dict]:
     for row in (PlanItem.objects.filter(agreement_id__in=ids).values("agreement_id")
                 .annotate(total=Count("id"), signed=Count("countersign")).order_by()):
         facts[row["agreement_id"]].update(competencies=row["total"], signed=row["signed"])
-    for agreement_id, item_id in (PlanItem.objects.filter(agreement_id__in=ids, countersign__isnull=True)
-                                  .annotate(latest=latest_rating_level()).filter(latest__in=PROFICIENT_LEVELS)
-                                  .order_by("order", "id").values_list("agreement_id", "id")):
+    # The latest rating of each competency not yet countersigned, by a window function (one pass over
+    # the ratings instead of a correlated subquery per plan item); ready when it is proficient.
+    latest = (Rating.objects.filter(plan_item__agreement_id__in=ids, plan_item__countersign__isnull=True)
+              .annotate(rank=Window(RowNumber(), partition_by=[F("plan_item_id")],
+                                    order_by=[F("created_at").desc(), F("id").desc()]),
+                        latest_level=Window(FirstValue("level"), partition_by=[F("plan_item_id")],
+                                            order_by=[F("created_at").desc(), F("id").desc()]))
+              .filter(rank=1, latest_level__in=PROFICIENT_LEVELS)
+              .values_list("plan_item__agreement_id", "plan_item_id", "plan_item__order"))
+    for agreement_id, item_id, _ in sorted(latest, key=lambda row: (row[2], row[1])):
         facts[agreement_id]["ready"].append(item_id)
     for row in (Evidence.objects.filter(agreement_id__in=ids).values("agreement_id")
                 .annotate(hours=Sum("hours", filter=Q(kind=Evidence.Kind.PRACTICE_HOURS)),
@@ -187,7 +190,9 @@ def facts_for(agreements: list[Agreement]) -> dict[int, dict]:
     return facts
 
 
-def progress_of(agreement: Agreement, facts: dict, today, thresholds: dict[int, prog.Thresholds]) -> prog.Progress:
+def progress_of(agreement, facts: dict, today, thresholds: dict[int, prog.Thresholds]) -> prog.Progress:
+    """`agreement`: an Agreement, or any object with its state, studio_id, dates, planned hours and
+    review interval (the dashboard passes plain rows)."""
     t = thresholds.get(agreement.studio_id, prog.DEFAULT_THRESHOLDS)
     return prog.compute(prog.Facts(
         state=agreement.state, start_date=agreement.start_date, end_date=agreement.end_date,
@@ -308,7 +313,7 @@ def plans_for(agreements: list[Agreement], *, now: datetime | None = None, reque
     if not ids:
         return []
     today = _today(now)
-    facts = facts_for(agreements)
+    facts = facts_for(ids)
     thresholds = thresholds_for({a.studio_id for a in agreements})
     items = list(PlanItem.objects.filter(agreement_id__in=ids)
                  .select_related("competency")
@@ -394,28 +399,36 @@ SORT_KEYS = {
 SORTS = sorted(SORT_KEYS) + sorted(f"-{key}" for key in SORT_KEYS)
 
 
+DASHBOARD_FIELDS = ("id", "state", "studio_id", "studio__name", "master_id", "master__display_name",
+                    "master__username", "apprentice_id", "apprentice__display_name", "apprentice__username",
+                    "target_level", "start_date", "end_date", "planned_hours", "review_interval_weeks")
+
+
 def dashboard(user: User, studio_id: int, *, sort: str = "rag", rag: str | None = None, state: str = "active",
               now: datetime | None = None) -> dict:
     """One row per apprentice of the studio's subtree with progress, hours, risk, last activity and
     the next review; counts by RAG. Nine queries whatever the number of apprentices and competencies
-    (four of them are the token, the grants, the studio and the agreements)."""
+    (three of them are the token, the studio and the grants). Agreements are read as plain rows: with
+    hundreds of apprentices, model instances would cost more than the queries."""
     studio = led_studio(user, studio_id)
-    agreements = Agreement.objects.select_related("studio", "master", "apprentice") \
-        .filter(studio__path__startswith=studio.path)
+    agreements = Agreement.objects.filter(studio__path__startswith=studio.path)
     if state != "all":
         agreements = agreements.filter(state=state)
-    agreements = list(agreements)
+    found = [SimpleNamespace(**row) for row in agreements.values(*DASHBOARD_FIELDS)]
     today = _today(now)
-    facts = facts_for(agreements)
-    thresholds = thresholds_for({a.studio_id for a in agreements})
+    facts = facts_for([a.id for a in found])
+    thresholds = thresholds_for({a.studio_id for a in found})
     rows = []
-    for agreement in agreements:
-        f = facts[agreement.pk]
+    for agreement in found:
+        f = facts[agreement.id]
         p = progress_of(agreement, f, today, thresholds)
         rows.append({
-            "agreement_id": agreement.pk, "state": agreement.state,
-            "apprentice": person(agreement.apprentice), "master": person(agreement.master),
-            "studio": {"id": agreement.studio_id, "name": agreement.studio.name},
+            "agreement_id": agreement.id, "state": agreement.state,
+            "apprentice": {"id": agreement.apprentice_id,
+                           "name": agreement.apprentice__display_name or agreement.apprentice__username},
+            "master": {"id": agreement.master_id,
+                       "name": agreement.master__display_name or agreement.master__username},
+            "studio": {"id": agreement.studio_id, "name": agreement.studio__name},
             "target_level": agreement.target_level, "start_date": agreement.start_date,
             "end_date": agreement.end_date, **progress_fields(p), "behind_pct": float(p.behind_pct),
             "competencies_total": f["competencies"], "competencies_signed": f["signed"],

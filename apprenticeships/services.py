@@ -220,7 +220,7 @@ def complete(*, actor: User, agreement_id: int, grade: str, theory_score: Decima
             return locked
         raise conflict("agreement_completed", "该协议已办理出师", detail={"grade": locked.grade})
     _require_active(locked)
-    facts = selectors.facts_for([locked])[locked.pk]
+    facts = selectors.facts_for([locked.pk])[locked.pk]
     if facts["competencies"] == 0 or facts["signed"] < facts["competencies"]:
         missing = list(PlanItem.objects.filter(agreement=locked, countersign__isnull=True)
                        .values("id", "competency__code", "competency__name"))
@@ -633,7 +633,7 @@ def notify_overdue_reviews() -> int:
 
     agreements = list(Agreement.objects.filter(state=Agreement.State.ACTIVE).select_related("studio", "master",
                                                                                              "apprentice"))
-    facts = selectors.facts_for(agreements)
+    facts = selectors.facts_for([a.pk for a in agreements])
     thresholds = selectors.thresholds_for({a.studio_id for a in agreements})
     today = timezone.localdate()
     grants = list(RoleGrant.objects.filter(role=Role.WORKSHOP_LEADER).select_related("user", "org_unit"))

@@ -71,10 +71,11 @@ def populate(*, studio: OrgUnit, apprentices: int, competencies: int, master: Us
                                      for i in signed_items])
     evidence = []
     for index, agreement in enumerate(agreements):
-        for _ in range(rng.randrange(1, 6)):
+        diligence = rng.random()  # some keep up with their hours, some do not
+        for _ in range(rng.randrange(2, 8 + int(40 * diligence))):
             evidence.append(Evidence(agreement=agreement, kind=Evidence.Kind.PRACTICE_HOURS,
-                                     hours=Decimal(rng.randrange(10, 80)) / 10,
-                                     occurred_on=today - timedelta(days=rng.randrange(0, 60)),
+                                     hours=Decimal(rng.randrange(30, 80)) / 10,
+                                     occurred_on=today - timedelta(days=rng.randrange(0, 10 + int(60 * (1 - diligence)))),
                                      created_by=agreement.apprentice, description="跟班实训"))
         evidence.append(Evidence(agreement=agreement, kind=Evidence.Kind.MASTER_NOTE, occurred_on=today,
                                  plan_item=items[index * competencies] if competencies else None,

@@ -11,6 +11,7 @@ from openpyxl import load_workbook
 from accounts.models import OrgUnit
 from accounts.services import ensure_org_unit
 from apprenticeships.models import Countersign
+from apprenticeships.schemas import DashboardOut
 from tests.conftest import assert_error
 
 from .bulk import populate
@@ -51,6 +52,7 @@ def test_one_row_per_apprentice_with_counts_and_reasons(teaching, clock, make_us
     response = teaching.client(teaching.leader).get(f"studios/{teaching.org.hvac.pk}/dashboard")
     assert response.status_code == 200, response.content
     body = response.json()
+    DashboardOut.model_validate(body)  # the documented schema (the rows are serialised directly)
     assert body["counts"] == {"red": 1, "amber": 1, "green": 1} and body["count"] == 3
     assert body["today"] == str(clock.today)
     rows = {row["apprentice"]["name"]: row for row in body["rows"]}
@@ -140,6 +142,7 @@ def test_the_dashboard_runs_the_same_queries_for_10_and_300_apprentices(api, org
     small_count, small_body = _dashboard_queries(api.as_user(small["leader"]), small_studio)
     big_count, big_body = _dashboard_queries(api.as_user(big["leader"]), big_studio)
     assert (small_body["count"], big_body["count"]) == (10, 300)
+    DashboardOut.model_validate(big_body)
     assert sum(small_body["counts"].values()) == 10 and sum(big_body["counts"].values()) == 300
     assert any(row["ready_for_countersign"] for row in big_body["rows"])
     assert any(row["competencies_signed"] for row in big_body["rows"])
