@@ -51,3 +51,4 @@ serve-prod: $(VENV)/.installed
 bench: $(VENV)/.installed-dev
 	$(PY) bench/scan.py $(SCAN_ARGS)
 	$(PY) bench/live_board.py $(BOARD_ARGS)
+	$(PY) bench/dashboard.py $(DASHBOARD_ARGS)

@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
 
-from django.db.models import Count, F, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 
@@ -317,7 +317,7 @@ def plans_for(agreements: list[Agreement], *, now: datetime | None = None, reque
     thresholds = thresholds_for({a.studio_id for a in agreements})
     items = list(PlanItem.objects.filter(agreement_id__in=ids)
                  .select_related("competency")
-                 .prefetch_related(Prefetch("competency__procedures", to_attr=None))
+                 .prefetch_related("competency__procedures")
                  .order_by("agreement_id", "order", "id"))
     ratings: dict[int, list[Rating]] = defaultdict(list)
     for rating in Rating.objects.filter(plan_item__agreement_id__in=ids).select_related("rated_by") \

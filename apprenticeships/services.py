@@ -275,7 +275,12 @@ def rate(*, user: User, plan_item_id: int, level: str, comment: str = "",
     item = _visible_item(user, plan_item_id)
     agreement = item.agreement
     _require_master(user, agreement)
-    _require_active(_locked(agreement.pk))
+    locked = _locked(agreement.pk)
+    if client_id:  # a copy that waited for the lock while the first one committed
+        existing = Rating.objects.filter(rated_by=user, client_id=client_id, plan_item=item).first()
+        if existing is not None:
+            return existing, False
+    _require_active(locked)
     if Countersign.objects.filter(plan_item=item).exists():
         raise conflict("competency_signed_off", f"“{item.competency.name}”已经负责人确认，不能再评定",
                        detail={"plan_item_id": item.pk})
@@ -379,23 +384,32 @@ SUBMITTERS = {
 }
 
 
+def _replayed_evidence(*, user: User, client_id: str, agreement_id: int, kind: str) -> Evidence | None:
+    existing = Evidence.objects.filter(created_by=user, client_id=client_id).first()
+    if existing is not None and (existing.agreement_id != agreement_id or existing.kind != kind):
+        raise conflict("client_id_conflict", "该客户端编号已用于另一条记录", detail={"evidence_id": existing.pk})
+    return existing
+
+
 @transaction.atomic
 def add_evidence(*, user: User, agreement_id: int, kind: str, client_id: str, plan_item_id: int | None = None,
                  description: str = "", occurred_on: date | None = None, hours: Decimal | None = None,
                  photo_ids: list[int] | None = None) -> tuple[Evidence, bool]:
     """Log practice hours, photos or a master's note. A resend with the same client_id returns the
     first row. The master's own entries are signed by them at once."""
-    existing = Evidence.objects.filter(created_by=user, client_id=client_id).first()
-    if existing is not None:
-        if existing.agreement_id != agreement_id or existing.kind != kind:
-            raise conflict("client_id_conflict", "该客户端编号已用于另一条记录", detail={"evidence_id": existing.pk})
-        return existing, False
+    replay = _replayed_evidence(user=user, client_id=client_id, agreement_id=agreement_id, kind=kind)
+    if replay is not None:
+        return replay, False
     agreement = selectors.get_agreement(user, agreement_id)
     roles = selectors.role_in(user, agreement)
     if not roles & SUBMITTERS.get(kind, set()):
         who = "师傅" if kind == Evidence.Kind.MASTER_NOTE else "徒弟本人或其师傅"
         raise forbidden(f"只有{who}可以提交此类记录", code="evidence_not_allowed")
     locked = _locked(agreement.pk)
+    # A copy that waited for the lock while the first one committed: return that one, check nothing.
+    replay = _replayed_evidence(user=user, client_id=client_id, agreement_id=agreement_id, kind=kind)
+    if replay is not None:
+        return replay, False
     _require_active(locked)
     if plan_item_id is not None and not PlanItem.objects.filter(pk=plan_item_id, agreement=locked).exists():
         raise unprocessable("unknown_plan_item", "该能力项不在此培养计划中", detail={"plan_item_id": plan_item_id})
@@ -577,6 +591,10 @@ def open_review(*, user: User, agreement_id: int, summary: str, next_steps: str 
     if not selectors.role_in(user, agreement) & {"master", "leader"}:
         raise forbidden("只有师傅或工作室负责人可以发起阶段评价", code="review_not_allowed")
     locked = _locked(agreement.pk)
+    if client_id:  # a copy that waited for the lock while the first one committed
+        existing = Review.objects.filter(opened_by=user, client_id=client_id, agreement=locked).first()
+        if existing is not None:
+            return existing, False
     _require_active(locked)
     if is_final and Review.objects.filter(agreement=locked, is_final=True).exists():
         raise conflict("final_review_exists", "出师评价已经发起，请在原评价上签字")
