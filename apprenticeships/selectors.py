@@ -150,21 +150,18 @@ def thresholds_for(studio_ids: Iterable[int]) -> dict[int, prog.Thresholds]:
     return found
 
 
-def facts_for(ids: list[int], *, within: QuerySet | None = None) -> dict[int, dict]:
+def facts_for(ids: list[int]) -> dict[int, dict]:
     """Per agreement id: competencies, signed, items ready for countersign, hours, last activity,
     unsigned evidence, date of the latest complete review and whether the final review is complete.
-    Four queries for any number of agreements. `within` (the agreements' queryset, `values("id")`)
-    replaces the list of ids in the SQL: a subquery instead of hundreds of parameters."""
+    Four queries for any number of agreements."""
     facts = {pk: {"competencies": 0, "signed": 0, "ready": [], "hours": Decimal("0"), "last_activity": None,
                   "unsigned": 0, "evidence": 0, "last_review": None, "final_review_signed": False}
              for pk in ids}
     if not ids:
         return facts
-    ids = within if within is not None else ids
-    spare: dict = {}  # a sink for an agreement created since the caller read the list: ignored
     for row in (PlanItem.objects.filter(agreement_id__in=ids).values("agreement_id")
                 .annotate(total=Count("id"), signed=Count("countersign")).order_by()):
-        facts.get(row["agreement_id"], spare).update(competencies=row["total"], signed=row["signed"])
+        facts[row["agreement_id"]].update(competencies=row["total"], signed=row["signed"])
     # The latest rating of each competency not yet countersigned, by a window function (one pass over
     # the ratings instead of a correlated subquery per plan item); ready when it is proficient.
     latest = (Rating.objects.filter(plan_item__agreement_id__in=ids, plan_item__countersign__isnull=True)
@@ -175,22 +172,21 @@ def facts_for(ids: list[int], *, within: QuerySet | None = None) -> dict[int, di
               .filter(rank=1, latest_level__in=PROFICIENT_LEVELS)
               .values_list("plan_item__agreement_id", "plan_item_id", "plan_item__order"))
     for agreement_id, item_id, _ in sorted(latest, key=lambda row: (row[2], row[1])):
-        facts.get(agreement_id, spare).setdefault("ready", []).append(item_id)
+        facts[agreement_id]["ready"].append(item_id)
     for row in (Evidence.objects.filter(agreement_id__in=ids).values("agreement_id")
                 .annotate(hours=Sum("hours", filter=Q(kind=Evidence.Kind.PRACTICE_HOURS)),
                           last=Max("occurred_on", filter=~Q(kind=Evidence.Kind.MASTER_NOTE)),
                           unsigned=Count("id", filter=Q(signature__isnull=True)), total=Count("id"))
                 .order_by()):
-        facts.get(row["agreement_id"], spare).update(hours=row["hours"] or Decimal("0"), last_activity=row["last"],
-                                                     unsigned=row["unsigned"], evidence=row["total"])
+        facts[row["agreement_id"]].update(hours=row["hours"] or Decimal("0"), last_activity=row["last"],
+                                          unsigned=row["unsigned"], evidence=row["total"])
     for agreement_id, done_at, is_final in (
             Review.objects.filter(agreement_id__in=ids).annotate(n=Count("signatures"), done=Max("signatures__created_at"))
             .filter(n__gte=len(ReviewSignature.Role.choices)).values_list("agreement_id", "done", "is_final")):
         done_on = timezone.localdate(done_at)
-        fact = facts.get(agreement_id, spare)
-        current = fact.get("last_review")
-        fact["last_review"] = max(current, done_on) if current else done_on
-        fact["final_review_signed"] = fact.get("final_review_signed", False) or is_final
+        current = facts[agreement_id]["last_review"]
+        facts[agreement_id]["last_review"] = max(current, done_on) if current else done_on
+        facts[agreement_id]["final_review_signed"] |= is_final
     return facts
 
 
@@ -420,7 +416,7 @@ def dashboard(user: User, studio_id: int, *, sort: str = "rag", rag: str | None 
         agreements = agreements.filter(state=state)
     found = [SimpleNamespace(**row) for row in agreements.values(*DASHBOARD_FIELDS)]
     today = _today(now)
-    facts = facts_for([a.id for a in found], within=agreements.values("id"))
+    facts = facts_for([a.id for a in found])
     thresholds = thresholds_for({a.studio_id for a in found})
     rows = []
     for agreement in found:
