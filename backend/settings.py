@@ -130,6 +130,7 @@ INSTALLED_APPS = [
     "fixtures",
     "standards",
     "workorders",
+    "apprenticeships",
 ]
 
 MIDDLEWARE = [
@@ -259,6 +260,8 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)
 # Periodic jobs run by `manage.py run_scheduler`: name -> (dotted callable, interval in seconds).
 SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     "purge_expired": ("miniprogram_api.jobs.purge_expired", 3600),
+    # Masters and leaders hear once per overdue review (deduplicated per due date).
+    "apprenticeship_reviews_overdue": ("apprenticeships.services.notify_overdue_reviews", 3600),
 }
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
@@ -267,6 +270,7 @@ RATE_LIMITS = {
     "scan": env_str("RATE_LIMIT_SCAN", "120/60"),
     "upload": env_str("RATE_LIMIT_UPLOAD", "60/60"),
     "sync": env_str("RATE_LIMIT_SYNC", "30/60"),
+    "certificate": env_str("RATE_LIMIT_CERTIFICATE", "60/60"),  # public verification, per client IP
 }
 
 # --- Practice points, scans, runs, photos ---------------------------------------------------------

@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.urls import path, re_path
 from django.views.static import serve
 
+from apprenticeships.views import certificate_page
 from backend.metrics import metrics_view
 from competitions.views import screen
 from miniprogram_api.api import api
@@ -21,6 +22,7 @@ urlpatterns = [
     path("metrics", metrics_view),
     path("q/<str:code>", qr_landing, name="qr-landing"),
     path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
+    path("c/<str:code>", certificate_page, name="certificate-page"),
 ]
 
 

@@ -18,7 +18,7 @@ from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unp
 from miniprogram_api.idempotency import run_once
 from miniprogram_api.realtime import publish_after_commit
 
-from . import board
+from . import board, signals
 from .models import (
     Appeal,
     Aspect,
@@ -534,6 +534,7 @@ def publish_event(*, actor: User, event_id: int, appeal_window_minutes: int | No
     audit(event=event, action=AuditLog.Action.PUBLISH, actor=actor,
           data={"appeal_deadline": event.appeal_deadline.isoformat()})
     board.advance(locked, [event.id])
+    signals.event_published.send(sender=Event, event=event, actor=actor)  # results as apprentices' evidence
     notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
     return event
 

@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from accounts.api import auth_router, me_router
+from apprenticeships.api import router as apprenticeships_router
 from competitions.api import contests_router, judging_router
 from notifications.api import router as notifications_router
 from standards.api import router as standards_router
@@ -61,3 +62,4 @@ api.add_router("", standards_router)
 api.add_router("", workorders_router)
 api.add_router("/competitions", contests_router)
 api.add_router("/judging", judging_router)
+api.add_router("", apprenticeships_router)

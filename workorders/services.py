@@ -29,7 +29,7 @@ from standards import scan_cache
 from standards.models import PracticePoint, ProcedureVersion, QRCode, Step, Verdict
 from standards.steps import StepValueError, condition_met, display_value, evaluate, worst
 
-from . import geo
+from . import geo, signals
 from . import photos as image_pipeline
 from .models import (
     Photo,
@@ -404,6 +404,8 @@ def review_run(*, reviewer: User, run_id: int, decision: str, comment: str = "",
         if existing is None:
             raise
         return existing, False
+    if review.decision == RunReview.Decision.APPROVED:  # evidence for apprenticeships, in this transaction
+        signals.run_approved.send(sender=RunReview, run=run, review=review)
     return review, True
 
 

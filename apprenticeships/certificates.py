@@ -1,0 +1,110 @@
+"""出师证书: unguessable verification codes, the public verify link, and the PNG certificate.
+
+A code is 16 characters from a 32-letter alphabet without look-alikes (no I, O, 0, 1): 80 random bits,
+so a forged code is simply not found. It is printed in groups of four; lookups accept it with or
+without dashes and in any case. The PNG is an A4 landscape page at 150 dpi drawn with the CJK font the
+labels use (WenQuanYi Micro Hei, `LABEL_FONT_PATHS`), with a QR code of the public verify URL.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import secrets
+
+from django.conf import settings
+from django.utils import timezone
+from PIL import Image, ImageDraw
+
+from standards.labels import _wrap as wrap_text
+from standards.labels import font, qr_image
+
+from .models import Certificate
+
+ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+LENGTH = 16
+CODE_RE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
+
+DPI = 150
+WIDTH, HEIGHT = round(297 / 25.4 * DPI), round(210 / 25.4 * DPI)  # A4 landscape
+RED = (150, 20, 20)
+INK = (30, 30, 30)
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
+
+
+def normalise(raw: str) -> str | None:
+    """The code as stored, or None when it cannot be one (then nothing is looked up)."""
+    code = re.sub(r"[\s-]", "", raw or "").upper()
+    return code if CODE_RE.match(code) else None
+
+
+def grouped(code: str) -> str:
+    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
+
+
+def verify_path(code: str) -> str:
+    return f"/api/v1/certificates/{code}"
+
+
+def verify_url(code: str) -> str:
+    return f"{settings.QR_BASE_URL}{verify_path(code)}"
+
+
+def png_path(code: str) -> str:
+    return f"/api/v1/certificates/{code}.png"
+
+
+def chinese_date(day) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill=INK, spacing: int = 0) -> None:
+    face = font(size)
+    if spacing:
+        text = (" " * spacing).join(text)
+    draw.text((WIDTH // 2, y), text, font=face, fill=fill, anchor="mt")
+
+
+def render_png(certificate: Certificate) -> bytes:
+    image = Image.new("RGB", (WIDTH, HEIGHT), (255, 252, 244))
+    draw = ImageDraw.Draw(image)
+    draw.rectangle((40, 40, WIDTH - 41, HEIGHT - 41), outline=RED, width=10)
+    draw.rectangle((62, 62, WIDTH - 63, HEIGHT - 63), outline=RED, width=3)
+
+    _centered(draw, 120, "出师证书", 110, fill=RED, spacing=1)
+    _centered(draw, 260, "师带徒培养结业证明", 40)
+
+    issued = timezone.localdate(certificate.issued_at)
+    body = (f"{certificate.apprentice_name}同志于{chinese_date(certificate.start_date)}至"
+            f"{chinese_date(certificate.end_date)}在{certificate.studio_name}跟随{certificate.master_name}师傅学习，"
+            f"完成“{certificate.get_target_level_display()}”培养计划全部 {certificate.competencies} 项能力的"
+            f"考核与确认，出师评价为“{certificate.get_grade_display()}”，准予出师。特发此证。")
+    face = font(42)
+    left, text_width = 190, WIDTH - 2 * 190
+    y = 380
+    for line in wrap_text(body, face, text_width):
+        draw.text((left, y), line, font=face, fill=INK)
+        y += 66
+
+    small = font(32)
+    rows = [("证书编号", grouped(certificate.code)), ("技能等级", certificate.get_target_level_display()),
+            ("出师等级", certificate.get_grade_display()), ("发证日期", chinese_date(issued))]
+    y = max(y + 40, 760)
+    for label, value in rows:
+        draw.text((left, y), f"{label}：{value}", font=small, fill=INK)
+        y += 52
+    draw.text((left, y + 30), f"发证单位：{certificate.studio_name}", font=small, fill=INK)
+
+    side = 300
+    qr = qr_image(verify_url(certificate.code), side).convert("RGB")
+    x, top = WIDTH - 150 - qr.width, 890
+    image.paste(qr, (x, top - qr.height // 2))
+    draw.text((x + qr.width // 2, top + qr.height // 2 + 12), "微信扫码验证真伪", font=font(26), fill=INK, anchor="mt")
+    if certificate.revoked_at is not None:
+        draw.text((WIDTH // 2, HEIGHT // 2), "已撤销", font=font(220), fill=(200, 0, 0), anchor="mm")
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", dpi=(DPI, DPI), optimize=True)
+    return buffer.getvalue()

@@ -1,0 +1,22 @@
+"""The page a person sees when they scan a certificate's QR code with a phone's camera or WeChat.
+
+The QR encodes the public API URL (`/api/v1/certificates/<code>`); a browser asking for HTML is
+redirected here, so the answer is a readable page instead of JSON (the API path keeps JSON errors)."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from miniprogram_api.errors import ApiError
+
+from . import certificates
+
+
+def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
+    from .api import certificate_payload, find_certificate
+
+    try:
+        certificate = find_certificate(request, code)
+    except ApiError as error:
+        return render(request, "apprenticeships/certificate.html", {"error": error}, status=error.status)
+    return render(request, "apprenticeships/certificate.html",
+                  {"certificate": certificate_payload(certificate), "grouped": certificates.grouped(certificate.code)})
