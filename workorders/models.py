@@ -358,6 +358,8 @@ class WorkOrderEvent(models.Model):
     reason = models.TextField("原因/说明", blank=True)
     changes = models.JSONField("字段变更", default=dict, blank=True, help_text='{"字段": {"from": 原值, "to": 新值}}')
     data = models.JSONField("详情", default=dict, blank=True)
+    request_hash = models.CharField("请求摘要", max_length=64, blank=True, editable=False,
+                                    help_text="操作参数的摘要：同一人重发同一请求时据此识别")
     created_at = models.DateTimeField("时间", default=timezone.now, db_index=True)
     photos = GenericRelation(Photo, content_type_field="owner_type", object_id_field="owner_id")
 

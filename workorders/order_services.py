@@ -22,13 +22,14 @@ from django.utils import timezone
 
 from accounts.models import User
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
+from miniprogram_api.idempotency import fingerprint
 from notifications.services import notify
 from standards import scan_cache
 from standards.models import PracticePoint, QRCode
 
 from . import lifecycle
 from . import order_selectors as selectors
-from .lifecycle import ACTOR_LABELS, State
+from .lifecycle import ACTOR_LABELS, QUALIFIED_WORKER, State
 from .models import (
     Photo,
     ProcedureRun,
@@ -203,10 +204,18 @@ def _forbidden(order: WorkOrder, action: str, relations: frozenset[str]) -> ApiE
     return error
 
 
-def _is_retry(order: WorkOrder, user: User, action: str) -> bool:
+def request_hash(action: str, reason: str, params: dict) -> str:
+    """What identifies a resend: the action and its parameters (a scan by the point it proves)."""
+    plain = {key: (value or {}).get("point_id") if key == "scan" else value for key, value in params.items()}
+    return fingerprint({"action": action, "reason": (reason or "").strip(), **plain})
+
+
+def _is_retry(order: WorkOrder, user: User, action: str, digest: str) -> bool:
+    """The order's latest move is this very request from this very person: a phone resending it."""
     latest = WorkOrderEvent.objects.filter(order=order).exclude(action__in=["overdue_respond", "overdue_finish"]) \
-        .order_by("-created_at", "-id").only("action", "actor_id").first()
-    return latest is not None and latest.action == action and latest.actor_id == user.pk
+        .order_by("-created_at", "-id").only("action", "actor_id", "request_hash").first()
+    return latest is not None and latest.action == action and latest.actor_id == user.pk \
+        and latest.request_hash == digest
 
 
 def check_action(user: User, order: WorkOrder, action: str) -> frozenset[str]:
@@ -214,7 +223,9 @@ def check_action(user: User, order: WorkOrder, action: str) -> frozenset[str]:
     Returns the caller's relations to the order."""
     spec = lifecycle.ACTIONS.get(action)
     relations = selectors.relations_of(user, order)
-    if spec is None or not selectors.can_see(user, order, relations):
+    # A worker of the studio who saw the order in the pool learns that it is taken, not that it vanished.
+    grabbing = action == "grab" and QUALIFIED_WORKER in relations
+    if spec is None or not (grabbing or selectors.can_see(user, order, relations)):
         raise not_found("工单")
     if order.state not in spec.sources:
         if action == "grab" and order.assignee_id is not None and order.assignee_id != user.pk \
@@ -243,7 +254,8 @@ def transition(*, user: User, order_id: int, action: str, reason: str = "", now:
     now = now or timezone.now()
     order = _locked(order_id)
     spec = lifecycle.ACTIONS.get(action)
-    if spec is not None and order.state not in spec.sources and _is_retry(order, user, action) \
+    digest = request_hash(action, reason, params)
+    if spec is not None and order.state not in spec.sources and _is_retry(order, user, action, digest) \
             and selectors.can_see(user, order, selectors.relations_of(user, order)):
         return TransitionResult(order=order, event=None, replayed=True)
     check_action(user, order, action)
@@ -257,7 +269,7 @@ def transition(*, user: User, order_id: int, action: str, reason: str = "", now:
     order.state = spec.target
     order.save()
     event = _append(order, action=action, actor=user, from_state=from_state, to_state=order.state, now=now,
-                    reason=reason, changes=move.changes, data=move.data)
+                    reason=reason, changes=move.changes, data=move.data, request_hash=digest)
     if move.photos:
         from .services import attach_photos
 
@@ -267,10 +279,11 @@ def transition(*, user: User, order_id: int, action: str, reason: str = "", now:
 
 
 def _append(order: WorkOrder, *, action: str, actor: User | None, from_state: str, to_state: str, now: datetime,
-            reason: str = "", changes: dict | None = None, data: dict | None = None) -> WorkOrderEvent:
+            reason: str = "", changes: dict | None = None, data: dict | None = None,
+            request_hash: str = "") -> WorkOrderEvent:
     return WorkOrderEvent.objects.create(order=order, action=action, actor=actor, from_state=from_state,
                                          to_state=to_state, reason=reason, changes=changes or {}, data=data or {},
-                                         created_at=now)
+                                         created_at=now, request_hash=request_hash)
 
 
 # --- what each action adds -----------------------------------------------------------------------------

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('reason', models.TextField(blank=True, verbose_name='原因/说明')),
                 ('changes', models.JSONField(blank=True, default=dict, help_text='{"字段": {"from": 原值, "to": 新值}}', verbose_name='字段变更')),
                 ('data', models.JSONField(blank=True, default=dict, verbose_name='详情')),
+                ('request_hash', models.CharField(blank=True, editable=False, help_text='操作参数的摘要：同一人重发同一请求时据此识别', max_length=64, verbose_name='请求摘要')),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='时间')),
             ],
             options={
