@@ -62,6 +62,8 @@ def is_qualified(user: User, order: WorkOrder) -> bool:
 
 def studio_scope(user: User, roles) -> Q:
     """Orders whose studio lies where the user holds one of `roles` (studio-less orders: anywhere)."""
+    if is_admin(user):
+        return Q()  # (an empty Q would vanish from the `|` below, leaving only studio-less orders)
     query = scope_q(user, roles, "studio__path")
     if has_role(user, roles):
         query |= Q(studio__isnull=True)
