@@ -4,8 +4,8 @@ queries; the detail's queries do not grow with its history."""
 from datetime import timedelta
 
 from django.db import connection
-from django.utils import timezone
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from accounts.models import Role
 from tests.conftest import assert_error
