@@ -241,8 +241,53 @@ WECHAT_READ_TIMEOUT = float(env_str("WECHAT_READ_TIMEOUT", "5"))
 WECHAT_TOKEN_REFRESH_MARGIN = env_int("WECHAT_TOKEN_REFRESH_MARGIN", 300)
 
 # Subscribe-message templates per notification kind: {"template_id", "page", "fields": {field: value name}}.
-# Template ids come from the WeChat console; a kind without one is only notified in the app.
-WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = json.loads(env_str("WECHAT_SUBSCRIBE_TEMPLATES", "{}"))
+# Template ids come from the WeChat console; a kind without one is only notified in the app. Production
+# reads them from the JSON environment variable WECHAT_SUBSCRIBE_TEMPLATES; the embedded demo (DEBUG) uses
+# the demo ids below, which the fake WeChat server accepts, so `make run`'s notifications reach it.
+def _workorder_template(kind: str, fields: dict[str, str]) -> dict:
+    return {"template_id": f"demo-tpl-workorder-{kind}", "page": "pages/workorder/detail?id={id}", "fields": fields}
+
+
+DEMO_SUBSCRIBE_TEMPLATES: dict[str, dict] = {
+    # 工单派单提醒: 工单号, 报修类别, 报修地点, 紧急程度, 响应时限
+    "workorder_dispatch": _workorder_template("dispatch", {
+        "character_string1": "number", "thing2": "category", "thing3": "location", "phrase4": "urgency",
+        "time5": "deadline"}),
+    # 接单通知: 工单号, 维修人员, 状态, 时间
+    "workorder_accept": _workorder_template("accept", {
+        "character_string1": "number", "name2": "worker", "phrase3": "state", "time4": "time"}),
+    # 到场通知
+    "workorder_arrive": _workorder_template("arrive", {
+        "character_string1": "number", "name2": "worker", "thing3": "location", "time4": "time"}),
+    # 完工待评价
+    "workorder_complete": _workorder_template("complete", {
+        "character_string1": "number", "thing2": "category", "name3": "worker", "time4": "time",
+        "thing5": "body"}),
+    # 评价结果
+    "workorder_confirm": _workorder_template("confirm", {
+        "character_string1": "number", "number2": "rating", "thing3": "comment", "time4": "time"}),
+    # 超时提醒
+    "workorder_overdue": _workorder_template("overdue", {
+        "character_string1": "number", "thing2": "category", "phrase3": "deadline_kind", "time4": "deadline",
+        "thing5": "location"}),
+}
+
+
+def subscribe_templates() -> dict[str, dict]:
+    raw = env_str("WECHAT_SUBSCRIBE_TEMPLATES")
+    if not raw:
+        return dict(DEMO_SUBSCRIBE_TEMPLATES) if DEBUG else {}
+    try:
+        templates = json.loads(raw)
+    except ValueError as exc:
+        raise ImproperlyConfigured(f"WECHAT_SUBSCRIBE_TEMPLATES is not valid JSON: {exc}") from None
+    if not isinstance(templates, dict) or not all(
+            isinstance(t, dict) and isinstance(t.get("fields", {}), dict) for t in templates.values()):
+        raise ImproperlyConfigured('WECHAT_SUBSCRIBE_TEMPLATES must map kinds to {"template_id", "page", "fields"}')
+    return templates
+
+
+WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = subscribe_templates()
 
 # The outbox sender's first retry delay; it doubles per attempt up to an hour.
 OUTBOX_RETRY_BASE_SECONDS = float(env_str("OUTBOX_RETRY_BASE_SECONDS", "10"))
@@ -262,6 +307,7 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     "purge_expired": ("miniprogram_api.jobs.purge_expired", 3600),
     # Masters and leaders hear once per overdue review (deduplicated per due date).
     "apprenticeship_reviews_overdue": ("apprenticeships.services.notify_overdue_reviews", 3600),
+    "escalate_overdue_work_orders": ("workorders.jobs.escalate_overdue", env_int("WORKORDER_ESCALATION_INTERVAL", 60)),
 }
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
@@ -271,6 +317,7 @@ RATE_LIMITS = {
     "upload": env_str("RATE_LIMIT_UPLOAD", "60/60"),
     "sync": env_str("RATE_LIMIT_SYNC", "30/60"),
     "certificate": env_str("RATE_LIMIT_CERTIFICATE", "60/60"),  # public verification, per client IP
+    "report": env_str("RATE_LIMIT_REPORT", "30/60"),
 }
 
 # --- Practice points, scans, runs, photos ---------------------------------------------------------
@@ -293,6 +340,23 @@ PHOTO_MAX_EDGE = env_int("PHOTO_MAX_EDGE", 2048)  # stored photos are downsized 
 PHOTO_THUMB_EDGE = env_int("PHOTO_THUMB_EDGE", 320)
 SYNC_MAX_RUNS = env_int("SYNC_MAX_RUNS", 200)
 SYNC_MAX_STEPS = env_int("SYNC_MAX_STEPS", 200)
+# --- Work orders ------------------------------------------------------------------------------------
+# Minutes to the first response (accept or grab) and to completion, per urgency. Stored on each order
+# when it is reported. Override with JSON, e.g. WORKORDER_DEADLINES='{"urgent": {"respond": 10, "finish": 180}}'.
+WORKORDER_DEADLINES: dict[str, dict[str, int]] = {
+    "urgent": {"respond": 15, "finish": 4 * 60},
+    "normal": {"respond": 2 * 60, "finish": 24 * 60},
+    "low": {"respond": 8 * 60, "finish": 72 * 60},
+}
+try:
+    for _urgency, _minutes in json.loads(env_str("WORKORDER_DEADLINES") or "{}").items():
+        WORKORDER_DEADLINES[_urgency] = {**WORKORDER_DEADLINES.get(_urgency, {}),
+                                         **{k: int(v) for k, v in _minutes.items()}}
+except (ValueError, AttributeError, TypeError) as _exc:
+    raise ImproperlyConfigured(f"WORKORDER_DEADLINES: {_exc}") from None
+WORKORDER_LIST_MAX = env_int("WORKORDER_LIST_MAX", 100)  # largest page of a work-order list
+WORKORDER_STATS_MAX_DAYS = env_int("WORKORDER_STATS_MAX_DAYS", 366)  # longest date range of the statistics
+
 # Uploaded photos are served from MEDIA_URL by Django unless a proxy (nginx) serves MEDIA_ROOT itself.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 

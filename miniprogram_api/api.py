@@ -8,6 +8,7 @@ from competitions.api import contests_router, judging_router
 from notifications.api import router as notifications_router
 from standards.api import router as standards_router
 from workorders.api import router as workorders_router
+from workorders.order_api import router as work_orders_router
 
 from .auth import BearerAuth
 from .envelope import install_handlers
@@ -60,6 +61,7 @@ api.add_router("/notifications", notifications_router)
 api.add_router("", ping_router)
 api.add_router("", standards_router)
 api.add_router("", workorders_router)
+api.add_router("/workorders", work_orders_router)
 api.add_router("/competitions", contests_router)
 api.add_router("/judging", judging_router)
 api.add_router("", apprenticeships_router)

@@ -70,11 +70,28 @@ ACTIONS: dict[str, Action] = {a.name: a for a in [
     _action("reopen", "重新打开", {S.COMPLETED}, S.DISPATCHED, {REQUESTER, DISPATCHER}, needs_reason=True),
     _action("transfer", "转单", WORKING, S.DISPATCHED, {ASSIGNEE, DISPATCHER}, needs_reason=True),
     _action("return", "退单", {S.DISPATCHED, S.ACCEPTED, S.ARRIVED}, S.SUBMITTED, {ASSIGNEE}, needs_reason=True),
-    _action("cancel", "取消", {S.SUBMITTED, S.DISPATCHED, S.ACCEPTED, S.ARRIVED, S.ON_HOLD}, S.CANCELLED,
-            {REQUESTER, DISPATCHER}, needs_reason=True),
+    # Cancel from any state before completion. (The first table left out in_progress while allowing
+    # on_hold, so stopping a job underway took a pointless hold first; a completed order is confirmed
+    # or reopened instead.)
+    _action("cancel", "取消", {S.SUBMITTED, *WORKING}, S.CANCELLED, {REQUESTER, DISPATCHER}, needs_reason=True),
 ]}
+
+# History rows that are not transitions: the report itself, the escalation job's marks, admin edits.
+EVENT_LABELS = {
+    "create": "报修",
+    **{name: action.label for name, action in ACTIONS.items()},
+    "overdue_respond": "响应超时",
+    "overdue_finish": "完成超时",
+    "edit": "修改",
+}
+ACTOR_LABELS = {REQUESTER: "报修人", ASSIGNEE: "维修人员", DISPATCHER: "调度员", QUALIFIED_WORKER: "本工作室维修人员"}
 
 
 def allowed_from(state: str) -> list[str]:
     """Actions the state machine permits from `state` (before asking who is acting)."""
     return [name for name, action in ACTIONS.items() if state in action.sources]
+
+
+def allowed_for(state: str, relations: frozenset[str] | set[str]) -> list[str]:
+    """Actions someone standing in `relations` to an order (requester, assignee, …) may take now."""
+    return [name for name, action in ACTIONS.items() if state in action.sources and action.actors & relations]

@@ -38,7 +38,6 @@ from .models import (
     ScanLog,
     StepRecord,
     WorkOrder,
-    WorkOrderSequence,
 )
 from .selectors import REVIEWERS, effective_records, visible_runs
 
@@ -410,28 +409,17 @@ def review_run(*, reviewer: User, run_id: int, decision: str, comment: str = "",
 
 
 # --- corrective work orders --------------------------------------------------------------------------
-def next_work_order_number() -> str:
-    """WO-YYYYMMDD-NNNN, numbered per day in Asia/Shanghai; one row lock per day keeps it gap-free."""
-    day = timezone.localdate()
-    with transaction.atomic():
-        WorkOrderSequence.objects.get_or_create(day=day)
-        sequence = WorkOrderSequence.objects.select_for_update().get(day=day)
-        sequence.last += 1
-        sequence.save(update_fields=["last"])
-    return f"WO-{day:%Y%m%d}-{sequence.last:04d}"
-
-
-@transaction.atomic
 def create_work_order(*, requester: User, description: str, urgency: str = WorkOrder.Urgency.NORMAL,
                       point: PracticePoint | None = None, location_text: str = "", category=None,
                       source: str = WorkOrder.Source.REPORT, run: ProcedureRun | None = None,
                       step: Step | None = None, step_record: StepRecord | None = None,
                       client_id: str | None = None) -> WorkOrder:
-    return WorkOrder.objects.create(
-        number=next_work_order_number(), requester=requester, description=description, urgency=urgency,
-        point=point, location_text=location_text or (point.location_text if point else ""), category=category,
-        source=source, run=run, step=step, step_record=step_record, client_id=client_id,
-    )
+    """An order with its studio, deadlines and first history line (the lifecycle lives in order_services)."""
+    from .order_services import create_order
+
+    return create_order(requester=requester, description=description, urgency=urgency, point=point,
+                        location_text=location_text, category=category, source=source, run=run, step=step,
+                        step_record=step_record, client_id=client_id)
 
 
 def _raise_corrective_order(*, run: ProcedureRun, step: Step, record: StepRecord) -> WorkOrder | None:

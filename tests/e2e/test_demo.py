@@ -3,6 +3,7 @@
 
 import subprocess
 import sys
+import time
 
 import pytest
 import requests
@@ -33,7 +34,32 @@ def test_make_run_serves_docs_and_a_demo_login(tmp_path):
         me = requests.get(f"{base}/api/v1/me", headers={"Authorization": f"Bearer {body['token']}"}, timeout=5)
         assert me.status_code == 200 and me.json()["id"] == body["user"]["id"]
         assert requests.get(f"{base}/admin/login/", timeout=5).status_code == 200
+        dispatch_reaches_the_fake_wechat(base, wechat_port)
     finally:
         stop(proc)
     output = proc.stdout.read()
     assert "/api/v1/docs" in output
+
+
+def dispatch_reaches_the_fake_wechat(base: str, wechat_port: int) -> None:
+    """The demo's subscribe templates are configured and its outbox sender runs: a dispatch made in the
+    demo arrives at the fake WeChat as a subscribe message, with no extra step."""
+    token = requests.post(f"{base}/api/v1/auth/wechat-login", json={"code": "demo-dispatcher"}, timeout=10).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    pool = requests.get(f"{base}/api/v1/workorders", params={"scope": "all", "state": "submitted", "urgency": "urgent"},
+                        headers=headers, timeout=10).json()
+    order = next(o for o in pool["items"] if o["category"] and o["category"]["name"] == "空调不制冷")
+    wang = requests.post(f"{base}/api/v1/auth/wechat-login", json={"code": "demo-master-wang"}, timeout=10).json()
+    dispatched = requests.post(f"{base}/api/v1/workorders/{order['id']}/dispatch", headers=headers, timeout=10,
+                               json={"assignee_id": wang["user"]["id"]})
+    assert dispatched.status_code == 200, dispatched.text
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        messages = requests.get(f"http://127.0.0.1:{wechat_port}/_fake/state", timeout=5).json()["messages"]
+        sent = [m for m in messages if m["template_id"] == "demo-tpl-workorder-dispatch"
+                and m["touser"] == "demo-master-wang" and m["data"]["character_string1"]["value"] == order["number"]]
+        if sent:
+            assert sent[0]["page"] == f"pages/workorder/detail?id={order['id']}"
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the dispatch of {order['number']} never reached the fake WeChat: {messages[-3:]}")

@@ -13,11 +13,12 @@ from workorders.models import (
     StepRecord,
     WorkOrder,
     WorkOrderCategory,
+    WorkOrderEvent,
     WorkOrderSequence,
 )
 
 MODELS = [Standard, Procedure, ProcedureVersion, PracticePoint, QRCode, ProcedureRun, StepRecord, RunReview, ScanLog,
-          Photo, WorkOrder, WorkOrderCategory, WorkOrderSequence]
+          Photo, WorkOrder, WorkOrderCategory, WorkOrderSequence, WorkOrderEvent]
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__name__)

@@ -1,0 +1,201 @@
+"""Reads about service work orders: who stands in which relation to an order (and so may act on it),
+who may see it, the lists of each side, an order with its history.
+
+Scope follows the org tree: an order belongs to its studio (the category's, else the point's), and a
+role on a unit covers its subtree. An order with no studio at all is covered by the role anywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import Role, RoleGrant, User
+from accounts.selectors import has_role, is_admin, scope_q
+from miniprogram_api.errors import forbidden, not_found
+
+from . import lifecycle
+from .lifecycle import ASSIGNEE, DISPATCHER, QUALIFIED_WORKER, REQUESTER, State
+from .models import Photo, WorkOrder, WorkOrderCategory, WorkOrderEvent
+from .selectors import shanghai_day_start
+
+# Who takes orders from the pool (and may be dispatched one), who dispatches, who sees a studio's orders.
+WORKER_ROLES = (Role.WORKER, Role.MASTER, Role.APPRENTICE)
+DISPATCHER_ROLES = (Role.DISPATCHER,)
+VIEWER_ROLES = (Role.DISPATCHER, Role.WORKSHOP_LEADER)
+STATS_ROLES = (Role.DISPATCHER, Role.WORKSHOP_LEADER)
+
+# An order is overdue while a deadline it has not met has passed; completion meets both deadlines
+# (a completed order waits for the requester, not for the worker), closing ends the clock.
+UNFINISHED = frozenset({State.SUBMITTED, *lifecycle.WORKING})
+
+
+def studio_path(order: WorkOrder) -> str | None:
+    return order.studio.path if order.studio_id else None
+
+
+def relations_of(user: User, order: WorkOrder) -> frozenset[str]:
+    """How the user stands to the order: requester, assignee, dispatcher, qualified worker (any number).
+    Needs `order.studio` loaded (select_related) to avoid a query."""
+    relations = set()
+    if order.requester_id == user.pk:
+        relations.add(REQUESTER)
+    if order.assignee_id is not None and order.assignee_id == user.pk:
+        relations.add(ASSIGNEE)
+    path = studio_path(order)
+    if has_role(user, DISPATCHER_ROLES, path):
+        relations.add(DISPATCHER)
+    if has_role(user, WORKER_ROLES, path):
+        relations.add(QUALIFIED_WORKER)
+    return frozenset(relations)
+
+
+def allowed_actions(user: User, order: WorkOrder) -> list[str]:
+    return lifecycle.allowed_for(order.state, relations_of(user, order))
+
+
+def is_qualified(user: User, order: WorkOrder) -> bool:
+    return user.is_active and has_role(user, WORKER_ROLES, studio_path(order))
+
+
+def studio_scope(user: User, roles) -> Q:
+    """Orders whose studio lies where the user holds one of `roles` (studio-less orders: anywhere)."""
+    if is_admin(user):
+        return Q()  # (an empty Q would vanish from the `|` below, leaving only studio-less orders)
+    query = scope_q(user, roles, "studio__path")
+    if has_role(user, roles):
+        query |= Q(studio__isnull=True)
+    return query
+
+
+def _orders() -> QuerySet:
+    return WorkOrder.objects.select_related("category", "point", "studio", "requester", "assignee")
+
+
+def visible_orders(user: User) -> QuerySet:
+    """Orders the user may read: their own reports, orders assigned to them or that they once acted on,
+    their studio's orders for dispatchers and workshop leaders, and the open pool for its workers."""
+    if is_admin(user):
+        return _orders()
+    acted = WorkOrderEvent.objects.filter(order=OuterRef("pk"), actor=user)
+    return _orders().filter(
+        Q(requester=user) | Q(assignee=user) | studio_scope(user, VIEWER_ROLES)
+        | (Q(state=State.SUBMITTED) & studio_scope(user, WORKER_ROLES)) | Exists(acted)
+    )
+
+
+def can_see(user: User, order: WorkOrder, relations: frozenset[str]) -> bool:
+    """The same rule as `visible_orders`, for one order already loaded (the transition's locked row)."""
+    if REQUESTER in relations or ASSIGNEE in relations or DISPATCHER in relations or is_admin(user):
+        return True
+    if has_role(user, Role.WORKSHOP_LEADER, studio_path(order)):
+        return True
+    if order.state == State.SUBMITTED and QUALIFIED_WORKER in relations:
+        return True
+    return WorkOrderEvent.objects.filter(order=order, actor=user).exists()
+
+
+def visible_order(user: User, order_id: int) -> WorkOrder:
+    order = visible_orders(user).filter(pk=order_id).first()
+    if order is None:
+        raise not_found("工单")
+    return order
+
+
+def overdue_q(now: datetime) -> Q:
+    """Open orders past a deadline they have not met."""
+    return Q(state__in=UNFINISHED) & (
+        Q(responded_at__isnull=True, respond_by__lt=now) | Q(completed_at__isnull=True, finish_by__lt=now)
+    )
+
+
+def overdue_kinds(order: WorkOrder, now: datetime) -> list[str]:
+    if order.state not in UNFINISHED:
+        return []
+    kinds = []
+    if order.responded_at is None and order.respond_by is not None and order.respond_by < now:
+        kinds.append("respond")
+    if order.completed_at is None and order.finish_by is not None and order.finish_by < now:
+        kinds.append("finish")
+    return kinds
+
+
+LIST_SCOPES = ("mine", "assigned", "pool", "all")
+
+
+def list_orders(user: User, *, scope: str | None = None, states: list[str] | None = None,
+                urgency: str | None = None, overdue: bool | None = None, point: int | None = None,
+                category: int | None = None, date_from: date | None = None, date_to: date | None = None,
+                now: datetime | None = None) -> QuerySet:
+    """mine: reported by me; assigned: assigned to me; pool: open orders my studios may grab; all: my
+    studios' orders (dispatchers and workshop leaders); none: everything I may see."""
+    now = now or timezone.now()
+    if scope == "mine":
+        orders = _orders().filter(requester=user)
+    elif scope == "assigned":
+        orders = _orders().filter(assignee=user)
+    elif scope == "pool":
+        if not has_role(user, WORKER_ROLES):
+            raise forbidden("只有维修人员可以查看抢单池", code="not_a_worker")
+        orders = _orders().filter(Q(state=State.SUBMITTED) & studio_scope(user, WORKER_ROLES))
+    elif scope == "all":
+        if not has_role(user, VIEWER_ROLES):
+            raise forbidden("只有调度员和工作室负责人可以查看全部工单", code="not_a_dispatcher")
+        orders = _orders().filter(studio_scope(user, VIEWER_ROLES))
+    else:
+        orders = visible_orders(user)
+    if states:
+        orders = orders.filter(state__in=states)
+    if urgency:
+        orders = orders.filter(urgency=urgency)
+    if overdue is True:
+        orders = orders.filter(overdue_q(now))
+    elif overdue is False:
+        orders = orders.exclude(overdue_q(now))
+    if point is not None:
+        orders = orders.filter(point_id=point)
+    if category is not None:
+        orders = orders.filter(category_id=category)
+    if date_from is not None:
+        orders = orders.filter(created_at__gte=shanghai_day_start(date_from))
+    if date_to is not None:
+        orders = orders.filter(created_at__lt=shanghai_day_start(date_to + timedelta(days=1)))
+    if scope == "pool":  # the most pressing first
+        return orders.order_by("respond_by", "id")
+    return orders.order_by("-created_at", "-id")
+
+
+def history(order: WorkOrder) -> list[WorkOrderEvent]:
+    """Every line of the order's history, oldest first, with actors and photos (two queries)."""
+    return list(
+        WorkOrderEvent.objects.filter(order=order).select_related("actor")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("id"))).order_by("created_at", "id")
+    )
+
+
+def order_photos(order: WorkOrder) -> list[Photo]:
+    return list(order.photos.order_by("id"))
+
+
+def runs_done(order: WorkOrder) -> list:
+    return list(order.runs_done.select_related("procedure", "point").order_by("completed_at", "id"))
+
+
+def categories() -> QuerySet:
+    return WorkOrderCategory.objects.filter(is_active=True).select_related("studio", "required_procedure") \
+        .order_by("studio__path", "name")
+
+
+def dispatchers_for(order: WorkOrder) -> list[User]:
+    """The dispatchers whose scope covers the order's studio; the admins when there are none."""
+    path = studio_path(order)
+    grants = RoleGrant.objects.filter(role=Role.DISPATCHER, user__is_active=True)
+    if path is not None:
+        prefixes = ["/".join(path.split("/")[:i]) + "/" for i in range(2, path.count("/") + 1)]
+        grants = grants.filter(org_unit__path__in=prefixes)
+    users = list(User.objects.filter(pk__in=grants.values("user_id")).order_by("id"))
+    if not users:
+        users = list(User.objects.filter(is_active=True, grants__role=Role.ADMIN).distinct().order_by("id"))
+    return users
