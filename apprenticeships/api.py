@@ -18,16 +18,19 @@ from miniprogram_api.schemas import Id
 from . import certificates, export, selectors, services
 from .models import Certificate, Evidence
 from .schemas import (
+    AgreementCompleteIn,
     AgreementIn,
     AgreementListOut,
     AgreementOut,
+    AgreementReasonIn,
+    ApprenticeshipReviewIn,
+    ApprenticeshipReviewOut,
     BulkCountersignIn,
     BulkCountersignOut,
     CertificateOut,
     CohortIn,
     CohortOut,
     CommentIn,
-    CompleteIn,
     CountersignItemOut,
     DashboardOut,
     EvidenceIn,
@@ -35,9 +38,6 @@ from .schemas import (
     HoursIn,
     RatingIn,
     RatingOut,
-    ReasonIn,
-    ReviewIn,
-    ReviewOut,
     SignedOut,
     TemplateOut,
 )
@@ -161,14 +161,14 @@ def activate(request: HttpRequest, agreement_id: Id):
 
 @router.post("/apprenticeships/{int:agreement_id}/terminate", response=AgreementOut,
              summary="工作室负责人：终止协议（须说明原因）")
-def terminate(request: HttpRequest, agreement_id: Id, payload: ReasonIn):
+def terminate(request: HttpRequest, agreement_id: Id, payload: AgreementReasonIn):
     services.terminate(actor=request.user, agreement_id=agreement_id, reason=payload.reason)
     return _agreement(request, agreement_id)
 
 
 @router.post("/apprenticeships/{int:agreement_id}/complete", response=AgreementOut,
              summary="工作室负责人：办理出师（全部能力项已确认且出师评价三方签字），评定等级并发放证书")
-def complete(request: HttpRequest, agreement_id: Id, payload: CompleteIn):
+def complete(request: HttpRequest, agreement_id: Id, payload: AgreementCompleteIn):
     services.complete(actor=request.user, agreement_id=agreement_id, grade=payload.grade,
                       theory_score=payload.theory_score, practical_score=payload.practical_score,
                       comment=payload.comment)
@@ -197,9 +197,9 @@ def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | No
     return _created(created, _signed(signature, signature.signed_by))
 
 
-@router.post("/apprenticeships/{int:agreement_id}/reviews", response={200: ReviewOut, 201: ReviewOut},
+@router.post("/apprenticeships/{int:agreement_id}/reviews", response={200: ApprenticeshipReviewOut, 201: ApprenticeshipReviewOut},
              summary="师傅或负责人：发起阶段评价（is_final=true 为出师评价），随后三方签字")
-def open_review(request: HttpRequest, agreement_id: Id, payload: ReviewIn):
+def open_review(request: HttpRequest, agreement_id: Id, payload: ApprenticeshipReviewIn):
     review, created = services.open_review(user=request.user, agreement_id=agreement_id, summary=payload.summary,
                                            next_steps=payload.next_steps, is_final=payload.is_final,
                                            client_id=payload.client_id)

@@ -47,11 +47,11 @@ class CohortIn(Schema):
     client_id: Text = ClientId
 
 
-class ReasonIn(Schema):
+class AgreementReasonIn(Schema):
     reason: Text = Field(..., min_length=1, max_length=500)
 
 
-class CompleteIn(Schema):
+class AgreementCompleteIn(Schema):
     grade: Literal["excellent", "pass", "fail"] = Field(..., description="出师等级：优秀 / 合格 / 不合格")
     theory_score: Decimal | None = Field(None, ge=0, le=100, decimal_places=1, description="理论成绩（百分制）")
     practical_score: Decimal | None = Field(None, ge=0, le=100, decimal_places=1, description="实操成绩（百分制）")
@@ -85,7 +85,7 @@ class CommentIn(Schema):
     comment: Text = Field("", max_length=2000)
 
 
-class ReviewIn(Schema):
+class ApprenticeshipReviewIn(Schema):
     summary: Text = Field(..., min_length=1, max_length=4000)
     next_steps: Text = Field("", max_length=2000)
     is_final: bool = Field(False, description="出师评价（三方签字后才能办理出师）")
@@ -98,7 +98,7 @@ class BulkCountersignIn(Schema):
 
 
 # --- out -----------------------------------------------------------------------------------------
-class PersonOut(Schema):
+class ApprenticeshipPersonOut(Schema):
     id: int
     name: str
 
@@ -133,17 +133,17 @@ class RatingOut(Schema):
     label: str
     proficient: bool
     comment: str
-    rated_by: PersonOut
+    rated_by: ApprenticeshipPersonOut
     created_at: datetime
 
 
 class CountersignOut(Schema):
-    signed_by: PersonOut
+    signed_by: ApprenticeshipPersonOut
     signed_at: datetime
     comment: str
 
 
-class PhotoOut(Schema):
+class EvidencePhotoOut(Schema):
     id: int
     width: int
     height: int
@@ -179,12 +179,12 @@ class EvidenceOut(Schema):
     hours: float | None
     run: EvidenceRunOut | None
     contest: EvidenceContestOut | None
-    photos: list[PhotoOut]
+    photos: list[EvidencePhotoOut]
     status: Literal["submitted", "signed"]
-    signed_by: PersonOut | None
+    signed_by: ApprenticeshipPersonOut | None
     signed_at: datetime | None
     withdrawn: bool = Field(..., description="实操记录后来被退回：不再作为证据")
-    created_by: PersonOut | None = Field(..., description="为空表示系统自动记录")
+    created_by: ApprenticeshipPersonOut | None = Field(..., description="为空表示系统自动记录")
     created_at: datetime
     client_id: str | None
 
@@ -201,18 +201,18 @@ class PlanItemOut(Schema):
 
 class SignatureOut(Schema):
     role: Literal["apprentice", "master", "leader"]
-    signer: PersonOut
+    signer: ApprenticeshipPersonOut
     comment: str
     signed_at: datetime
 
 
-class ReviewOut(Schema):
+class ApprenticeshipReviewOut(Schema):
     id: int
     number: int
     is_final: bool
     summary: str
     next_steps: str
-    opened_by: PersonOut
+    opened_by: ApprenticeshipPersonOut
     created_at: datetime
     signatures: list[SignatureOut]
     missing: list[Literal["apprentice", "master", "leader"]]
@@ -254,8 +254,8 @@ class AgreementOut(ProgressFields):
     id: int
     state: States
     studio: NamedOut
-    master: PersonOut
-    apprentice: PersonOut
+    master: ApprenticeshipPersonOut
+    apprentice: ApprenticeshipPersonOut
     template: NamedOut | None
     target_level: str
     target_level_label: str
@@ -274,7 +274,7 @@ class AgreementOut(ProgressFields):
     final_review_signed: bool
     plan: list[PlanItemOut]
     general_evidence: list[EvidenceOut] = Field(..., description="不针对某一能力项的证据（如综合学时）")
-    reviews: list[ReviewOut]
+    reviews: list[ApprenticeshipReviewOut]
     certificate: CertificateBriefOut | None
 
 
@@ -312,7 +312,7 @@ class BulkCountersignOut(Schema):
 class SignedOut(Schema):
     id: int
     status: Literal["signed"]
-    signed_by: PersonOut
+    signed_by: ApprenticeshipPersonOut
     signed_at: datetime
     role: Literal["apprentice", "master", "leader"] | None = None
 
@@ -333,8 +333,8 @@ class TemplateOut(Schema):
 class DashboardRowOut(ProgressFields):
     agreement_id: int
     state: States
-    apprentice: PersonOut
-    master: PersonOut
+    apprentice: ApprenticeshipPersonOut
+    master: ApprenticeshipPersonOut
     studio: NamedOut
     target_level: str
     start_date: date

@@ -13,13 +13,13 @@ from .models import Appeal, AuditLog, Contest, Event, ModerationRequest
 from .schemas import (
     AppealIn,
     AssignmentsOut,
+    ChiefReasonIn,
     ContestListItem,
     ContestOut,
     DecisionIn,
     MarksIn,
     OverrideIn,
     PublishIn,
-    ReasonIn,
     RemarkIn,
 )
 
@@ -182,7 +182,7 @@ def lock(request: HttpRequest, event_id: int):
 
 
 @judging_router.post("/events/{event_id}/unlock", summary="解锁项目（须填原因）")
-def unlock(request: HttpRequest, event_id: int, payload: ReasonIn):
+def unlock(request: HttpRequest, event_id: int, payload: ChiefReasonIn):
     return _json(_event_out(services.unlock_event(actor=request.user, event_id=event_id, reason=payload.reason)))
 
 

@@ -137,7 +137,7 @@ class RemarkIn(Schema):
     judge_ids: list[int] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
 
 
-class ReasonIn(Schema):
+class ChiefReasonIn(Schema):
     reason: str = Field(..., max_length=1000)
 
 

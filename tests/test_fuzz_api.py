@@ -65,3 +65,24 @@ def test_api_never_fails_and_matches_its_schema(case, role_token, fake_wechat):
                                                                 status_code_conformance],
                                       excluded_checks=[negative_data_rejection])
     assert SESSION_KEY.encode() not in response.content
+
+
+def test_every_schema_name_in_the_openapi_document_is_unique():
+    """ninja names components after the schema classes: two classes with one name would silently show
+    the mini-program team one of them for both endpoints."""
+    from ninja import Schema
+
+    from miniprogram_api.api import api
+
+    seen: dict[str, set[str]] = {}
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            if sub.__module__.split(".")[0] in {"accounts", "miniprogram_api", "notifications", "standards",
+                                                "workorders", "competitions", "apprenticeships"}:
+                seen.setdefault(sub.__name__, set()).add(sub.__module__)
+            walk(sub)
+
+    api.get_openapi_schema()  # imports every router's schemas
+    walk(Schema)
+    assert {name: modules for name, modules in seen.items() if len(modules) > 1} == {}

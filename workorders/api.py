@@ -21,16 +21,16 @@ from miniprogram_api.ratelimit import check_rate
 
 from . import photos, presenters, selectors, services
 from .schemas import (
-    CompleteIn,
     CorrectionIn,
     PhotoOut,
     RecordOut,
-    ReviewIn,
-    ReviewOut,
+    RunCompleteIn,
     RunDetailOut,
     RunIn,
     RunListOut,
     RunOut,
+    RunReviewIn,
+    RunReviewOut,
     ScanOut,
     StepIn,
     SyncIn,
@@ -129,14 +129,14 @@ def correct_step(request: HttpRequest, run_id: int, payload: CorrectionIn):
 
 
 @router.post("/runs/{run_id}/complete", response=RunOut, summary="完成实操（缺必填步骤时 422 并列出）")
-def complete_run(request: HttpRequest, run_id: int, payload: CompleteIn | None = None):
+def complete_run(request: HttpRequest, run_id: int, payload: RunCompleteIn | None = None):
     services.complete_run(user=request.user, run_id=run_id, completed_at=payload.completed_at if payload else None)
     return _run(request, run_id)
 
 
-@router.post("/runs/{run_id}/review", response={200: ReviewOut, 201: ReviewOut},
+@router.post("/runs/{run_id}/review", response={200: RunReviewOut, 201: RunReviewOut},
              summary="审核已完成的实操：通过或退回（本工作室的师傅、负责人）")
-def review_run(request: HttpRequest, run_id: int, payload: ReviewIn):
+def review_run(request: HttpRequest, run_id: int, payload: RunReviewIn):
     review, created = services.review_run(reviewer=request.user, run_id=run_id, decision=payload.decision,
                                           comment=payload.comment, client_id=payload.client_id)
     return _created(created, presenters.review_out(review))

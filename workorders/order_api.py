@@ -20,17 +20,17 @@ from . import order_stats
 from .order_schemas import (
     ArriveIn,
     CategoryOut,
-    CompleteIn,
     ConfirmIn,
     DispatchIn,
-    ReasonIn,
     States,
     StatsOut,
     TransferIn,
     Urgencies,
+    WorkOrderCompleteIn,
     WorkOrderDetailOut,
     WorkOrderIn,
     WorkOrderListOut,
+    WorkOrderReasonIn,
 )
 from .services import ScanPlace, aware
 
@@ -147,7 +147,7 @@ def start(request: HttpRequest, order_id: Id):
 
 
 @router.post("/{order_id}/hold", response=WorkOrderDetailOut, summary="挂起（须填原因，如等待配件）")
-def hold(request: HttpRequest, order_id: Id, payload: ReasonIn):
+def hold(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
     return _act(request, order_id, "hold", reason=payload.reason)
 
 
@@ -158,8 +158,8 @@ def resume(request: HttpRequest, order_id: Id):
 
 @router.post("/{order_id}/complete", response=WorkOrderDetailOut,
              summary="完工：关联为本工单完成的实操记录；类别要求规程时须有该规程的已完成实操（否则 422）")
-def complete(request: HttpRequest, order_id: Id, payload: CompleteIn | None = None):
-    payload = payload or CompleteIn()
+def complete(request: HttpRequest, order_id: Id, payload: WorkOrderCompleteIn | None = None):
+    payload = payload or WorkOrderCompleteIn()
     return _act(request, order_id, "complete", run_ids=payload.run_ids, note=payload.note,
                 photo_ids=payload.photo_ids)
 
@@ -170,7 +170,7 @@ def confirm(request: HttpRequest, order_id: Id, payload: ConfirmIn):
 
 
 @router.post("/{order_id}/reopen", response=WorkOrderDetailOut, summary="重新打开（报修人或调度员，须填原因）：退回原维修人员")
-def reopen(request: HttpRequest, order_id: Id, payload: ReasonIn):
+def reopen(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
     return _act(request, order_id, "reopen", reason=payload.reason)
 
 
@@ -180,10 +180,10 @@ def transfer(request: HttpRequest, order_id: Id, payload: TransferIn):
 
 
 @router.post("/{order_id}/return", response=WorkOrderDetailOut, summary="退单（维修人员，须填原因）：回到抢单池")
-def return_order(request: HttpRequest, order_id: Id, payload: ReasonIn):
+def return_order(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
     return _act(request, order_id, "return", reason=payload.reason)
 
 
 @router.post("/{order_id}/cancel", response=WorkOrderDetailOut, summary="取消（报修人或调度员，须填原因）")
-def cancel(request: HttpRequest, order_id: Id, payload: ReasonIn):
+def cancel(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
     return _act(request, order_id, "cancel", reason=payload.reason)

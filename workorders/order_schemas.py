@@ -36,7 +36,7 @@ class DispatchIn(Schema):
     assignee_id: Id
 
 
-class ReasonIn(Schema):
+class WorkOrderReasonIn(Schema):
     reason: Text = Field(..., min_length=1, max_length=500)
 
 
@@ -55,7 +55,7 @@ class ArriveIn(Schema):
     accuracy: float | None = Field(None, ge=0, le=100000, description="定位精度（米）")
 
 
-class CompleteIn(Schema):
+class WorkOrderCompleteIn(Schema):
     run_ids: list[Id] = Field(default_factory=list, max_length=20, description="为本工单完成的实操记录（本人、已完成）")
     note: Text = Field("", max_length=2000, description="完工说明")
     photo_ids: list[Id] = Field(default_factory=list, max_length=9)
@@ -72,7 +72,7 @@ class Named(Schema):
     name: str
 
 
-class PersonOut(Schema):
+class WorkOrderPersonOut(Schema):
     id: int
     name: str
     phone: str | None = None
@@ -110,8 +110,8 @@ class WorkOrderOut(Schema):
     point: PointRefOut | None
     location_text: str
     description: str
-    requester: PersonOut
-    assignee: PersonOut | None
+    requester: WorkOrderPersonOut
+    assignee: WorkOrderPersonOut | None
     created_at: datetime
     respond_by: datetime | None
     finish_by: datetime | None
@@ -125,11 +125,11 @@ class WorkOrderOut(Schema):
     allowed_actions: list[Actions] = Field(..., description="你现在可以执行的操作")
 
 
-class EventOut(Schema):
+class WorkOrderEventOut(Schema):
     id: int
     action: EventActions
     action_label: str
-    actor: PersonOut | None = Field(..., description="为空表示系统（超时升级）")
+    actor: WorkOrderPersonOut | None = Field(..., description="为空表示系统（超时升级）")
     from_state: States | None
     to_state: States
     reason: str
@@ -155,7 +155,7 @@ class WorkOrderDetailOut(WorkOrderOut):
     source_step_id: int | None
     photos: list[PhotoOut]
     runs: list[RunBriefOut]
-    history: list[EventOut]
+    history: list[WorkOrderEventOut]
 
 
 class WorkOrderListOut(Schema):

@@ -55,11 +55,11 @@ class CorrectionIn(StepIn):
     reason: Text = Field(..., min_length=1, max_length=500, description="更正原因")
 
 
-class CompleteIn(Schema):
+class RunCompleteIn(Schema):
     completed_at: datetime | None = None
 
 
-class ReviewIn(Schema):
+class RunReviewIn(Schema):
     decision: Literal["approved", "rejected"]
     comment: Text = Field("", max_length=2000, description="退回时必填")
     client_id: Text | None = Field(None, min_length=1, max_length=100)
@@ -143,7 +143,7 @@ class RunOut(Schema):
     created_at: datetime
 
 
-class ReviewOut(Schema):
+class RunReviewOut(Schema):
     id: int
     run_id: int
     decision: Literal["approved", "rejected"]
@@ -164,7 +164,7 @@ class WorkOrderBriefOut(Schema):
 
 class RunDetailOut(RunOut):
     records: list[RecordOut]
-    reviews: list[ReviewOut]
+    reviews: list[RunReviewOut]
     work_orders: list[WorkOrderBriefOut]
 
 
