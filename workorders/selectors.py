@@ -92,9 +92,11 @@ def list_runs(user: User, *, mine: bool | None = None, point: int | None = None,
 
 
 def effective_records(run_id: int) -> dict[int, StepRecord]:
-    """The latest record of each step of a run (later records supersede earlier ones)."""
+    """The latest record of each step of a run (later records supersede earlier ones).
+
+    Only records nobody superseded are read: a step re-recorded many times costs no more than once."""
     latest: dict[int, StepRecord] = {}
-    for record in StepRecord.objects.filter(run_id=run_id).order_by("id"):
+    for record in StepRecord.objects.filter(run_id=run_id, superseded_by__isnull=True).order_by("id"):
         latest[record.step_id] = record
     return latest
 
@@ -130,8 +132,8 @@ def open_runs_at(user: User, point_id: int) -> list[ProcedureRun]:
         run.current = {}
     if runs:
         by_id = {run.pk: run for run in runs}
-        for record in StepRecord.objects.filter(run_id__in=by_id).only("id", "run_id", "step_id", "verdict") \
-                .order_by("id"):
+        for record in StepRecord.objects.filter(run_id__in=by_id, superseded_by__isnull=True) \
+                .only("id", "run_id", "step_id", "verdict").order_by("id"):
             by_id[record.run_id].current[record.step_id] = record
     return runs
 
