@@ -11,6 +11,7 @@ run, on the same machine, with the load generated from separate processes on loo
 6. memory per idle websocket connection (server RSS growth ÷ connections; mini-program clients do not
    negotiate compression, so neither do these)
 7. query counts of the hot paths at two data sizes (must be equal)
+8. the leader's dashboard for 500 apprentices × 40 competencies ÷ ping throughput (no aim: recorded)
 
 Needs PostgreSQL and Redis (DATABASE_URL names a database whose server gets a throwaway `<name>_bench`;
 REDIS_URL). Prints a markdown table and writes bench/results/suite-<time>.json.
@@ -39,22 +40,28 @@ sys.path.insert(0, str(HERE.parent))
 
 import live_board  # noqa: E402
 from common import PYTHON, ROOT, Server, bench_database_url, free_port, load, manage, run_python, server_env  # noqa: E402
+from dashboard import MEASURE as DASHBOARD_MEASURE  # noqa: E402
+from dashboard import PREPARE as DASHBOARD_PREPARE  # noqa: E402
 from scan import PREPARE as SCAN_PREPARE  # noqa: E402
 
 RUNS_PREPARE = """
 import json
 from django.utils import timezone
-from accounts.models import User
+from accounts.models import Role, User
+from accounts.services import grant_role, issue_token
 from standards.models import PracticePoint, Step
 from workorders import services
-user = User.objects.get(pk=USER)
+scanner = User.objects.get(pk=USER)
+# Another person records the steps: the scanner keeps no open run, so the two figures stay independent.
+user = User.objects.create(username=f"{scanner.username}-steps", display_name="基准记录")
+grant_role(user=user, role=Role.WORKER, org_unit=scanner.grants.first().org_unit)
 point = PracticePoint.objects.get(pk=POINT)
 procedure = point.procedures.order_by("id").first()
 version = procedure.current_version
 step = Step.objects.filter(version=version, type="check").order_by("position", "id").first()
 runs = [services.create_run(user=user, client_id=f"bench-run-{n}", point_code=CODE, procedure_version_id=version.pk,
                             started_at=timezone.now())[0].pk for n in range(CONNECTIONS)]
-print(json.dumps({"runs": runs, "step_id": step.pk}))
+print(json.dumps({"runs": runs, "step_id": step.pk, "token": issue_token(user=user)[0]}))
 """
 
 QUERY_COUNTS = """
@@ -135,6 +142,16 @@ print(json.dumps(result))
 """
 
 
+def dashboard_studio(env: dict, apprentices: int, competencies: int, name: str) -> dict:
+    code = (DASHBOARD_PREPARE.replace("APPRENTICES", str(apprentices)).replace("COMPETENCIES", str(competencies))
+            .replace('"基准测试工作室"', repr(name)).replace('tag="bench"', f'tag={name!r}'))
+    studio = json.loads(run_python(env, code))
+    measured = json.loads(run_python(env, DASHBOARD_MEASURE.replace("STUDIO", str(studio["studio_id"]))
+                                     .replace("TOKEN", repr(studio["token"]))))
+    assert measured["status"] == 200 and measured["rows"] == apprentices, measured
+    return {**studio, **measured}
+
+
 def pct(values: list[float], p: float) -> float:
     return live_board.percentile(values, p)
 
@@ -156,6 +173,20 @@ def ratio_of(runs: dict, name: str, base: str) -> float:
     return statistics.median(a["rps"] / b["rps"] for a, b in zip(runs[name], runs[base], strict=True))
 
 
+def dashboard_figure(env: dict, studio: dict, args) -> dict:
+    with Server(env, args.workers) as server:
+        tasks = {
+            "ping": lambda: load(f"{server.base}/api/v1/ping", studio["token"], 4, 600, 20),
+            "dashboard": lambda: load(f"{server.base}/api/v1/studios/{studio['studio_id']}/dashboard",
+                                      studio["token"], 4, args.dashboard_requests, 30),
+        }
+        for task in tasks.values():
+            task()
+        runs = alternate(args.rounds, tasks)
+    return {"runs": runs, "ratio": ratio_of(runs, "dashboard", "ping"),
+            "rps": {name: statistics.median(r["rps"] for r in rs) for name, rs in runs.items()}}
+
+
 def http_figures(env: dict, data: dict, args) -> dict:
     prepared = json.loads(run_python(env, RUNS_PREPARE.replace("USER", str(data["user_id"]))
                                      .replace("POINT", str(data["point_id"])).replace("CODE", repr(data["code"]))
@@ -168,7 +199,7 @@ def http_figures(env: dict, data: dict, args) -> dict:
             "ping": lambda: load(f"{server.base}/api/v1/ping", data["token"], args.connections, args.requests, 15),
             "scan": lambda: load(f"{server.base}/api/v1/scan/{data['code']}", data["token"], args.connections,
                                  args.requests, 15),
-            "step": lambda: load(step_urls, data["token"], args.connections, args.requests, 15, body=step_body),
+            "step": lambda: load(step_urls, prepared["token"], args.connections, args.requests, 15, body=step_body),
         }
         for task in tasks.values():
             task()  # warm-up: every worker, pool and cache
@@ -252,6 +283,9 @@ def main() -> int:
     parser.add_argument("--board-rounds", type=int, default=20, help="updates for the N-spectator figures")
     parser.add_argument("--storm-marks", type=int, default=150, help="marks sent back to back in the storm")
     parser.add_argument("--storm-requests", type=int, default=800, help="scan requests measured per load")
+    parser.add_argument("--apprentices", type=int, default=500)
+    parser.add_argument("--competencies", type=int, default=40)
+    parser.add_argument("--dashboard-requests", type=int, default=40, help="dashboards per round")
     parser.add_argument("--layer", choices=["core", "pubsub"], default=None,
                         help="channel layer of the servers (default: the settings' default)")
     args = parser.parse_args()
@@ -266,11 +300,15 @@ def main() -> int:
     manage(env, "migrate", "--noinput", "-v", "0")
     data = json.loads(run_python(env, "PROCEDURES, STEPS = 3, 12\n" + SCAN_PREPARE))
     queries = json.loads(run_python(env, QUERY_COUNTS))
+    small_studio = dashboard_studio(env, 10, 6, "基准测试工作室（小）")
+    big_studio = dashboard_studio(env, args.apprentices, args.competencies, "基准测试工作室（大）")
+    queries["leader dashboard"] = [small_studio["queries"], big_studio["queries"]]
     os.environ.update({key: env[key] for key in ("DATABASE_URL", "SECRET_KEY", "REDIS_KEY_PREFIX")})
     contest = live_board.prepare(40)
 
     http = http_figures(env, data, args)
     live = live_figures(env, data, contest, args)
+    dashboard = dashboard_figure(env, big_studio, args)
 
     r99 = pct(live["redis_ms"], 99)
     c99 = pct(live["commit_ms"], 99)
@@ -297,6 +335,9 @@ def main() -> int:
         ("6. memory per idle websocket", " and ".join(f"{k:.0f}" for k in per_conn) + " KB (2 processes)",
          f"{max(per_conn):.0f} KB", "≤ 60 KB"),
     ]
+    rows.append((f"8. dashboard ({args.apprentices} × {args.competencies}, {big_studio['bytes'] // 1024} KiB) ÷ ping",
+                 f"{dashboard['rps']['dashboard']:.1f} ÷ {dashboard['rps']['ping']:.0f} req/s",
+                 f"{dashboard['ratio']:.3f}", "recorded"))
     for name, (small, large) in queries.items():
         rows.append((f"7. queries: {name}", f"{small} (small) vs {large} (large)",
                      "constant" if small == large else "GROWS", "constant"))
@@ -311,7 +352,8 @@ def main() -> int:
     folder = ROOT / "bench" / "results"
     folder.mkdir(exist_ok=True)
     path = folder / f"suite-{time.strftime('%Y%m%d-%H%M%S')}.json"
-    path.write_text(json.dumps({"args": vars(args), "http": http, "live": live, "queries": queries}, default=str))
+    path.write_text(json.dumps({"args": vars(args), "http": http, "live": live, "queries": queries,
+                                "dashboard": dashboard}, default=str))
     print(f"\nraw results: {path.relative_to(ROOT)}")
     return 0 if dropped == 0 else 1
 

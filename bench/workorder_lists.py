@@ -9,7 +9,7 @@ requests and time — alternates rounds of:
   GET /api/v1/workorders/{id}                one order with a 9-event history
 and prints the median throughput of each and the ratios to ping.
 
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shixun REDIS_URL=redis://127.0.0.1:6379/0 python bench/workorders.py
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/shixun REDIS_URL=redis://127.0.0.1:6379/0 python bench/workorder_lists.py
 """
 
 from __future__ import annotations
