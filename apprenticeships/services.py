@@ -155,7 +155,11 @@ class CohortResult:
 def create_cohort(*, actor: User, studio_id: int, template_id: int, start_date: date, end_date: date | None,
                   master_id: int, members: list[tuple[int, int | None]], client_id: str) -> list[CohortResult]:
     """Agreements for a cohort from one template, one per apprentice (each commits on its own; a
-    rejected one loses nothing else). Resending the batch with the same client_id creates nothing twice."""
+    rejected one loses nothing else). Resending the batch with the same client_id creates nothing twice.
+
+    Who may sign is one question for the whole batch, asked first: someone who does not lead the
+    studio gets one 403/404, not a list of identical refusals."""
+    selectors.led_studio(actor, studio_id)
     results = []
     for apprentice_id, own_master in members:
         try:

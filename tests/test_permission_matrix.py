@@ -1,0 +1,311 @@
+"""The permission matrix: every endpoint × every role × in scope / out of scope, on the demo data.
+
+Each role is played by a person whose grant covers the HVAC studio's records (in scope) and by one whose
+grant sits in the building-automation studio (out of scope); plus an anonymous caller. Every operation is
+called with a well-formed body aimed at an HVAC record, inside a savepoint that is rolled back, so one
+call never changes what the next one sees. An answer is classified:
+
+  A  allowed   — the request got past authorisation (2xx, or a business refusal: 409, 410, 422 …)
+  D  denied    — 403, or 404 (outside one's scope a record does not exist)
+  s  the record is visible but the action is not possible in its state (409 invalid_transition, which
+     work orders check before the actor's right); the actor's right is covered by tests/workorders
+  -  401       — not logged in
+
+The whole table is compared with tests/permission_matrix.txt, which is reviewed like code: a change in
+who may do what shows up as a diff. Regenerate it with UPDATE_PERMISSION_MATRIX=1 after a deliberate
+change. Independently of the file, invariants that must always hold are asserted below.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import uuid
+from datetime import date
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+from PIL import Image
+
+from accounts.models import OrgUnit, Role, User
+from accounts.services import grant_role, issue_token
+from fixtures.accounts_demo import demo_user
+from miniprogram_api.api import api as ninja_api
+
+MATRIX_FILE = Path(__file__).with_name("permission_matrix.txt")
+ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER,
+         Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.ADMIN]
+# Operations anybody may call without logging in.
+PUBLIC = {("POST", "/api/v1/auth/wechat-login"), ("GET", "/api/v1/competitions/{contest_id}/board"),
+          ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png")}
+# Reads that are deliberately open to every logged-in person whatever their studio.
+OPEN_TO_ALL = {
+    # Scanning any point's code is how anybody reports a fault there, and how any worker practises.
+    ("GET", "/api/v1/scan/{code}"),
+    ("GET", "/api/v1/me"), ("GET", "/api/v1/ping"), ("GET", "/api/v1/notifications"),
+    ("POST", "/api/v1/notifications/read"), ("POST", "/api/v1/auth/phone"), ("POST", "/api/v1/auth/logout"),
+    ("GET", "/api/v1/standards"), ("GET", "/api/v1/workorders/categories"), ("GET", "/api/v1/competitions"),
+    ("GET", "/api/v1/competitions/{contest_id}"), ("POST", "/api/v1/uploads/photos"),
+}
+
+
+# Actions only the person concerned may take (their own run, their order, their sheet, their plan):
+# an admin is no such person, so these are the one place where an admin is refused.
+PERSONAL = {
+    ("POST", "/api/v1/runs/{run_id}/steps"), ("POST", "/api/v1/runs/{run_id}/corrections"),
+    ("POST", "/api/v1/runs/{run_id}/complete"), ("POST", "/api/v1/workorders/{order_id}/accept"),
+    ("POST", "/api/v1/workorders/{order_id}/arrive"), ("POST", "/api/v1/workorders/{order_id}/complete"),
+    ("POST", "/api/v1/workorders/{order_id}/confirm"), ("POST", "/api/v1/workorders/{order_id}/return"),
+    ("POST", "/api/v1/judging/marks"), ("POST", "/api/v1/judging/entries/{entry_id}/submit"),
+    ("GET", "/api/v1/apprenticeships/mine"), ("POST", "/api/v1/apprenticeships/{agreement_id}/hours"),
+    ("POST", "/api/v1/apprenticeships/{agreement_id}/evidence"),
+    ("POST", "/api/v1/apprenticeships/plan-items/{plan_item_id}/ratings"),
+    ("POST", "/api/v1/apprenticeships/evidence/{evidence_id}/sign"),
+    # the demo has no appeal, so nobody reaches one (appeals are covered in tests/competitions)
+    ("POST", "/api/v1/judging/appeals/{appeal_id}/decide"),
+}
+
+
+def png() -> bytes:
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), (20, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+class World:
+    """The demo data, and the ids and bodies that aim each operation at an HVAC record."""
+
+    def __init__(self):
+        from apprenticeships.models import Agreement, Certificate, PlanTemplate
+        from competitions.models import Aspect, Contest
+        from standards.models import PracticePoint
+        from standards.services import active_code
+        from workorders.models import ProcedureRun, WorkOrder, WorkOrderCategory
+
+        call_command("seed_demo", verbosity=0)
+        self.hvac = OrgUnit.objects.get(code="studio-hvac")
+        self.bas = OrgUnit.objects.get(code="studio-bas")
+        self.base = OrgUnit.objects.get(code="czsxjd")
+        self.point = PracticePoint.objects.filter(studio=self.hvac).order_by("id").first()
+        self.code = active_code(self.point).code
+        self.run = ProcedureRun.objects.filter(studio=self.hvac, status="completed").order_by("id").first()
+        self.step = self.run.version.steps.order_by("position").first()
+        self.orders = {}
+        for order in WorkOrder.objects.filter(studio=self.hvac).order_by("id"):
+            self.orders.setdefault(order.state, order)
+        self.category = WorkOrderCategory.objects.filter(studio=self.hvac).order_by("id").first()
+        self.contest = Contest.objects.order_by("id").first()
+        self.event = self.contest.events.order_by("id").first()
+        self.entry = self.event.entries.order_by("id").first()
+        self.aspect = Aspect.objects.filter(section__event=self.event, kind="judgement").order_by("id").first()
+        self.li = demo_user("demo-apprentice-li")
+        self.wang = demo_user("demo-master-wang")
+        self.judge = demo_user("demo-judge-3")
+        self.agreement = Agreement.objects.filter(apprentice=self.li, state="active").order_by("id").first()
+        self.plan_item = self.agreement.items.order_by("id").first()
+        self.evidence = self.agreement.evidence.order_by("id").first()
+        self.review = self.agreement.reviews.order_by("id").first()
+        self.template = PlanTemplate.objects.filter(studio=self.hvac).order_by("id").first()
+        self.certificate = Certificate.objects.order_by("id").first().code
+
+    def order_for(self, action: str):
+        source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
+                  "transfer": "dispatched", "return": "dispatched", "arrive": "accepted", "start": "arrived",
+                  "hold": "in_progress", "complete": "in_progress", "resume": "on_hold", "confirm": "completed",
+                  "reopen": "completed"}.get(action, "submitted")
+        return (self.orders.get(source) or next(iter(self.orders.values()))).pk
+
+    def path(self, method: str, template: str) -> str:
+        values = {
+            "point_id": self.point.pk, "run_id": self.run.pk, "contest_id": self.contest.pk,
+            "entry_id": self.entry.pk, "event_id": self.event.pk, "appeal_id": 2**31 - 7,
+            "agreement_id": self.agreement.pk, "plan_item_id": self.plan_item.pk,
+            "evidence_id": self.evidence.pk, "review_id": self.review.pk, "studio_id": self.hvac.pk,
+            "code": self.certificate if "certificates" in template else self.code,
+        }
+        if "{order_id}" in template:
+            values["order_id"] = self.order_for(template.rsplit("/", 1)[-1])
+        path = template.format(**values)
+        if template == "/api/v1/points/labels.pdf":
+            path += f"?ids={self.point.pk}"
+        return path
+
+    def body(self, method: str, template: str):
+        cid = str(uuid.uuid4())
+        now = timezone.now().isoformat()
+        reason = {"reason": "权限矩阵测试"}
+        mark = {"client_id": cid, "entry_id": self.entry.pk, "aspect_id": self.aspect.pk, "value": 2}
+        bodies = {
+            "/api/v1/auth/phone": {"code": "phone-13900000001"},
+            "/api/v1/notifications/read": {},
+            "/api/v1/points/{point_id}/rotate-code": reason,
+            "/api/v1/points/{point_id}/revoke-code": reason,
+            "/api/v1/runs": {"client_id": cid, "point_code": self.code,
+                             "procedure_version_id": self.run.version_id, "started_at": now},
+            "/api/v1/runs/{run_id}/steps": {"client_id": cid, "step_id": self.step.pk, "value": "pass"},
+            "/api/v1/runs/{run_id}/corrections": {"client_id": cid, "step_id": self.step.pk, "value": "pass",
+                                                  **reason},
+            "/api/v1/runs/{run_id}/complete": {},
+            "/api/v1/runs/{run_id}/review": {"decision": "approved", "comment": "规范"},
+            "/api/v1/sync": {"runs": [{"client_id": cid, "point_code": self.code,
+                                       "procedure_version_id": self.run.version_id, "started_at": now,
+                                       "steps": []}]},
+            "/api/v1/workorders": {"client_id": cid, "category": self.category.pk, "point_code": self.code,
+                                   "description": "空调不制冷", "urgency": "normal"},
+            "/api/v1/workorders/{order_id}/dispatch": {"assignee_id": self.wang.pk},
+            "/api/v1/workorders/{order_id}/arrive": {"scan_code": self.code},
+            "/api/v1/workorders/{order_id}/hold": reason,
+            "/api/v1/workorders/{order_id}/complete": {},
+            "/api/v1/workorders/{order_id}/confirm": {"rating": 5, "comment": "满意"},
+            "/api/v1/workorders/{order_id}/reopen": reason,
+            "/api/v1/workorders/{order_id}/transfer": {"assignee_id": self.wang.pk, **reason},
+            "/api/v1/workorders/{order_id}/return": reason,
+            "/api/v1/workorders/{order_id}/cancel": reason,
+            "/api/v1/competitions/entries/{entry_id}/appeals": {"client_id": cid, **reason},
+            "/api/v1/judging/marks": {"marks": [mark]},
+            "/api/v1/judging/marks/override": {**mark, "judge_id": self.judge.pk, **reason},
+            "/api/v1/judging/events/{event_id}/moderation": {"entry_id": self.entry.pk,
+                                                              "aspect_id": self.aspect.pk, **reason},
+            "/api/v1/judging/events/{event_id}/unlock": reason,
+            "/api/v1/judging/events/{event_id}/publish": {},
+            "/api/v1/judging/appeals/{appeal_id}/decide": {"decision": "rejected", **reason},
+            "/api/v1/apprenticeships/{agreement_id}/hours": {"client_id": cid, "hours": "1.5",
+                                                             "description": "冷水机组巡检练习"},
+            "/api/v1/apprenticeships/{agreement_id}/evidence": {"client_id": cid, "kind": "master_note",
+                                                                "description": "操作规范"},
+            "/api/v1/apprenticeships": {"studio_id": self.hvac.pk, "apprentice_id": self.li.pk,
+                                        "master_id": self.wang.pk, "template_id": self.template.pk,
+                                        "start_date": date.today().isoformat(), "client_id": cid},
+            "/api/v1/apprenticeships/cohort": {"studio_id": self.hvac.pk, "template_id": self.template.pk,
+                                               "master_id": self.wang.pk, "start_date": date.today().isoformat(),
+                                               "apprentices": [{"apprentice_id": self.li.pk}], "client_id": cid},
+            "/api/v1/apprenticeships/{agreement_id}/terminate": reason,
+            "/api/v1/apprenticeships/{agreement_id}/complete": {"grade": "pass"},
+            "/api/v1/apprenticeships/plan-items/{plan_item_id}/ratings": {"level": "met", "client_id": cid},
+            "/api/v1/apprenticeships/evidence/{evidence_id}/sign": {},
+            "/api/v1/apprenticeships/{agreement_id}/reviews": {"summary": "阶段评价", "client_id": cid},
+            "/api/v1/apprenticeships/reviews/{review_id}/sign": {},
+            "/api/v1/apprenticeships/plan-items/{plan_item_id}/countersign": {},
+            "/api/v1/studios/{studio_id}/countersign": {"plan_item_ids": [self.plan_item.pk]},
+        }
+        return bodies.get(template)
+
+
+def people(world: World) -> dict[tuple[str, str], User | None]:
+    """(role, "in" | "out") → a person; the demo's own people where they own the HVAC records."""
+    cast: dict[tuple[str, str], User | None] = {("anonymous", "-"): None}
+    demo_in = {"requester": "demo-requester", Role.APPRENTICE: "demo-apprentice-li", Role.MASTER: "demo-master-wang",
+               Role.WORKSHOP_LEADER: "demo-leader-hvac", Role.DISPATCHER: "demo-dispatcher",
+               Role.JUDGE: "demo-judge-3", Role.CHIEF_JUDGE: "demo-chief-judge", Role.ARBITRATOR: "demo-arbitrator",
+               Role.ADMIN: "demo-admin"}
+    for role in ROLES:
+        if role in demo_in:
+            cast[(role, "in")] = demo_user(demo_in[role])
+        else:
+            cast[(role, "in")] = _person(f"in-{role}", role, world.hvac)
+        if role != Role.ADMIN:  # an admin has no outside
+            cast[(role, "out")] = _person(f"out-{role}", role, world.bas)
+    return cast
+
+
+def _person(name: str, role: str, unit: OrgUnit) -> User:
+    user = User.objects.create(username=f"matrix-{name}", display_name=name, primary_org_unit=unit)
+    if role != "requester":
+        grant_role(user=user, role=role, org_unit=unit)
+    return user
+
+
+def classify(response) -> str:
+    status = response.status_code
+    if status == 401:
+        return "-"
+    if status in (403, 404):
+        return "D"
+    assert status < 500, (status, response.content[:300])
+    if status == 409 and response.get("Content-Type", "").startswith("application/json") \
+            and response.json().get("code") == "invalid_transition":
+        return "s"
+    return "A"
+
+
+def operations() -> list[tuple[str, str]]:
+    schema = ninja_api.get_openapi_schema()
+    return [(method.upper(), path) for path, item in schema["paths"].items() for method in item
+            if (method.upper(), path) != ("POST", "/api/v1/auth/logout")]
+
+
+@pytest.fixture
+def world(db, fake_wechat, settings):
+    settings.RATE_LIMITS = {key: "1000000/60" for key in settings.RATE_LIMITS}
+    return World()
+
+
+def test_permission_matrix(world, settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path)
+    cast = people(world)
+    tokens = {key: issue_token(user=user)[0] if user else None for key, user in cast.items()}
+    columns = list(cast)
+    lines = []
+    table: dict[tuple[str, str], dict] = {}
+    for method, template in operations():
+        row = {}
+        for key in columns:
+            headers = {"HTTP_AUTHORIZATION": f"Bearer {tokens[key]}"} if tokens[key] else {}
+            path = world.path(method, template)
+            client = Client(raise_request_exception=True)
+            with transaction.atomic():
+                if template == "/api/v1/uploads/photos":
+                    response = client.post(path, {"file": io.BytesIO(png())}, **headers)
+                elif method == "POST":
+                    import json
+
+                    body = world.body(method, template)
+                    response = client.post(path, json.dumps(body) if body is not None else "",
+                                           content_type="application/json", **headers)
+                else:
+                    response = client.get(path, **headers)
+                transaction.set_rollback(True)
+            row[key] = classify(response)
+        table[(method, template)] = row
+        lines.append(f"{method:4} {template:62} " + " ".join(f"{row[k]:^3}" for k in columns))
+
+    header = " " * 68 + " ".join(f"{_short(k):^3}" for k in columns)
+    text = "\n".join(["# who may do what (A allowed, D denied, - 401); columns: role in/out of scope",
+                      "# " + ", ".join(f"{_short(k)}={k[0]}:{k[1]}" for k in columns), header, *lines]) + "\n"
+
+    # Invariants, whatever the file says.
+    problems = []
+    for (method, template), row in table.items():
+        if (method, template) in PUBLIC:
+            if row[("anonymous", "-")] != "A":
+                problems.append((method, template, "public but refused to anonymous"))
+        else:
+            if row[("anonymous", "-")] != "-":
+                problems.append((method, template, "anonymous not 401"))
+            if row[("admin", "in")] not in ("A", "s") and (method, template) not in PERSONAL:
+                problems.append((method, template, "admin refused"))
+        has_record = "{" in template and (method, template) not in OPEN_TO_ALL | PUBLIC
+        if has_record and "judging" not in template and "competitions" not in template:
+            # A person of another studio never reaches an HVAC record (contests are not studio-scoped:
+            # there the panel and the chief judge's grant decide, checked in tests/competitions).
+            outside = [f"{k[0]}" for k, v in row.items() if k[1] == "out" and v == "A"]
+            if outside:
+                problems.append((method, template, "reached from another studio by " + ",".join(outside)))
+
+    if os.environ.get("UPDATE_PERMISSION_MATRIX") == "1":
+        MATRIX_FILE.write_text(text)
+    assert not problems, "\n".join(map(str, problems))
+    expected = MATRIX_FILE.read_text()
+    assert text == expected, "the permission matrix changed; review the diff and regenerate if deliberate"
+
+
+def _short(key: tuple[str, str]) -> str:
+    role, scope = key
+    abbreviations = {"anonymous": "an", "requester": "rq", "worker": "wk", "apprentice": "ap", "master": "ms",
+                     "workshop_leader": "ld", "dispatcher": "dp", "judge": "jg", "chief_judge": "cj",
+                     "arbitrator": "ar", "admin": "ad"}
+    return abbreviations[str(role)] + {"in": "+", "out": "-", "-": " "}[scope]
