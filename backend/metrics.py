@@ -43,6 +43,12 @@ CHANNEL_SEND_FAILURES = Counter(
     "shixun_channel_send_failures_total", "Channel-layer sends that failed (clients resync by seq)", ["kind"],
 )
 
+BOARD_REPAIRS = Counter(
+    "shixun_board_screen_repairs_total",
+    "Board screens given missed updates from the update log (heartbeat) or a snapshot because their "
+    "inbox overflowed (a client not reading)", ["reason"],
+)
+
 _DIGITS = re.compile(r"/\d+(?=/|$)")
 
 

@@ -1,7 +1,7 @@
 """Websockets: the public board, the jury board and the judge's console.
 
-Consumers do no scoring and no serialising of boards: a board update arrives from the channel layer as
-ready text with its seq, and the consumer forwards it. What they do is keep each client's stream
+Consumers do no scoring and no serialising of boards: a board update arrives from the process's hub
+(competitions/fanout.py) as ready text with its seq, and the consumer forwards it. What they do is keep each client's stream
 gapless and in order: an update that arrives ahead of a missing seq (two server processes may publish
 out of order) is held briefly, then the gap is filled from the database's update log, or the client
 gets a fresh snapshot. A client that noticed a gap itself sends {"type": "resync", "since": N}.
@@ -15,45 +15,49 @@ import logging
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from miniprogram_api.auth import user_from_scope
+from miniprogram_api.realtime import NewsConsumer
 
-from . import board
+from . import board, fanout
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_FORBIDDEN = 4403
 CLOSE_NOT_FOUND = 4404
-REORDER_WAIT = 0.3  # seconds to wait for a missing seq before reading it from the database
-# Every HEARTBEAT seconds (± a random tenth) a board consumer re-joins its group and compares its seq with
-# the database's: a message the channel layer lost (a full queue, a Redis restart, a group membership
-# expired after channels-redis's group_expiry on a screen left on for days) is repaired within a
-# heartbeat even if nothing else ever arrives.
-HEARTBEAT = settings.BOARD_HEARTBEAT_SECONDS
+REORDER_WAIT = fanout.REORDER_WAIT  # seconds to wait for a missing seq before reading it from the database
+# A screen whose client stops reading keeps at most this many updates queued; past it they are replaced
+# by one snapshot (counted in shixun_board_screen_repairs_total{reason="overflow"}).
+INBOX_LIMIT = 200
+SNAPSHOT = object()  # an inbox item: send a fresh snapshot
 
 
 class BoardConsumer(AsyncWebsocketConsumer):
-    """ws /ws/competitions/{id}/board/ (public, no login)."""
+    """ws /ws/competitions/{id}/board/ (public, no login).
+
+    Screens are fed by their process's hub (competitions/fanout.py), not by a channel-layer channel of
+    their own: `channel_layer_alias` names no layer, so Channels gives them none."""
 
     jury = False
+    channel_layer_alias = "board-screens-are-fed-by-competitions.fanout"
 
     async def connect(self):
         self.contest_id = int(self.scope["url_route"]["kwargs"]["contest_id"])
         self.last_seq = -1
         self.pending: dict[int, str] = {}
+        self.inbox: asyncio.Queue = asyncio.Queue()
         self.gap_task: asyncio.Task | None = None
-        self.heartbeat_task: asyncio.Task | None = None
+        self.writer: asyncio.Task | None = None
         self.group = None
         self.send_lock = asyncio.Lock()
         await self.accept()
         if not await self.authorise():
             return
         self.group = board.jury_group(self.contest_id) if self.jury else board.public_group(self.contest_id)
-        # Join first, then read the snapshot: an update committed in between arrives with a seq the
+        # Subscribe first, then read the snapshot: an update committed in between arrives with a seq the
         # snapshot already covers and is dropped, so nothing is lost and nothing shown twice.
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await fanout.attach(self)
         since = _since_from_query(self.scope)
         async with self.send_lock:
             if since is not None and await self.contest_exists():
@@ -65,39 +69,33 @@ class BoardConsumer(AsyncWebsocketConsumer):
         if not found:
             await self.close(code=CLOSE_NOT_FOUND)
             return
-        self.heartbeat_task = asyncio.create_task(self.heartbeat())
+        self.writer = asyncio.create_task(self.write())
 
-    async def heartbeat(self):
-        import random
+    # -- fed by the hub (plain calls, never blocking the hub) --
+    def offer(self, seq: int, text: str) -> None:
+        if self.inbox.qsize() >= INBOX_LIMIT:
+            from backend.metrics import BOARD_REPAIRS
 
-        while True:
-            await asyncio.sleep(HEARTBEAT * random.uniform(0.9, 1.1))
-            try:
-                await self.channel_layer.group_add(self.group, self.channel_name)
-                current = await database_sync_to_async(board.current_seq)(self.contest_id)
-            except Exception:
-                logger.warning("board %s: heartbeat check failed", self.contest_id, exc_info=True)
-                continue
-            if current is not None and current > self.last_seq:
-                await asyncio.sleep(REORDER_WAIT)  # it may just be in flight
-                async with self.send_lock:
-                    if current > self.last_seq:
-                        logger.warning("board %s: seq %s to %s never arrived through the channel layer; "
-                                       "sending them from the update log", self.contest_id, self.last_seq + 1,
-                                       current)
-                        await self._catch_up(current)
-
-    async def _catch_up(self, upto: int):
-        rows = await database_sync_to_async(board.updates_between)(self.contest_id, self.last_seq, upto,
-                                                                   jury=self.jury)
-        if rows is None:
-            await self.send_snapshot()
+            BOARD_REPAIRS.labels("overflow").inc()
+            logger.warning("board %s: a screen is %d updates behind; it gets a snapshot instead",
+                           self.contest_id, self.inbox.qsize())
+            while not self.inbox.empty():
+                self.inbox.get_nowait()
+            self.inbox.put_nowait(SNAPSHOT)
             return
-        for seq, text in rows:
-            self.last_seq = seq
-            await self.send(text_data=text)
-        self.pending = {s: t for s, t in self.pending.items() if s > self.last_seq}
-        await self.flush()
+        self.inbox.put_nowait((seq, text))
+
+    def offer_snapshot(self) -> None:
+        self.inbox.put_nowait(SNAPSHOT)
+
+    async def write(self):
+        while True:
+            item = await self.inbox.get()
+            async with self.send_lock:
+                if item is SNAPSHOT:
+                    await self.send_snapshot()
+                else:
+                    await self._board_update(*item)
 
     async def authorise(self) -> bool:
         return True
@@ -108,11 +106,11 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return await ContestBoard.objects.filter(contest_id=self.contest_id).aexists()
 
     async def disconnect(self, code):
-        for task in (self.gap_task, self.heartbeat_task):
+        for task in (self.gap_task, self.writer):
             if task:
                 task.cancel()
         if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+            await fanout.detach(self)
 
     async def send_snapshot(self) -> bool:
         found = await database_sync_to_async(board.snapshot)(self.contest_id, jury=self.jury)
@@ -159,13 +157,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.send_json({"type": "resynced", "since": since, "seq": updates[-1][0] if updates else since,
                                   "missed": len(updates)})
 
-    # -- from the channel layer --
-    async def board_update(self, event):
-        async with self.send_lock:
-            await self._board_update(event)
-
-    async def _board_update(self, event):
-        seq, text = event["seq"], event["text"]
+    async def _board_update(self, seq: int, text: str):
         if seq <= self.last_seq:
             return
         if seq == self.last_seq + 1:
@@ -173,6 +165,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
             await self.send(text_data=text)
             await self.flush()
             return
+        # Two server processes may publish out of order: hold it briefly, then fill the gap.
         self.pending[seq] = text
         if self.gap_task is None or self.gap_task.done():
             self.gap_task = asyncio.create_task(self.fill_gap())
@@ -256,8 +249,10 @@ def _may_see_jury(user, contest_id: int) -> bool | None:
     return can_see_jury(user, contest)
 
 
-class JudgeConsumer(AsyncWebsocketConsumer):
+class JudgeConsumer(NewsConsumer, AsyncWebsocketConsumer):
     """ws /ws/judging/?token=…: acks of my marks, re-mark requests, lock/unlock/publish news."""
+
+    news_types = frozenset({"judge.message"})
 
     async def connect(self):
         self.group = None

@@ -44,3 +44,23 @@ def send_now(group: str, message: dict) -> None:
 def publish_after_commit(group: str, message: dict) -> None:
     """Queue `message` for `group`, to be sent when the current transaction commits."""
     transaction.on_commit(lambda: send_now(group, message))
+
+
+class NewsConsumer:
+    """Mixin for websocket consumers whose channel-layer handlers only forward news.
+
+    Channels (4.2+) hops to the single database thread to call close_old_connections before *every*
+    message it dispatches, so news for many consumers queues up on that one thread behind each other
+    (and behind any slow query). The handlers named in `news_types` touch the database only through
+    database_sync_to_async, which closes stale connections itself, so they are dispatched directly.
+    (Board screens go further and have no channel of their own: competitions/fanout.py.)"""
+
+    news_types: frozenset[str] = frozenset()
+
+    async def dispatch(self, message):
+        if message.get("type") in self.news_types:
+            from channels.consumer import get_handler_name
+
+            await getattr(self, get_handler_name(message))(message)
+            return
+        await super().dispatch(message)

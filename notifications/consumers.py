@@ -16,12 +16,15 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from miniprogram_api.auth import user_from_scope
+from miniprogram_api.realtime import NewsConsumer
 
 from . import selectors
 from .services import user_group
 
 
-class NotificationConsumer(AsyncWebsocketConsumer):
+class NotificationConsumer(NewsConsumer, AsyncWebsocketConsumer):
+    news_types = frozenset({"notification.message"})
+
     async def connect(self):
         self.user = await user_from_scope(self.scope)
         if self.user is None:
