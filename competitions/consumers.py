@@ -89,13 +89,18 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.inbox.put_nowait(SNAPSHOT)
 
     async def write(self):
-        while True:
-            item = await self.inbox.get()
-            async with self.send_lock:
-                if item is SNAPSHOT:
-                    await self.send_snapshot()
-                else:
-                    await self._board_update(*item)
+        try:
+            while True:
+                item = await self.inbox.get()
+                async with self.send_lock:
+                    if item is SNAPSHOT:
+                        await self.send_snapshot()
+                    else:
+                        await self._board_update(*item)
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # the client went away mid-send; disconnect() tidies up
+            logger.info("board %s: a screen stopped taking updates: %r", self.contest_id, exc)
 
     async def authorise(self) -> bool:
         return True
