@@ -159,5 +159,5 @@ async def detach(screen: BoardConsumer) -> None:
 
 
 def screens_watching(group: str) -> int:
-    """How many screens this process feeds for a group (for tests and the metrics page)."""
+    """How many screens this process feeds for a group (what the tests check)."""
     return sum(len(hub.screens) for (_, g), hub in _hubs.items() if g == group)
