@@ -2,9 +2,9 @@
 
 Consumers do no scoring and no serialising of boards: a board update arrives from the process's hub
 (competitions/fanout.py) as ready text with its seq, and the consumer forwards it. What they do is keep
-each client's stream gapless and in order: an update that arrives ahead of a missing seq (two server processes may publish
-out of order) is held briefly, then the gap is filled from the database's update log, or the client
-gets a fresh snapshot. A client that noticed a gap itself sends {"type": "resync", "since": N}.
+each client's stream gapless and in order: an update that arrives ahead of a missing seq (two server
+processes may publish out of order) is held briefly, then the gap is filled from the database's update
+log, or the client gets a fresh snapshot. A client that noticed a gap itself sends {"type": "resync", "since": N}.
 """
 
 from __future__ import annotations
