@@ -67,6 +67,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
             else:
                 found = await self.send_snapshot()
         if not found:
+            await fanout.detach(self)  # the client may never say goodbye; the hub must not wait for it
+            self.group = None
             await self.close(code=CLOSE_NOT_FOUND)
             return
         self.writer = asyncio.create_task(self.write())

@@ -80,6 +80,7 @@ class BoardHub:
             except asyncio.CancelledError:
                 raise
             except Exception as exc:
+                _stop_if_cancelled(exc)
                 logger.warning("board hub %s: channel layer unavailable (%s); retrying in %.1f s",
                                self.group, exc, delay)
                 self.joined.clear()
@@ -104,7 +105,8 @@ class BoardHub:
                     await self.repair(current)
             except asyncio.CancelledError:
                 raise
-            except Exception:
+            except Exception as exc:
+                _stop_if_cancelled(exc)
                 logger.warning("board hub %s: heartbeat check failed", self.group, exc_info=True)
 
     async def repair(self, current: int) -> None:
@@ -123,6 +125,15 @@ class BoardHub:
             else:
                 for seq, text in rows:
                     screen.offer(seq, text)
+
+
+def _stop_if_cancelled(exc: Exception) -> None:
+    """A cancelled task must end even when a client library turns the cancellation into another error
+    (a connection closed mid-read reported as a connection error): otherwise the retry loop would outlive
+    its cancellation and a worker shutting down would wait for it for ever."""
+    task = asyncio.current_task()
+    if task is not None and task.cancelling():
+        raise asyncio.CancelledError from exc
 
 
 _hubs: dict[tuple[int, str], BoardHub] = {}

@@ -353,3 +353,30 @@ def test_a_screen_that_stops_reading_gets_one_snapshot_instead_of_an_endless_que
     screen.offer(4, "update 4")
     assert [screen.inbox.get_nowait()] == [consumers.SNAPSHOT] and screen.inbox.empty()
     assert BOARD_REPAIRS.labels("overflow")._value.get() == before + 1
+
+
+@pytest.mark.parametrize("phase", ["receiving", "retrying"])
+async def test_a_cancelled_hub_ends_however_the_channel_layer_reacts(phase, monkeypatch):
+    """Closing an event loop (a worker shutting down, a test ending) cancels the hub's tasks once; they must
+    end then, even while the channel layer is failing and the hub is retrying."""
+    from competitions import fanout
+
+    layer = get_channel_layer()
+    if phase == "retrying":
+        async def broken_receive(channel):
+            try:
+                await asyncio.sleep(0.05)
+            except asyncio.CancelledError:
+                raise ConnectionError("connection closed while reading") from None  # what a client may do
+            raise ConnectionError("Redis is restarting")
+
+        monkeypatch.setattr(layer, "receive", broken_receive)
+    hub = fanout.BoardHub(f"board.cancel-{uuid.uuid4().hex}", 0, False)
+    hub.start()
+    await asyncio.wait_for(hub.joined.wait(), 5)
+    await asyncio.sleep(0.3)
+    for task in hub.tasks:
+        task.cancel()
+    done, pending = await asyncio.wait(hub.tasks, timeout=5)
+    assert not pending
+    await hub.stop()
