@@ -90,6 +90,14 @@ def send_batch(session: requests.Session, hosts: list[str], token: str, marks: l
     stats["sent"] += 1
 
 
+def send_batches(hosts: list[str], tokens: dict[int, str], batches: list[tuple[int, list[dict]]],
+                 rng: random.Random, stats: dict) -> None:
+    """Several judges' batches, one after another on one connection (see send_batch)."""
+    with requests.Session() as session:
+        for judge_id, marks in batches:
+            send_batch(session, hosts, tokens[judge_id], marks, rng, stats)
+
+
 def _post(session, hosts, host, token, body):
     """POST, and on a refused or broken connection try the next server, as a phone behind a load
     balancer would (the same body: the marks' client ids make the retry safe)."""

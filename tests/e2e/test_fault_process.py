@@ -9,12 +9,11 @@ import random
 import signal
 
 import pytest
-import requests
 
 from competitions import board
 from competitions.models import Mark
 
-from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batch, tokens_for
+from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
 from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
 from .spectator import Spectator, wait_for
 
@@ -33,9 +32,7 @@ def test_killed_process_clients_move_to_the_other(api, org, make_user, postgres,
     stats = {"sent": 0, "resent": 0, "dropped": 0}
 
     def mark(batches):
-        with requests.Session() as session:
-            for judge_id, marks in batches:
-                send_batch(session, hosts, tokens[judge_id], marks, rng, stats)
+        send_batches(hosts, tokens, batches, rng, stats)
 
     async def scenario():
         # Half the spectators start on the victim, half on the survivor; each knows both addresses.

@@ -16,7 +16,7 @@ import requests
 
 from competitions import board
 
-from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batch, tokens_for
+from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
 from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
 from .spectator import Spectator, wait_for
 
@@ -74,9 +74,7 @@ def test_redis_restart_mid_contest(api, org, make_user, postgres, own_redis):
     stats = {"sent": 0, "resent": 0, "dropped": 0}
 
     def mark(batches):
-        with requests.Session() as session:
-            for judge_id, marks in batches:
-                send_batch(session, hosts, tokens[judge_id], marks, rng, stats)
+        send_batches(hosts, tokens, batches, rng, stats)
 
     async def scenario():
         spectators = [Spectator([host], kit.contest.id) for host in hosts for _ in range(2)]
