@@ -11,6 +11,7 @@ import logging
 import time
 
 from asgiref.sync import async_to_sync
+from channels.consumer import get_handler_name
 from channels.layers import get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
@@ -59,8 +60,6 @@ class NewsConsumer:
 
     async def dispatch(self, message):
         if message.get("type") in self.news_types:
-            from channels.consumer import get_handler_name
-
             await getattr(self, get_handler_name(message))(message)
             return
         await super().dispatch(message)
