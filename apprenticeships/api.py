@@ -9,9 +9,10 @@ from urllib.parse import quote
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from miniprogram_api.errors import ApiError
+from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
 
@@ -51,11 +52,6 @@ Roles = Literal["apprentice", "master", "leader"]
 Sorts = Literal[tuple(selectors.SORTS)]
 
 
-def _created(created: bool, body) -> Status:
-    """201 for a new row, 200 for a replay that found the row an earlier copy created."""
-    return Status(201 if created else 200, body)
-
-
 def _agreement(request: HttpRequest, agreement_id: int) -> dict:
     agreement = selectors.get_agreement(request.user, agreement_id)
     return selectors.plans_for([agreement], request=request)[0]
@@ -83,7 +79,7 @@ def log_hours(request: HttpRequest, agreement_id: Id, payload: HoursIn):
         user=request.user, agreement_id=agreement_id, kind=Evidence.Kind.PRACTICE_HOURS, client_id=payload.client_id,
         plan_item_id=payload.plan_item_id, description=payload.description, occurred_on=payload.date,
         hours=payload.hours)
-    return _created(created, _evidence(request, evidence.pk))
+    return created_or_replayed(created, _evidence(request, evidence.pk))
 
 
 @router.post("/apprenticeships/{int:agreement_id}/evidence", response={200: EvidenceOut, 201: EvidenceOut},
@@ -93,7 +89,7 @@ def add_evidence(request: HttpRequest, agreement_id: Id, payload: EvidenceIn):
         user=request.user, agreement_id=agreement_id, kind=payload.kind, client_id=payload.client_id,
         plan_item_id=payload.plan_item_id, description=payload.description, occurred_on=payload.date,
         photo_ids=payload.photo_ids)
-    return _created(created, _evidence(request, evidence.pk))
+    return created_or_replayed(created, _evidence(request, evidence.pk))
 
 
 # --- lists and details ---------------------------------------------------------------------------
@@ -137,7 +133,7 @@ def create_agreement(request: HttpRequest, payload: AgreementIn):
         master_id=payload.master_id, template_id=payload.template_id, start_date=payload.start_date,
         end_date=payload.end_date, planned_hours=payload.planned_hours,
         review_interval_weeks=payload.review_interval_weeks, client_id=payload.client_id)
-    return _created(created, _agreement(request, agreement.pk))
+    return created_or_replayed(created, _agreement(request, agreement.pk))
 
 
 @router.post("/apprenticeships/cohort", response=CohortOut,
@@ -181,7 +177,7 @@ def complete(request: HttpRequest, agreement_id: Id, payload: AgreementCompleteI
 def rate(request: HttpRequest, plan_item_id: Id, payload: RatingIn):
     rating, created = services.rate(user=request.user, plan_item_id=plan_item_id, level=payload.level,
                                     comment=payload.comment, client_id=payload.client_id)
-    return _created(created, selectors.rating_out(rating))
+    return created_or_replayed(created, selectors.rating_out(rating))
 
 
 def _signed(signature, signer, role=None) -> dict:
@@ -194,7 +190,7 @@ def _signed(signature, signer, role=None) -> dict:
 def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_evidence(user=request.user, evidence_id=evidence_id,
                                                 comment=payload.comment if payload else "")
-    return _created(created, _signed(signature, signature.signed_by))
+    return created_or_replayed(created, _signed(signature, signature.signed_by))
 
 
 @router.post("/apprenticeships/{int:agreement_id}/reviews", response={200: ApprenticeshipReviewOut, 201: ApprenticeshipReviewOut},
@@ -204,7 +200,7 @@ def open_review(request: HttpRequest, agreement_id: Id, payload: ApprenticeshipR
                                            next_steps=payload.next_steps, is_final=payload.is_final,
                                            client_id=payload.client_id)
     plan = _agreement(request, review.agreement_id)
-    return _created(created, next(r for r in plan["reviews"] if r["id"] == review.pk))
+    return created_or_replayed(created, next(r for r in plan["reviews"] if r["id"] == review.pk))
 
 
 @router.post("/apprenticeships/reviews/{int:review_id}/sign", response={200: SignedOut, 201: SignedOut},
@@ -212,7 +208,7 @@ def open_review(request: HttpRequest, agreement_id: Id, payload: ApprenticeshipR
 def sign_review(request: HttpRequest, review_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_review(user=request.user, review_id=review_id,
                                               comment=payload.comment if payload else "")
-    return _created(created, _signed(signature, signature.signer, role=signature.role))
+    return created_or_replayed(created, _signed(signature, signature.signer, role=signature.role))
 
 
 # --- the leader: countersign and the dashboard ---------------------------------------------------
@@ -230,7 +226,7 @@ def countersign_one(request: HttpRequest, plan_item_id: Id, payload: CommentIn |
                                     comment=payload.comment if payload else "")
     if result.error is not None:
         raise result.error
-    return _created(result.status == "signed", _countersign_out(result))
+    return created_or_replayed(result.status == "signed", _countersign_out(result))
 
 
 @router.post("/studios/{int:studio_id}/countersign", response=BulkCountersignOut,

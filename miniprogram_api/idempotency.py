@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
+from ninja import Status
 
 from .errors import ApiError
 from .models import IdempotencyRecord
@@ -72,3 +73,8 @@ def _replay(record: IdempotencyRecord, digest: str) -> IdempotentResult:
         raise ApiError("idempotency_conflict", "该请求编号已用于内容不同的请求", status=409,
                        detail={"key": record.key})
     return IdempotentResult(status=record.status_code, body=record.response, replayed=True)
+
+
+def created_or_replayed(created: bool, body) -> Status:
+    """201 for a new row, 200 for a replay that found the row an earlier copy created."""
+    return Status(201 if created else 200, body)

@@ -12,11 +12,12 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
 from miniprogram_api.envelope import validation_detail
 from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 
 from . import photos, presenters, selectors, services
@@ -41,11 +42,6 @@ from .schemas import (
 router = Router(tags=["扫码实操"])
 
 Verdicts = Literal["pass", "flag", "fail"]
-
-
-def _created(created: bool, body) -> Status:
-    """201 for a new row, 200 for a replay that found the row an earlier copy created."""
-    return Status(201 if created else 200, body)
 
 
 def _run(request: HttpRequest, run_id: int) -> dict:
@@ -83,7 +79,7 @@ def start_run(request: HttpRequest, payload: RunIn):
         procedure_version_id=payload.procedure_version_id, started_at=payload.started_at, scan_id=payload.scan_id,
         offline_scan=payload.scan_place(),
     )
-    return _created(created, _run(request, run.pk))
+    return created_or_replayed(created, _run(request, run.pk))
 
 
 @router.get("/runs", response=RunListOut, summary="实操记录：mine=true 为本人的；否则为本人可见的（负责人、师傅可见本工作室）")
@@ -114,7 +110,7 @@ def record_step(request: HttpRequest, run_id: int, payload: StepIn):
         user=request.user, run_id=run_id, client_id=payload.client_id, step_id=payload.step_id,
         value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
     )
-    return _created(created, presenters.record_out(record, request))
+    return created_or_replayed(created, presenters.record_out(record, request))
 
 
 @router.post("/runs/{run_id}/corrections", response={200: RecordOut, 201: RecordOut},
@@ -125,7 +121,7 @@ def correct_step(request: HttpRequest, run_id: int, payload: CorrectionIn):
         value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
         correction_reason=payload.reason,
     )
-    return _created(created, presenters.record_out(record, request))
+    return created_or_replayed(created, presenters.record_out(record, request))
 
 
 @router.post("/runs/{run_id}/complete", response=RunOut, summary="完成实操（缺必填步骤时 422 并列出）")
@@ -139,7 +135,7 @@ def complete_run(request: HttpRequest, run_id: int, payload: RunCompleteIn | Non
 def review_run(request: HttpRequest, run_id: int, payload: RunReviewIn):
     review, created = services.review_run(reviewer=request.user, run_id=run_id, decision=payload.decision,
                                           comment=payload.comment, client_id=payload.client_id)
-    return _created(created, presenters.review_out(review))
+    return created_or_replayed(created, presenters.review_out(review))
 
 
 def _parse_sync_item(raw) -> SyncRunIn | ApiError:
@@ -225,4 +221,4 @@ def upload_photo(request: HttpRequest):
     if upload.size > settings.PHOTO_MAX_BYTES:
         raise photos.too_large(upload.size)
     photo, created = services.upload_photo(user=request.user, data=upload.read(), client_id=client_id or None)
-    return _created(created, presenters.photo_out(photo, request))
+    return created_or_replayed(created, presenters.photo_out(photo, request))

@@ -8,8 +8,9 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
-from ninja import Query, Router, Status
+from ninja import Query, Router
 
+from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
 
@@ -105,7 +106,7 @@ def report(request: HttpRequest, payload: WorkOrderIn):
         requester=request.user, client_id=payload.client_id, category_id=payload.category,
         description=payload.description, urgency=payload.urgency, point_code=payload.point_code,
         location_text=payload.location_text, photo_ids=payload.photo_ids)
-    return Status(201 if created else 200, _detail(request, order.pk))
+    return created_or_replayed(created, _detail(request, order.pk))
 
 
 @router.get("/{order_id}", response=WorkOrderDetailOut, summary="工单详情：全部历史、照片、关联实操、你可以执行的操作")
