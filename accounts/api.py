@@ -30,6 +30,6 @@ def bind_phone(request: HttpRequest, payload: WechatCodeIn):
     return {"phone": services.bind_phone(user=request.user, code=payload.code)}
 
 
-@me_router.get("/me", response=UserOut, summary="当前用户与角色")
+@me_router.get("", response=UserOut, summary="当前用户与角色")
 def me(request: HttpRequest):
     return user_summary(request.user)

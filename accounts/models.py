@@ -64,6 +64,9 @@ class User(AbstractUser):
         OrgUnit, verbose_name="所属单位", null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
 
+    # Not a field: accounts.selectors.grants_of memoises (role, org_unit_id, org_unit_path) per grant here.
+    _grants_cache: list[tuple[str, int, str]]
+
     class Meta:
         verbose_name = "用户"
         verbose_name_plural = "用户"

@@ -90,6 +90,27 @@ def units_within(unit: OrgUnit):
     return OrgUnit.objects.filter(path__startswith=unit.path)
 
 
+def ancestor_paths(path: str) -> list[str]:
+    """Every unit path that covers `path` (itself included): "/1/4/9/" → ["/1/", "/1/4/", "/1/4/9/"]."""
+    parts = [p for p in path.split("/") if p]
+    return ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts) + 1)]
+
+
+def grant_holders(role: str) -> list[tuple[str, User]]:
+    """(unit path, user) for every active user's grant of `role`: to match many units in one query."""
+    return [(grant.org_unit.path, grant.user) for grant in
+            RoleGrant.objects.filter(role=role, user__is_active=True).select_related("user", "org_unit")
+            .order_by("user_id", "id")]
+
+
+def holders_over(role: str, path: str | None) -> list[User]:
+    """Active users whose grant of `role` covers the unit at `path` (every holder when `path` is None)."""
+    grants = RoleGrant.objects.filter(role=role, user__is_active=True)
+    if path is not None:
+        grants = grants.filter(org_unit__path__in=ancestor_paths(path))
+    return list(User.objects.filter(pk__in=grants.values("user_id")).order_by("id"))
+
+
 def mask_phone(phone: str) -> str:
     """138****8000: the first three and last four digits, for everyone but the owner and admins."""
     if not phone:

@@ -11,36 +11,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from miniprogram_api import wechat
 from miniprogram_api.errors import ApiError
+from wechat import client as wechat
+from wechat import errors as wechat_errors
 
 from .models import ApiToken, OrgUnit, RoleGrant, User, WechatIdentity
 from .selectors import hash_token
 
 logger = logging.getLogger(__name__)
-
-# How WeChat's login errors reach the phone: (status, code, message).
-LOGIN_ERRORS = {
-    40029: (401, "invalid_code", "登录码无效或已过期，请重新进入小程序"),
-    40163: (401, "invalid_code", "登录码已被使用，请重新进入小程序"),
-    45011: (429, "wechat_rate_limited", "登录过于频繁，请稍后再试"),
-    40226: (403, "wechat_user_blocked", "该微信账号存在安全风险，暂时无法登录"),
-}
-
-
-def wechat_unavailable() -> ApiError:
-    return ApiError("wechat_unavailable", "微信服务暂时不可用，请稍后重试", status=503)
-
-
-def api_error_for_wechat(exc: wechat.WeChatError, table: dict | None = None) -> ApiError:
-    if isinstance(exc, wechat.WeChatUnavailable):
-        return wechat_unavailable()
-    status, code, message = (table or LOGIN_ERRORS).get(
-        exc.errcode, (503, "wechat_unavailable", "微信服务暂时不可用，请稍后重试")
-    )
-    headers = {"Retry-After": "60"} if status == 429 else None
-    return ApiError(code, message, status=status, detail={"errcode": exc.errcode}, headers=headers)
-
 
 @dataclass
 class LoginResult:
@@ -57,7 +35,7 @@ def login_with_wechat(*, code: str, user_agent: str = "") -> LoginResult:
         session = client.code_to_session(code)
     except wechat.WeChatError as exc:
         logger.info("wechat login refused: errcode %s", exc.errcode)
-        raise api_error_for_wechat(exc) from None
+        raise wechat_errors.api_error(exc, wechat_errors.LOGIN) from None
     user, is_new = _user_for_session(appid=client.appid, session=session)
     token, expires_at = issue_token(user=user, user_agent=user_agent)
     return LoginResult(token=token, expires_at=expires_at, user=user, is_new=is_new)
@@ -107,17 +85,11 @@ def revoke_token(*, token: ApiToken) -> None:
         ApiToken.objects.filter(pk=token.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
 
 
-PHONE_ERRORS = {
-    40029: (400, "invalid_phone_code", "手机号授权码无效或已使用，请重新授权"),
-    1400001: (429, "wechat_rate_limited", "请求过于频繁，请稍后再试"),
-}
-
-
 def bind_phone(*, user: User, code: str) -> str:
     try:
         number = wechat.client().phone_number(code)
     except wechat.WeChatError as exc:
-        raise api_error_for_wechat(exc, PHONE_ERRORS) from None
+        raise wechat_errors.api_error(exc, wechat_errors.PHONE) from None
     User.objects.filter(pk=user.pk).update(phone=number)
     user.phone = number
     return number

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.contrib import admin, messages
 from django.utils import timezone
 
-from competitions.admin import ReadOnlyAdmin
+from miniprogram_api.admin import ReadOnlyAdmin
 from miniprogram_api.errors import ApiError
 
 from . import services

@@ -11,7 +11,6 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Query, Router
 
-from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
@@ -44,6 +43,8 @@ from .schemas import (
 )
 
 router = Router(tags=["师徒带教"])
+studios_router = Router(tags=["师徒带教"])
+certificates_router = Router(tags=["师徒带教"])
 
 PNG = {"responses": {200: {"description": "PNG 图片", "content": {"image/png": {}}}}}
 XLSX = {"responses": {200: {"description": "Excel 工作簿",
@@ -59,20 +60,19 @@ def _agreement(request: HttpRequest, agreement_id: int) -> dict:
 
 def _evidence(request: HttpRequest, evidence_id: int) -> dict:
     """One item of evidence as the plan shows it (through the same loader, so the shapes agree)."""
-    evidence = Evidence.objects.get(pk=evidence_id)
-    plan = _agreement(request, evidence.agreement_id)
+    plan = _agreement(request, selectors.agreement_id_of_evidence(evidence_id))
     items = plan["general_evidence"] + [e for item in plan["plan"] for e in item["evidence"]]
     return next(e for e in items if e["id"] == evidence_id)
 
 
 # --- the apprentice ------------------------------------------------------------------------------
-@router.get("/apprenticeships/mine", response=AgreementOut,
+@router.get("/mine", response=AgreementOut,
             summary="徒弟：我的培养计划、每项能力的状态与证据、进度与风险")
 def mine(request: HttpRequest):
     return selectors.plans_for([selectors.mine(request.user)], request=request)[0]
 
 
-@router.post("/apprenticeships/{int:agreement_id}/hours", response={200: EvidenceOut, 201: EvidenceOut},
+@router.post("/{int:agreement_id}/hours", response={200: EvidenceOut, 201: EvidenceOut},
              summary="记录实训学时（client_id 重发返回同一条，200）")
 def log_hours(request: HttpRequest, agreement_id: Id, payload: HoursIn):
     evidence, created = services.add_evidence(
@@ -82,7 +82,7 @@ def log_hours(request: HttpRequest, agreement_id: Id, payload: HoursIn):
     return created_or_replayed(created, _evidence(request, evidence.pk))
 
 
-@router.post("/apprenticeships/{int:agreement_id}/evidence", response={200: EvidenceOut, 201: EvidenceOut},
+@router.post("/{int:agreement_id}/evidence", response={200: EvidenceOut, 201: EvidenceOut},
              summary="提交证据：照片（先上传）或师傅记录（client_id 重发返回同一条，200）")
 def add_evidence(request: HttpRequest, agreement_id: Id, payload: EvidenceIn):
     evidence, created = services.add_evidence(
@@ -93,7 +93,7 @@ def add_evidence(request: HttpRequest, agreement_id: Id, payload: EvidenceIn):
 
 
 # --- lists and details ---------------------------------------------------------------------------
-@router.get("/apprenticeships", response=AgreementListOut,
+@router.get("", response=AgreementListOut,
             summary="协议列表：role=master 为我带的徒弟（每人的完整计划），role=leader 为所辖工作室")
 def list_agreements(request: HttpRequest, role: Roles | None = None,
                     state: Literal["draft", "active", "completed", "terminated"] | None = None,
@@ -108,7 +108,7 @@ def list_agreements(request: HttpRequest, role: Roles | None = None,
     return {"count": agreements.count(), "items": selectors.plans_for(page, request=request)}
 
 
-@router.get("/apprenticeships/templates", response=list[TemplateOut],
+@router.get("/templates", response=list[TemplateOut],
             summary="工作室负责人：可用的培养计划模板")
 def list_templates(request: HttpRequest, studio: Id | None = None):
     return [{"id": t.pk, "name": t.name, "studio": {"id": t.studio_id, "name": t.studio.name},
@@ -119,13 +119,13 @@ def list_templates(request: HttpRequest, studio: Id | None = None):
             for t in selectors.templates_for(request.user, studio)]
 
 
-@router.get("/apprenticeships/{int:agreement_id}", response=AgreementOut, summary="协议详情：完整计划、证据、评价、进度与风险")
+@router.get("/{int:agreement_id}", response=AgreementOut, summary="协议详情：完整计划、证据、评价、进度与风险")
 def agreement_detail(request: HttpRequest, agreement_id: Id):
     return _agreement(request, agreement_id)
 
 
 # --- the leader: agreements ----------------------------------------------------------------------
-@router.post("/apprenticeships", response={200: AgreementOut, 201: AgreementOut},
+@router.post("", response={200: AgreementOut, 201: AgreementOut},
              summary="工作室负责人：按模板签订师带徒协议（草拟），自动生成培养计划并带入已有证据")
 def create_agreement(request: HttpRequest, payload: AgreementIn):
     agreement, created = services.create_agreement(
@@ -136,7 +136,7 @@ def create_agreement(request: HttpRequest, payload: AgreementIn):
     return created_or_replayed(created, _agreement(request, agreement.pk))
 
 
-@router.post("/apprenticeships/cohort", response=CohortOut,
+@router.post("/cohort", response=CohortOut,
              summary="工作室负责人：一批徒弟按同一模板签订协议（每人一个结果；client_id 重发不重复）")
 def create_cohort(request: HttpRequest, payload: CohortIn):
     results = services.create_cohort(
@@ -149,20 +149,20 @@ def create_cohort(request: HttpRequest, payload: CohortIn):
                          "detail": r.error.detail if r.error else None} for r in results]}
 
 
-@router.post("/apprenticeships/{int:agreement_id}/activate", response=AgreementOut, summary="工作室负责人：协议生效")
+@router.post("/{int:agreement_id}/activate", response=AgreementOut, summary="工作室负责人：协议生效")
 def activate(request: HttpRequest, agreement_id: Id):
     services.activate(actor=request.user, agreement_id=agreement_id)
     return _agreement(request, agreement_id)
 
 
-@router.post("/apprenticeships/{int:agreement_id}/terminate", response=AgreementOut,
+@router.post("/{int:agreement_id}/terminate", response=AgreementOut,
              summary="工作室负责人：终止协议（须说明原因）")
 def terminate(request: HttpRequest, agreement_id: Id, payload: AgreementReasonIn):
     services.terminate(actor=request.user, agreement_id=agreement_id, reason=payload.reason)
     return _agreement(request, agreement_id)
 
 
-@router.post("/apprenticeships/{int:agreement_id}/complete", response=AgreementOut,
+@router.post("/{int:agreement_id}/complete", response=AgreementOut,
              summary="工作室负责人：办理出师（全部能力项已确认且出师评价三方签字），评定等级并发放证书")
 def complete(request: HttpRequest, agreement_id: Id, payload: AgreementCompleteIn):
     services.complete(actor=request.user, agreement_id=agreement_id, grade=payload.grade,
@@ -172,7 +172,7 @@ def complete(request: HttpRequest, agreement_id: Id, payload: AgreementCompleteI
 
 
 # --- the master: ratings, signatures, reviews ----------------------------------------------------
-@router.post("/apprenticeships/plan-items/{int:plan_item_id}/ratings", response={200: RatingOut, 201: RatingOut},
+@router.post("/plan-items/{int:plan_item_id}/ratings", response={200: RatingOut, 201: RatingOut},
              summary="师傅：评定一项能力（四级：未达到/基本达到/达到/熟练；重新评定为追加）")
 def rate(request: HttpRequest, plan_item_id: Id, payload: RatingIn):
     rating, created = services.rate(user=request.user, plan_item_id=plan_item_id, level=payload.level,
@@ -185,7 +185,7 @@ def _signed(signature, signer, role=None) -> dict:
             "signed_at": signature.created_at, "role": role}
 
 
-@router.post("/apprenticeships/evidence/{int:evidence_id}/sign", response={200: SignedOut, 201: SignedOut},
+@router.post("/evidence/{int:evidence_id}/sign", response={200: SignedOut, 201: SignedOut},
              summary="师傅：签认徒弟提交的证据（重复签认返回原签认，200）")
 def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_evidence(user=request.user, evidence_id=evidence_id,
@@ -193,7 +193,7 @@ def sign_evidence(request: HttpRequest, evidence_id: Id, payload: CommentIn | No
     return created_or_replayed(created, _signed(signature, signature.signed_by))
 
 
-@router.post("/apprenticeships/{int:agreement_id}/reviews", response={200: ApprenticeshipReviewOut, 201: ApprenticeshipReviewOut},
+@router.post("/{int:agreement_id}/reviews", response={200: ApprenticeshipReviewOut, 201: ApprenticeshipReviewOut},
              summary="师傅或负责人：发起阶段评价（is_final=true 为出师评价），随后三方签字")
 def open_review(request: HttpRequest, agreement_id: Id, payload: ApprenticeshipReviewIn):
     review, created = services.open_review(user=request.user, agreement_id=agreement_id, summary=payload.summary,
@@ -203,7 +203,7 @@ def open_review(request: HttpRequest, agreement_id: Id, payload: ApprenticeshipR
     return created_or_replayed(created, next(r for r in plan["reviews"] if r["id"] == review.pk))
 
 
-@router.post("/apprenticeships/reviews/{int:review_id}/sign", response={200: SignedOut, 201: SignedOut},
+@router.post("/reviews/{int:review_id}/sign", response={200: SignedOut, 201: SignedOut},
              summary="徒弟、师傅、负责人：在阶段评价上签字（身份按本人在协议中的角色确定）")
 def sign_review(request: HttpRequest, review_id: Id, payload: CommentIn | None = None):
     signature, created = services.sign_review(user=request.user, review_id=review_id,
@@ -218,7 +218,7 @@ def _countersign_out(result: services.CountersignResult) -> dict:
             "code": error.code if error else None, "message": error.message if error else None}
 
 
-@router.post("/apprenticeships/plan-items/{int:plan_item_id}/countersign",
+@router.post("/plan-items/{int:plan_item_id}/countersign",
              response={200: CountersignItemOut, 201: CountersignItemOut},
              summary="工作室负责人：确认一项已达到的能力（确认后为最终结果）")
 def countersign_one(request: HttpRequest, plan_item_id: Id, payload: CommentIn | None = None):
@@ -229,7 +229,7 @@ def countersign_one(request: HttpRequest, plan_item_id: Id, payload: CommentIn |
     return created_or_replayed(result.status == "signed", _countersign_out(result))
 
 
-@router.post("/studios/{int:studio_id}/countersign", response=BulkCountersignOut,
+@studios_router.post("/{int:studio_id}/countersign", response=BulkCountersignOut,
              summary="工作室负责人：批量确认能力项（每项一个结果，已确认的不重复）")
 def countersign_bulk(request: HttpRequest, studio_id: Id, payload: BulkCountersignIn):
     studio = selectors.led_studio(request.user, studio_id)
@@ -240,7 +240,7 @@ def countersign_bulk(request: HttpRequest, studio_id: Id, payload: BulkCountersi
             "rejected": sum(r["status"] == "rejected" for r in rows)}
 
 
-@router.get("/studios/{int:studio_id}/dashboard", response=DashboardOut,
+@studios_router.get("/{int:studio_id}/dashboard", response=DashboardOut,
             summary="工作室负责人：每位徒弟一行（进度与应达、学时与应达、风险及原因、最近活动、下次评价），红黄绿人数，可排序")
 def dashboard(request: HttpRequest, studio_id: Id, sort: Sorts = "rag", rag: Literal["green", "amber", "red"] | None = None,
               state: Literal["active", "draft", "completed", "terminated", "all"] = "active"):
@@ -251,7 +251,7 @@ def dashboard(request: HttpRequest, studio_id: Id, sort: Sorts = "rag", rag: Lit
                         content_type="application/json; charset=utf-8")
 
 
-@router.get("/studios/{int:studio_id}/dashboard.xlsx", openapi_extra=XLSX, summary="工作室负责人：看板导出 Excel（与看板同序）")
+@studios_router.get("/{int:studio_id}/dashboard.xlsx", openapi_extra=XLSX, summary="工作室负责人：看板导出 Excel（与看板同序）")
 def dashboard_xlsx(request: HttpRequest, studio_id: Id, sort: Sorts = "rag",
                    rag: Literal["green", "amber", "red"] | None = None,
                    state: Literal["active", "draft", "completed", "terminated", "all"] = "active"):
@@ -265,32 +265,11 @@ def dashboard_xlsx(request: HttpRequest, studio_id: Id, sort: Sorts = "rag",
 
 # --- public: certificates ------------------------------------------------------------------------
 def find_certificate(request: HttpRequest, code: str) -> Certificate:
-    check_rate(request, "certificate")
-    normal = certificates.normalise(code)
-    certificate = Certificate.objects.filter(code=normal).first() if normal else None
-    if certificate is None:
-        raise ApiError("certificate_not_found", "证书不存在：验证码有误或证书系伪造", status=404)
-    if certificate.revoked_at is not None:
-        raise ApiError("certificate_revoked", "该证书已被撤销", status=410,
-                       detail={"revoked_at": certificate.revoked_at.isoformat(), "reason": certificate.revoked_reason})
-    return certificate
+    check_rate(request, "certificate")  # public: checked per client address
+    return selectors.certificate_by_code(code)
 
 
-def certificate_payload(certificate: Certificate) -> dict:
-    from django.utils import timezone
-
-    return {
-        "valid": True, "code": certificate.code, "apprentice_name": certificate.apprentice_name,
-        "master_name": certificate.master_name, "studio_name": certificate.studio_name,
-        "target_level": certificate.target_level, "target_level_label": certificate.get_target_level_display(),
-        "grade": certificate.grade, "grade_label": certificate.get_grade_display(),
-        "start_date": certificate.start_date, "end_date": certificate.end_date,
-        "competencies": certificate.competencies, "issued_at": certificate.issued_at,
-        "issued_on": timezone.localdate(certificate.issued_at), "png_url": certificates.png_path(certificate.code),
-    }
-
-
-@router.get("/certificates/{code}.png", auth=None, openapi_extra=PNG, summary="出师证书图片（PNG，含验证二维码）")
+@certificates_router.get("/{code}.png", auth=None, openapi_extra=PNG, summary="出师证书图片（PNG，含验证二维码）")
 def certificate_png(request: HttpRequest, code: str):
     certificate = find_certificate(request, code)
     response = HttpResponse(certificates.render_png(certificate), content_type="image/png")
@@ -298,9 +277,9 @@ def certificate_png(request: HttpRequest, code: str):
     return response
 
 
-@router.get("/certificates/{code}", auth=None, response=CertificateOut,
+@certificates_router.get("/{code}", auth=None, response=CertificateOut,
             summary="公开验证出师证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}）")
 def verify_certificate(request: HttpRequest, code: str):
     if "text/html" in request.headers.get("Accept", ""):  # a person who scanned the QR: show the page
         return HttpResponseRedirect(f"/c/{quote(code, safe='')}")
-    return certificate_payload(find_certificate(request, code))
+    return certificates.verification_out(find_certificate(request, code))

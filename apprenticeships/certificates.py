@@ -16,8 +16,7 @@ from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
-from standards.labels import _wrap as wrap_text
-from standards.labels import font, qr_image
+from standards.labels import font, qr_image, wrap_text
 
 from .models import Certificate
 
@@ -108,3 +107,16 @@ def render_png(certificate: Certificate) -> bytes:
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", dpi=(DPI, DPI), optimize=True)
     return buffer.getvalue()
+
+
+def verification_out(certificate: Certificate) -> dict:
+    """What the public check answers (and the certificate page shows)."""
+    return {
+        "valid": True, "code": certificate.code, "apprentice_name": certificate.apprentice_name,
+        "master_name": certificate.master_name, "studio_name": certificate.studio_name,
+        "target_level": certificate.target_level, "target_level_label": certificate.get_target_level_display(),
+        "grade": certificate.grade, "grade_label": certificate.get_grade_display(),
+        "start_date": certificate.start_date, "end_date": certificate.end_date,
+        "competencies": certificate.competencies, "issued_at": certificate.issued_at,
+        "issued_on": timezone.localdate(certificate.issued_at), "png_url": png_path(certificate.code),
+    }

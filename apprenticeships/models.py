@@ -19,9 +19,11 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.models import OrgUnit
-from competitions.models import AppendOnlyModel, Entry
+from competitions.models import Entry
+from media.models import Photo
+from miniprogram_api.append_only import AppendOnlyModel
+from practice.models import ProcedureRun
 from standards.models import Procedure
-from workorders.models import Photo, ProcedureRun
 
 
 class SkillLevel(models.TextChoices):

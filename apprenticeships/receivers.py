@@ -4,7 +4,7 @@ of a run, the publication of a contest event), so the evidence commits or rolls 
 from django.dispatch import receiver
 
 from competitions.signals import event_published
-from workorders.signals import run_approved
+from practice.signals import run_approved
 
 from . import services
 

@@ -8,6 +8,7 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
 from miniprogram_api.schemas import Id
 
@@ -143,15 +144,6 @@ class CountersignOut(Schema):
     comment: str
 
 
-class EvidencePhotoOut(Schema):
-    id: int
-    width: int
-    height: int
-    url: str
-    thumbnail_url: str
-    taken_at: datetime | None
-
-
 class EvidenceRunOut(Schema):
     id: int
     procedure_id: int
@@ -179,7 +171,7 @@ class EvidenceOut(Schema):
     hours: float | None
     run: EvidenceRunOut | None
     contest: EvidenceContestOut | None
-    photos: list[EvidencePhotoOut]
+    photos: list[PhotoOut]
     status: Literal["submitted", "signed"]
     signed_by: ApprenticeshipPersonOut | None
     signed_at: datetime | None

@@ -14,17 +14,21 @@ from collections.abc import Iterable
 from datetime import datetime
 from decimal import Decimal
 from types import SimpleNamespace
+from typing import Any, cast
 
-from django.db.models import Count, F, Max, OuterRef, Q, QuerySet, Subquery, Sum, Window
+from django.db.models import Count, F, Max, Q, QuerySet, Sum, Window
 from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import has_role, is_admin, scope_q
+from media.models import Photo
+from media.presenters import photo_out
 from miniprogram_api.errors import ApiError, not_found
-from workorders.models import Photo, RunReview
+from practice.selectors import APPROVED, latest_decision
 
 from . import progress as prog
+from .certificates import normalise, png_path, verify_url
 from .models import (
     PROFICIENT_LEVELS,
     Agreement,
@@ -154,9 +158,10 @@ def facts_for(ids: list[int]) -> dict[int, dict]:
     """Per agreement id: competencies, signed, items ready for countersign, hours, last activity,
     unsigned evidence, date of the latest complete review and whether the final review is complete.
     Four queries for any number of agreements."""
-    facts = {pk: {"competencies": 0, "signed": 0, "ready": [], "hours": Decimal("0"), "last_activity": None,
-                  "unsigned": 0, "evidence": 0, "last_review": None, "final_review_signed": False}
-             for pk in ids}
+    facts: dict[int, dict[str, Any]] = {
+        pk: {"competencies": 0, "signed": 0, "ready": [], "hours": Decimal("0"), "last_activity": None,
+             "unsigned": 0, "evidence": 0, "last_review": None, "final_review_signed": False}
+        for pk in ids}
     if not ids:
         return facts
     for row in (PlanItem.objects.filter(agreement_id__in=ids).values("agreement_id")
@@ -173,13 +178,13 @@ def facts_for(ids: list[int]) -> dict[int, dict]:
               .values_list("plan_item__agreement_id", "plan_item_id", "plan_item__order"))
     for agreement_id, item_id, _ in sorted(latest, key=lambda row: (row[2], row[1])):
         facts[agreement_id]["ready"].append(item_id)
-    for row in (Evidence.objects.filter(agreement_id__in=ids).values("agreement_id")
+    for ev in (Evidence.objects.filter(agreement_id__in=ids).values("agreement_id")
                 .annotate(hours=Sum("hours", filter=Q(kind=Evidence.Kind.PRACTICE_HOURS)),
                           last=Max("occurred_on", filter=~Q(kind=Evidence.Kind.MASTER_NOTE)),
                           unsigned=Count("id", filter=Q(signature__isnull=True)), total=Count("id"))
                 .order_by()):
-        facts[row["agreement_id"]].update(hours=row["hours"] or Decimal("0"), last_activity=row["last"],
-                                          unsigned=row["unsigned"], evidence=row["total"])
+        facts[ev["agreement_id"]].update(hours=ev["hours"] or Decimal("0"), last_activity=ev["last"],
+                                         unsigned=ev["unsigned"], evidence=ev["total"])
     for agreement_id, done_at, is_final in (
             Review.objects.filter(agreement_id__in=ids).annotate(n=Count("signatures"), done=Max("signatures__created_at"))
             .filter(n__gte=len(ReviewSignature.Role.choices)).values_list("agreement_id", "done", "is_final")):
@@ -220,8 +225,7 @@ def person(user: User | None) -> dict | None:
 
 
 def _evidence_rows(ids: list[int]) -> list[Evidence]:
-    decision = Subquery(RunReview.objects.filter(run=OuterRef("run_id")).order_by("-created_at", "-id")
-                        .values("decision")[:1])
+    decision = latest_decision("run_id")
     return list(Evidence.objects.filter(agreement_id__in=ids)
                 .select_related("created_by", "signature__signed_by", "run__procedure", "run__point",
                                 "contest_entry__event__contest")
@@ -229,20 +233,19 @@ def _evidence_rows(ids: list[int]) -> list[Evidence]:
 
 
 def evidence_out(evidence: Evidence, photos: list[Photo], request=None) -> dict:
-    from workorders.presenters import photo_out
-
     signature = getattr(evidence, "signature", None)
     run = evidence.run
-    withdrawn = run is not None and evidence.run_decision != RunReview.Decision.APPROVED
+    entry = evidence.contest_entry  # None without a query when contest_entry_id is None
+    # `run_decision` is annotated by _evidence_rows (the run's latest review decision).
+    withdrawn = run is not None and getattr(evidence, "run_decision", None) != APPROVED
     return {
         "id": evidence.pk, "kind": evidence.kind, "plan_item_id": evidence.plan_item_id,
         "description": evidence.description, "occurred_on": evidence.occurred_on,
         "hours": float(evidence.hours) if evidence.hours is not None else None,
         "run": {"id": run.pk, "procedure_id": run.procedure_id, "procedure_title": run.procedure.title,
                 "point_code": run.point.code, "completed_at": run.completed_at} if run else None,
-        "contest": {"contest": evidence.contest_entry.event.contest.name, "event": evidence.contest_entry.event.name,
-                    "event_id": evidence.contest_entry.event_id, **evidence.data} if evidence.contest_entry_id
-        else None,
+        "contest": {"contest": entry.event.contest.name, "event": entry.event.name,
+                    "event_id": entry.event_id, **evidence.data} if entry is not None else None,
         "photos": [photo_out(p, request) for p in photos],
         "status": "signed" if signature else "submitted",
         "signed_by": person(signature.signed_by) if signature else None,
@@ -275,8 +278,6 @@ def review_out(review: Review, signatures: list[ReviewSignature]) -> dict:
 def certificate_out(certificate: Certificate | None) -> dict | None:
     if certificate is None:
         return None
-    from .certificates import png_path, verify_url
-
     return {"code": certificate.code, "grade": certificate.grade, "issued_at": certificate.issued_at,
             "revoked": certificate.revoked_at is not None, "verify_url": verify_url(certificate.code),
             "png_url": png_path(certificate.code)}
@@ -293,10 +294,11 @@ def competency_out(competency: Competency) -> dict:
 
 
 def agreement_head(agreement: Agreement) -> dict:
+    template = agreement.template  # None without a query when template_id is None
     return {
         "id": agreement.pk, "state": agreement.state, "studio": {"id": agreement.studio_id, "name": agreement.studio.name},
         "master": person(agreement.master), "apprentice": person(agreement.apprentice),
-        "template": {"id": agreement.template_id, "name": agreement.template.name} if agreement.template_id else None,
+        "template": {"id": agreement.template_id, "name": template.name} if template is not None else None,
         "target_level": agreement.target_level, "target_level_label": agreement.get_target_level_display(),
         "start_date": agreement.start_date, "end_date": agreement.end_date,
         "planned_hours": float(agreement.planned_hours), "review_interval_weeks": agreement.review_interval_weeks,
@@ -332,7 +334,7 @@ def plans_for(agreements: list[Agreement], *, now: datetime | None = None, reque
 
         owner_type = ContentType.objects.get_for_model(Evidence)
         for photo in Photo.objects.filter(owner_type=owner_type, owner_id__in=[e.pk for e in evidence]).order_by("id"):
-            photos[photo.owner_id].append(photo)
+            photos[cast(int, photo.owner_id)].append(photo)  # not None: filtered by owner_id__in
     by_item: dict[int, list[dict]] = defaultdict(list)
     general: dict[int, list[dict]] = defaultdict(list)
     live_evidence: set[int] = set()
@@ -445,3 +447,20 @@ def dashboard(user: User, studio_id: int, *, sort: str = "rag", rag: str | None 
     rows.sort(key=SORT_KEYS[key], reverse=sort.startswith("-"))
     return {"studio": {"id": studio.pk, "name": studio.name}, "today": today, "counts": counts,
             "count": len(rows), "sort": sort, "rows": rows}
+
+
+def agreement_id_of_evidence(evidence_id: int) -> int:
+    return Evidence.objects.values_list("agreement_id", flat=True).get(pk=evidence_id)
+
+
+def certificate_by_code(code: str) -> Certificate:
+    """A certificate by its code as a person types it (any case, grouped or not): 404 for a code that
+    does not exist (a forgery), 410 for a revoked one."""
+    normal = normalise(code)
+    certificate = Certificate.objects.filter(code=normal).first() if normal else None
+    if certificate is None:
+        raise ApiError("certificate_not_found", "证书不存在：验证码有误或证书系伪造", status=404)
+    if certificate.revoked_at is not None:
+        raise ApiError("certificate_revoked", "该证书已被撤销", status=410,
+                       detail={"revoked_at": certificate.revoked_at.isoformat(), "reason": certificate.revoked_reason})
+    return certificate

@@ -10,6 +10,7 @@ False), a concurrent copy meets the unique index and returns the winner's row.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
@@ -19,12 +20,15 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import has_role
+from accounts.selectors import grant_holders, has_role, holders_over
+from competitions import selectors as contest_selectors
+from media.services import attach_photos, photos_for_attaching
+from miniprogram_api.clock import shanghai_day_start
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
+from miniprogram_api.idempotency import create_once
 from notifications.services import notify
-from workorders.models import ProcedureRun, RunReview
-from workorders.selectors import approved_runs, shanghai_day_start
-from workorders.services import attach_photos, photos_for_attaching
+from practice.models import ProcedureRun, RunReview
+from practice.selectors import approved_runs, approvers_of, run_with_place
 
 from . import certificates, selectors
 from .models import (
@@ -123,19 +127,18 @@ def create_agreement(*, actor: User, studio_id: int, apprentice_id: int, master_
         raise conflict("agreement_exists", f"{apprentice.name}已有未结束的师带徒协议", detail={"apprentice_id": apprentice.pk})
     interval = review_interval_weeks or template.review_interval_weeks or \
         selectors.thresholds_for([studio.pk]).get(studio.pk, DEFAULT_THRESHOLDS).review_interval_weeks
-    try:
-        with transaction.atomic():
-            agreement = Agreement.objects.create(
-                studio=studio, master=master, apprentice=apprentice, template=template,
-                target_level=template.target_level, start_date=start_date, end_date=end_date,
-                planned_hours=template.planned_hours if planned_hours is None else planned_hours,
-                review_interval_weeks=interval, created_by=actor, client_id=client_id or None)
-    except IntegrityError:  # a concurrent copy of this request, or of another for the same apprentice
-        existing = Agreement.objects.filter(created_by=actor, client_id=client_id).first() if client_id else None
-        if existing is not None:
-            return existing, False
-        raise conflict("agreement_exists", f"{apprentice.name}已有未结束的师带徒协议",
-                       detail={"apprentice_id": apprentice.pk}) from None
+    agreement, created = create_once(
+        lambda: Agreement.objects.create(
+            studio=studio, master=master, apprentice=apprentice, template=template,
+            target_level=template.target_level, start_date=start_date, end_date=end_date,
+            planned_hours=template.planned_hours if planned_hours is None else planned_hours,
+            review_interval_weeks=interval, created_by=actor, client_id=client_id or None),
+        # a concurrent copy of this request, or of another for the same apprentice (one open agreement)
+        find=lambda: Agreement.objects.filter(created_by=actor, client_id=client_id).first() if client_id else None,
+        on_integrity_error=lambda: conflict("agreement_exists", f"{apprentice.name}已有未结束的师带徒协议",
+                                            detail={"apprentice_id": apprentice.pk}))
+    if not created:
+        return agreement, False
     PlanItem.objects.bulk_create([
         PlanItem(agreement=agreement, competency_id=item.competency_id, order=position)
         for position, item in enumerate(template.items.order_by("order", "id"))
@@ -288,15 +291,12 @@ def rate(*, user: User, plan_item_id: int, level: str, comment: str = "",
     if Countersign.objects.filter(plan_item=item).exists():
         raise conflict("competency_signed_off", f"“{item.competency.name}”已经负责人确认，不能再评定",
                        detail={"plan_item_id": item.pk})
-    try:
-        with transaction.atomic():
-            rating = Rating.objects.create(plan_item=item, rated_by=user, level=level, comment=comment.strip(),
-                                           client_id=client_id or None)
-    except IntegrityError:
-        existing = Rating.objects.filter(rated_by=user, client_id=client_id).first() if client_id else None
-        if existing is None:
-            raise
-        return existing, False
+    rating, created = create_once(
+        lambda: Rating.objects.create(plan_item=item, rated_by=user, level=level, comment=comment.strip(),
+                                      client_id=client_id or None),
+        find=lambda: Rating.objects.filter(rated_by=user, client_id=client_id).first() if client_id else None)
+    if not created:
+        return rating, False
     _notify([agreement.apprentice], title="师傅完成了一项能力评定",
             body=f"{item.competency.name}：{rating.get_level_display()}", agreement=agreement,
             key=f"rating:{rating.pk}", plan_item_id=item.pk)
@@ -381,7 +381,7 @@ def _countersign_one(*, user: User, agreement: Agreement, item: PlanItem, commen
 MAX_HOURS_PER_DAY = Decimal("24")
 
 # Who may submit which kind by hand (approved runs and contest results arrive by themselves).
-SUBMITTERS = {
+SUBMITTERS: dict[str, set[str]] = {
     Evidence.Kind.PRACTICE_HOURS: {"apprentice", "master"},
     Evidence.Kind.MEDIA: {"apprentice", "master"},
     Evidence.Kind.MASTER_NOTE: {"master"},
@@ -439,16 +439,13 @@ def add_evidence(*, user: User, agreement_id: int, kind: str, client_id: str, pl
     attached = photos_for_attaching(user=user, photo_ids=photo_ids or [])
     if kind == Evidence.Kind.MEDIA and not attached:
         raise _field_error("photo_ids", "请先上传照片，再提交照片编号")
-    try:
-        with transaction.atomic():
-            evidence = Evidence.objects.create(agreement=locked, plan_item_id=plan_item_id, kind=kind,
-                                               description=description, occurred_on=occurred_on, hours=hours,
-                                               created_by=user, client_id=client_id)
-    except IntegrityError:
-        existing = Evidence.objects.filter(created_by=user, client_id=client_id).first()
-        if existing is None:
-            raise
-        return existing, False
+    evidence, created = create_once(
+        lambda: Evidence.objects.create(agreement=locked, plan_item_id=plan_item_id, kind=kind,
+                                        description=description, occurred_on=occurred_on, hours=hours,
+                                        created_by=user, client_id=client_id),
+        find=lambda: Evidence.objects.filter(created_by=user, client_id=client_id).first())
+    if not created:
+        return evidence, False
     attach_photos(photos=attached, owner=evidence)
     if "master" in roles:
         EvidenceSignature.objects.create(evidence=evidence, signed_by=user)
@@ -495,12 +492,12 @@ def _run_evidence(item: PlanItem, run: ProcedureRun) -> Evidence:
 
 def record_run_evidence(*, run: ProcedureRun, review: RunReview) -> int:
     """An approved run becomes evidence for every competency linking its procedure in the performer's
-    open plans. Called inside the review's transaction (`workorders.signals.run_approved`)."""
+    open plans. Called inside the review's transaction (`practice.signals.run_approved`)."""
     items = list(PlanItem.objects.filter(agreement__apprentice_id=run.performer_id, agreement__state__in=OPEN_STATES,
                                          competency__procedures=run.procedure_id).distinct())
     if not items:
         return 0
-    run = ProcedureRun.objects.select_related("procedure", "point").get(pk=run.pk)
+    run = run_with_place(run.pk)
     existing = set(Evidence.objects.filter(run=run, plan_item__in=items).values_list("plan_item_id", flat=True))
     return _append_auto([(_run_evidence(item, run), review.reviewer) for item in items if item.pk not in existing])
 
@@ -509,7 +506,7 @@ def backfill_evidence(*, agreement: Agreement) -> int:
     """Runs approved and contest results published before the plan existed count too (up to the
     agreement's end date)."""
     items = list(PlanItem.objects.filter(agreement=agreement).prefetch_related("competency__procedures"))
-    wanted = {}
+    wanted: dict[int, list[PlanItem]] = {}
     for item in items:
         for procedure in item.competency.procedures.all():
             wanted.setdefault(procedure.pk, []).append(item)
@@ -519,20 +516,15 @@ def backfill_evidence(*, agreement: Agreement) -> int:
         ended = shanghai_day_start(agreement.end_date + timedelta(days=1))
         runs = list(approved_runs(user=agreement.apprentice, procedure=list(wanted))
                     .filter(completed_at__lt=ended).select_related("procedure", "point").order_by("completed_at", "id"))
-        reviewers = {}
-        for review in RunReview.objects.filter(run__in=runs).select_related("reviewer").order_by("created_at", "id"):
-            reviewers[review.run_id] = review.reviewer  # the latest (approving) review's reviewer
+        reviewers = approvers_of(runs)  # the latest (approving) review's reviewer
         existing = set(Evidence.objects.filter(agreement=agreement, run__isnull=False)
                        .values_list("plan_item_id", "run_id"))
         added += _append_auto([(_run_evidence(item, run), reviewers.get(run.pk)) for run in runs
                                for item in wanted[run.procedure_id] if (item.pk, run.pk) not in existing])
-    from competitions.models import Entry, Event
-
-    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=agreement.apprentice,
-                                  published_at__lt=shanghai_day_start(agreement.end_date + timedelta(days=1))).distinct()
-    for event in events.select_related("contest"):
+    before = shanghai_day_start(agreement.end_date + timedelta(days=1))
+    for event in contest_selectors.published_events_of(agreement.apprentice, before=before):
         added += record_contest_results(event=event, agreements=[agreement],
-                                        entries=Entry.objects.filter(event=event, contestant=agreement.apprentice))
+                                        entries=contest_selectors.entries_of(event, contestant=agreement.apprentice))
     return added
 
 
@@ -541,24 +533,19 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
     """A published event's results become evidence for its contestants who have open agreements: for
     each competency that accepts contest results, else for the agreement as a whole. Signed by the
     chief judge who published them. Called inside `publish_event`'s transaction."""
-    from competitions.models import AuditLog, ContestBoard, Entry
-
-    entries = list((entries if entries is not None else Entry.objects.filter(event=event)).select_related("contestant"))
+    entries = entries if entries is not None else contest_selectors.entries_of(event)
     if agreements is None:
         agreements = list(Agreement.objects.filter(apprentice__in=[e.contestant_id for e in entries],
                                                    state__in=OPEN_STATES))
     if not entries or not agreements:
         return 0
-    by_apprentice = {}
+    by_apprentice: dict[int, list[Agreement]] = {}
     for agreement in agreements:
         by_apprentice.setdefault(agreement.apprentice_id, []).append(agreement)
-    state = ContestBoard.objects.filter(contest_id=event.contest_id).values_list("state", flat=True).first() or {}
-    rows = {row["entry_id"]: row for row in state.get("events", {}).get(str(event.pk), {}).get("jury_rows", [])}
+    rows = contest_selectors.published_results(event)
     if actor is None:
-        publish = AuditLog.objects.filter(event=event, action=AuditLog.Action.PUBLISH).select_related("actor") \
-            .order_by("-id").first()
-        actor = publish.actor if publish else None
-    items = {}
+        actor = contest_selectors.publisher_of(event)
+    items: dict[int, list[PlanItem]] = {}
     for item in PlanItem.objects.filter(agreement__in=agreements, competency__accepts_contest_results=True):
         items.setdefault(item.agreement_id, []).append(item)
     contest = event.contest
@@ -572,9 +559,9 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
             text = f"{contest.name} · {event.name}"
             if row:
                 text += f"：第 {row['rank']} 名（共 {len(rows)} 人），总分 {row['total']}"
-            targets = items.get(agreement.pk) or [None]
-            for item in targets:
-                evidence = Evidence(agreement=agreement, plan_item=item, kind=Evidence.Kind.CONTEST_RESULT,
+            targets: Sequence[PlanItem | None] = items.get(agreement.pk) or [None]
+            for target in targets:
+                evidence = Evidence(agreement=agreement, plan_item=target, kind=Evidence.Kind.CONTEST_RESULT,
                                     contest_entry=entry, occurred_on=when, description=text, data=data)
                 new.append((evidence, actor))
     return _append_auto(new)
@@ -639,10 +626,7 @@ def sign_review(*, user: User, review_id: int, comment: str = "") -> tuple[Revie
     except IntegrityError:
         raise conflict("review_role_signed", "该身份已有人签字", detail={"roles": sorted(roles)}) from None
     if len(taken) + 1 == len(ReviewSignature.Role.choices) and review.is_final:
-        from accounts.models import RoleGrant
-
-        leaders = [g.user for g in RoleGrant.objects.filter(role=Role.WORKSHOP_LEADER).select_related("user", "org_unit")
-                   if agreement.studio.path.startswith(g.org_unit.path)]
+        leaders = holders_over(Role.WORKSHOP_LEADER, agreement.studio.path)
         _notify(leaders, title="出师评价已三方签字", body=f"{agreement.apprentice.name}可以办理出师",
                 agreement=agreement, key=f"final:{review.pk}")
     return signature, True
@@ -651,20 +635,18 @@ def sign_review(*, user: User, review_id: int, comment: str = "") -> tuple[Revie
 # --- periodic ------------------------------------------------------------------------------------
 def notify_overdue_reviews() -> int:
     """Scheduled: tell the master and the studio's leaders once per overdue review (dedupe per due date)."""
-    from accounts.models import RoleGrant
-
     agreements = list(Agreement.objects.filter(state=Agreement.State.ACTIVE).select_related("studio", "master",
                                                                                              "apprentice"))
     facts = selectors.facts_for([a.pk for a in agreements])
     thresholds = selectors.thresholds_for({a.studio_id for a in agreements})
     today = timezone.localdate()
-    grants = list(RoleGrant.objects.filter(role=Role.WORKSHOP_LEADER).select_related("user", "org_unit"))
+    grants = grant_holders(Role.WORKSHOP_LEADER)
     sent = 0
     for agreement in agreements:
         p = selectors.progress_of(agreement, facts[agreement.pk], today, thresholds)
         if not p.review_overdue:
             continue
-        leaders = [g.user for g in grants if agreement.studio.path.startswith(g.org_unit.path)]
+        leaders = [user for path, user in grants if agreement.studio.path.startswith(path)]
         with transaction.atomic():
             _notify([agreement.master, *leaders], title="阶段评价已逾期",
                     body=f"{agreement.apprentice.name}的阶段评价应于 {p.next_review_due:%Y-%m-%d} 前完成",

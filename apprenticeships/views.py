@@ -9,14 +9,13 @@ from django.shortcuts import render
 from miniprogram_api.errors import ApiError
 
 from . import certificates
+from .api import find_certificate
 
 
 def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
-    from .api import certificate_payload, find_certificate
-
     try:
         certificate = find_certificate(request, code)
     except ApiError as error:
         return render(request, "apprenticeships/certificate.html", {"error": error}, status=error.status)
     return render(request, "apprenticeships/certificate.html",
-                  {"certificate": certificate_payload(certificate), "grouped": certificates.grouped(certificate.code)})
+                  {"certificate": certificates.verification_out(certificate), "grouped": certificates.grouped(certificate.code)})

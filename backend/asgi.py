@@ -10,8 +10,8 @@ django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
-from backend.metrics import WebsocketMetrics  # noqa: E402
 from backend.routing import websocket_urlpatterns  # noqa: E402
+from miniprogram_api.metrics import WebsocketMetrics  # noqa: E402
 
 application = ProtocolTypeRouter({
     "http": django_asgi_app,

@@ -123,18 +123,20 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "channels",
-    "accounts",
     "miniprogram_api",
+    "accounts",
+    "media",
     "notifications",
-    "competitions",
-    "fixtures",
     "standards",
+    "practice",
     "workorders",
+    "competitions",
     "apprenticeships",
+    "fixtures",
 ]
 
 MIDDLEWARE = [
-    "backend.metrics.MetricsMiddleware",
+    "miniprogram_api.metrics.MetricsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "miniprogram_api.envelope.ApiEnvelopeMiddleware",
@@ -243,34 +245,10 @@ WECHAT_TOKEN_REFRESH_MARGIN = env_int("WECHAT_TOKEN_REFRESH_MARGIN", 300)
 # Subscribe-message templates per notification kind: {"template_id", "page", "fields": {field: value name}}.
 # Template ids come from the WeChat console; a kind without one is only notified in the app. Production
 # reads them from the JSON environment variable WECHAT_SUBSCRIBE_TEMPLATES; the embedded demo (DEBUG) uses
-# the demo ids below, which the fake WeChat server accepts, so `make run`'s notifications reach it.
-def _workorder_template(kind: str, fields: dict[str, str]) -> dict:
-    return {"template_id": f"demo-tpl-workorder-{kind}", "page": "pages/workorder/detail?id={id}", "fields": fields}
-
-
-DEMO_SUBSCRIBE_TEMPLATES: dict[str, dict] = {
-    # 工单派单提醒: 工单号, 报修类别, 报修地点, 紧急程度, 响应时限
-    "workorder_dispatch": _workorder_template("dispatch", {
-        "character_string1": "number", "thing2": "category", "thing3": "location", "phrase4": "urgency",
-        "time5": "deadline"}),
-    # 接单通知: 工单号, 维修人员, 状态, 时间
-    "workorder_accept": _workorder_template("accept", {
-        "character_string1": "number", "name2": "worker", "phrase3": "state", "time4": "time"}),
-    # 到场通知
-    "workorder_arrive": _workorder_template("arrive", {
-        "character_string1": "number", "name2": "worker", "thing3": "location", "time4": "time"}),
-    # 完工待评价
-    "workorder_complete": _workorder_template("complete", {
-        "character_string1": "number", "thing2": "category", "name3": "worker", "time4": "time",
-        "thing5": "body"}),
-    # 评价结果
-    "workorder_confirm": _workorder_template("confirm", {
-        "character_string1": "number", "number2": "rating", "thing3": "comment", "time4": "time"}),
-    # 超时提醒
-    "workorder_overdue": _workorder_template("overdue", {
-        "character_string1": "number", "thing2": "category", "phrase3": "deadline_kind", "time4": "deadline",
-        "thing5": "location"}),
-}
+# the demo ids of fixtures/demo_subscribe_templates.json, which the fake WeChat server accepts, so
+# `make run`'s notifications reach it. (Each entry's "name" is the template's title, for people.)
+DEMO_SUBSCRIBE_TEMPLATES: dict[str, dict] = json.loads(
+    (BASE_DIR / "fixtures" / "demo_subscribe_templates.json").read_text(encoding="utf-8"))
 
 
 def subscribe_templates() -> dict[str, dict]:
@@ -305,6 +283,7 @@ IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)
 # Periodic jobs run by `manage.py run_scheduler`: name -> (dotted callable, interval in seconds).
 SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     "purge_expired": ("miniprogram_api.jobs.purge_expired", 3600),
+    "purge_expired_tokens": ("accounts.jobs.purge_expired_tokens", 3600),
     # Masters and leaders hear once per overdue review (deduplicated per due date).
     "apprenticeship_reviews_overdue": ("apprenticeships.services.notify_overdue_reviews", 3600),
     "escalate_overdue_work_orders": ("workorders.jobs.escalate_overdue", env_int("WORKORDER_ESCALATION_INTERVAL", 60)),
@@ -394,7 +373,7 @@ LOGGING = {
     },
     "handlers": {
         "console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["redact"]},
-        "channel_overflow": {"class": "backend.metrics.ChannelOverflowHandler", "level": "INFO"},
+        "channel_overflow": {"class": "miniprogram_api.metrics.ChannelOverflowHandler", "level": "INFO"},
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {

@@ -1,12 +1,12 @@
 from django.conf import settings
 from django.contrib import admin
 from django.urls import path, re_path
-from django.views.static import serve
 
 from apprenticeships.views import certificate_page
-from backend.metrics import metrics_view
+from backend.api import api
+from backend.metrics_view import metrics_view
 from competitions.views import screen
-from miniprogram_api.api import api
+from media.views import media
 from miniprogram_api.views import healthz, readyz
 from standards.views import qr_landing
 
@@ -24,13 +24,6 @@ urlpatterns = [
     path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
     path("c/<str:code>", certificate_page, name="certificate-page"),
 ]
-
-
-
-def media(request, path):
-    """Uploaded photos (random, unguessable names). Behind nginx, serve MEDIA_ROOT there and set
-    SERVE_MEDIA=0."""
-    return serve(request, path, document_root=settings.MEDIA_ROOT)
 
 
 if settings.SERVE_MEDIA:

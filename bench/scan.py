@@ -76,7 +76,7 @@ print(json.dumps({"token": token, "code": services.active_code(point).code, "poi
 """
 
 COUNT_SCANS = """
-from workorders.models import ScanLog
+from practice.models import ScanLog
 print(ScanLog.objects.filter(point_id=POINT, user_id=USER).count())
 """
 

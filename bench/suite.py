@@ -50,7 +50,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.services import grant_role, issue_token
 from standards.models import PracticePoint, Step
-from workorders import services
+from practice import services
 scanner = User.objects.get(pk=USER)
 # Another person records the steps: the scanner keeps no open run, so the two figures stay independent.
 user = User.objects.create(username=f"{scanner.username}-steps", display_name="基准记录")

@@ -31,7 +31,7 @@ from datetime import timedelta
 from django.utils import timezone
 from accounts.models import OrgUnit, Role, User
 from accounts.services import ensure_org_unit, grant_role, issue_token
-from workorders import order_services
+from workorders import services as order_services
 from workorders.models import WorkOrderCategory
 
 suffix = secrets.token_hex(3)

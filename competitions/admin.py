@@ -1,5 +1,8 @@
 from django.contrib import admin, messages
 
+from miniprogram_api.admin import ReadOnlyAdmin
+
+from . import board, services
 from .models import (
     Appeal,
     Aspect,
@@ -15,19 +18,6 @@ from .models import (
     Section,
     SheetSubmission,
 )
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Append-only facts: visible and searchable, never edited or deleted from the admin."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class EventInline(admin.TabularInline):
@@ -49,10 +39,8 @@ class ContestAdmin(admin.ModelAdmin):
 
     @admin.action(description="重新计算实时榜单")
     def rebuild_board(self, request, queryset):
-        from .board import rebuild
-
         for contest in queryset:
-            rebuild(contest.id)
+            board.rebuild(contest.id)
         self.message_user(request, "已重新计算", messages.SUCCESS)
 
 
@@ -78,9 +66,7 @@ class EventAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         super().save_model(request, obj, form, change)
-        from .services import scheme_problems
-
-        problems = scheme_problems(obj)
+        problems = services.scheme_problems(obj)
         if problems:
             self.message_user(request, "评分方案尚不完整：" + "；".join(problems), messages.WARNING)
 

@@ -6,10 +6,9 @@ from __future__ import annotations
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
-from miniprogram_api.errors import ApiError, forbidden, not_found
+from miniprogram_api.errors import ApiError, not_found
 
-from . import board, export, selectors, services
-from .models import Appeal, AuditLog, Contest, Event, ModerationRequest
+from . import board, export, presenters, selectors, services
 from .schemas import (
     AppealIn,
     AssignmentsOut,
@@ -34,11 +33,7 @@ def _json(data, status: int = 200) -> JsonResponse:
 # --- contests --------------------------------------------------------------------------------------
 @contests_router.get("", response=list[ContestListItem], summary="比武列表")
 def list_contests(request: HttpRequest):
-    contests = selectors.visible_contests(request.user).prefetch_related("events")
-    return [{"id": c.id, "name": c.name, "venue": c.venue, "starts_at": c.starts_at,
-             "events": [{"id": e.id, "name": e.name, "state": e.state} for e in c.events.all()
-                        if e.state != Event.State.DRAFT]}
-            for c in contests]
+    return [presenters.contest_list_item(c) for c in selectors.contest_list(request.user)]
 
 
 @contests_router.get("/{contest_id}", response=ContestOut, summary="比武详情：项目、模块、评分项、状态")
@@ -54,24 +49,15 @@ def public_board(request: HttpRequest, contest_id: int):
     return HttpResponse(text, content_type="application/json")
 
 
-def _jury_contest(request: HttpRequest, contest_id: int) -> Contest:
-    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
-    if contest is None:
-        raise not_found("比武")
-    if not selectors.can_see_jury(request.user, contest):
-        raise forbidden("只有裁判长、监督仲裁和管理员可以查看", code="not_jury")
-    return contest
-
-
 @contests_router.get("/{contest_id}/jury-board", summary="评审榜快照（裁判长、仲裁、管理员；含复核提示）")
 def jury_board(request: HttpRequest, contest_id: int):
-    _jury_contest(request, contest_id)
+    selectors.jury_contest(request.user, contest_id)
     return HttpResponse(board.snapshot_text(contest_id, jury=True), content_type="application/json")
 
 
 @contests_router.get("/{contest_id}/results.xlsx", summary="成绩导出（Excel：名次、总分、模块分、每位裁判的评分）")
 def results_xlsx(request: HttpRequest, contest_id: int):
-    contest = _jury_contest(request, contest_id)
+    contest = selectors.jury_contest(request.user, contest_id)
     response = HttpResponse(export.results_workbook(contest),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="results-{contest.id}.xlsx"'
@@ -80,19 +66,14 @@ def results_xlsx(request: HttpRequest, contest_id: int):
 
 @contests_router.get("/{contest_id}/audit", summary="操作日志（只增不改）")
 def audit_log(request: HttpRequest, contest_id: int):
-    contest = _jury_contest(request, contest_id)
-    return _json({"items": [
-        {"id": a.id, "event_id": a.event_id, "action": a.action, "action_display": a.get_action_display(),
-         "actor": {"id": a.actor_id, "name": a.actor.name}, "entry_id": a.entry_id, "aspect_id": a.aspect_id,
-         "reason": a.reason, "data": a.data, "created_at": a.created_at.isoformat()}
-        for a in AuditLog.objects.filter(contest=contest).select_related("actor").order_by("id")]})
+    contest = selectors.jury_contest(request.user, contest_id)
+    return _json({"items": [presenters.audit_entry_out(a) for a in selectors.audit_log(contest)]})
 
 
 @contests_router.get("/{contest_id}/appeals", summary="申诉列表（裁判长、仲裁）")
 def list_appeals(request: HttpRequest, contest_id: int):
-    contest = _jury_contest(request, contest_id)
-    appeals = Appeal.objects.filter(entry__event__contest=contest).prefetch_related("remark_requests")
-    return _json({"items": [services.appeal_out(a) for a in appeals]})
+    contest = selectors.jury_contest(request.user, contest_id)
+    return _json({"items": [presenters.appeal_out(a) for a in selectors.appeals_of(contest)]})
 
 
 @contests_router.post("/entries/{entry_id}/appeals", summary="选手申诉（成绩公布后限时）")
@@ -135,16 +116,9 @@ def override_mark(request: HttpRequest, payload: OverrideIn):
     return _json(body, status=200 if body["replayed"] else 201)
 
 
-def _event_out(event: Event) -> dict:
-    return {"id": event.id, "state": event.state,
-            "locked_at": event.locked_at.isoformat() if event.locked_at else None,
-            "published_at": event.published_at.isoformat() if event.published_at else None,
-            "appeal_deadline": event.appeal_deadline.isoformat() if event.appeal_deadline else None}
-
-
 @judging_router.post("/events/{event_id}/open", summary="开始评分（检查评分方案，未抽签的选手自动抽签）")
 def open_event(request: HttpRequest, event_id: int):
-    return _json(_event_out(services.open_event(actor=request.user, event_id=event_id)))
+    return _json(presenters.event_state_out(services.open_event(actor=request.user, event_id=event_id)))
 
 
 @judging_router.post("/events/{event_id}/draw", summary="抽签：为未分配加密号的选手随机分配")
@@ -160,10 +134,7 @@ def moderation_status(request: HttpRequest, event_id: int):
     rows = board.compute_event(event)["jury_rows"]
     return _json({
         "flags": [{"entry_id": r["entry_id"], "code": r["code"], **flag} for r in rows for flag in r["flags"]],
-        "requests": [{"id": q.id, "entry_id": q.entry_id, "aspect_id": q.aspect_id, "judges": q.judges,
-                      "reason": q.reason, "source": q.source, "status": q.status,
-                      "created_at": q.created_at.isoformat()}
-                     for q in ModerationRequest.objects.filter(event=event).order_by("id")],
+        "requests": [presenters.remark_request_out(q) for q in selectors.remark_requests_of(event)],
         "lock_problems": services.lock_problems(event),
     })
 
@@ -172,24 +143,23 @@ def moderation_status(request: HttpRequest, event_id: int):
 def request_remark(request: HttpRequest, event_id: int, payload: RemarkIn):
     req = services.request_remark(actor=request.user, event_id=event_id, entry_id=payload.entry_id,
                                   aspect_id=payload.aspect_id, reason=payload.reason, judge_ids=payload.judge_ids)
-    return _json({"id": req.id, "entry_id": req.entry_id, "aspect_id": req.aspect_id, "judges": req.judges,
-                  "reason": req.reason, "status": req.status}, status=201)
+    return _json(presenters.remark_request_out(req, with_source=False), status=201)
 
 
 @judging_router.post("/events/{event_id}/lock", summary="锁定项目（全部评分表已提交）")
 def lock(request: HttpRequest, event_id: int):
-    return _json(_event_out(services.lock_event(actor=request.user, event_id=event_id)))
+    return _json(presenters.event_state_out(services.lock_event(actor=request.user, event_id=event_id)))
 
 
 @judging_router.post("/events/{event_id}/unlock", summary="解锁项目（须填原因）")
 def unlock(request: HttpRequest, event_id: int, payload: ChiefReasonIn):
-    return _json(_event_out(services.unlock_event(actor=request.user, event_id=event_id, reason=payload.reason)))
+    return _json(presenters.event_state_out(services.unlock_event(actor=request.user, event_id=event_id, reason=payload.reason)))
 
 
 @judging_router.post("/events/{event_id}/publish", summary="公布成绩（解密姓名，开启申诉期）")
 def publish(request: HttpRequest, event_id: int, payload: PublishIn | None = None):
     minutes = payload.appeal_window_minutes if payload else None
-    return _json(_event_out(services.publish_event(actor=request.user, event_id=event_id,
+    return _json(presenters.event_state_out(services.publish_event(actor=request.user, event_id=event_id,
                                                    appeal_window_minutes=minutes)))
 
 

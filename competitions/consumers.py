@@ -16,10 +16,10 @@ import logging
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from miniprogram_api.auth import user_from_scope
+from accounts.auth import user_from_scope
 from miniprogram_api.realtime import NewsConsumer
 
-from . import board, fanout
+from . import board, fanout, selectors
 
 logger = logging.getLogger(__name__)
 
@@ -76,9 +76,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
     # -- fed by the hub (plain calls, never blocking the hub) --
     def offer(self, seq: int, text: str) -> None:
         if self.inbox.qsize() >= INBOX_LIMIT:
-            from backend.metrics import BOARD_REPAIRS
-
-            BOARD_REPAIRS.labels("overflow").inc()
+            fanout.BOARD_REPAIRS.labels("overflow").inc()
             logger.warning("board %s: a screen is %d updates behind; it gets a snapshot instead",
                            self.contest_id, self.inbox.qsize())
             while not self.inbox.empty():
@@ -108,9 +106,7 @@ class BoardConsumer(AsyncWebsocketConsumer):
         return True
 
     async def contest_exists(self) -> bool:
-        from .models import ContestBoard
-
-        return await ContestBoard.objects.filter(contest_id=self.contest_id).aexists()
+        return await selectors.board_exists(self.contest_id)
 
     async def disconnect(self, code):
         for task in (self.gap_task, self.writer):
@@ -247,13 +243,7 @@ def _since_from_query(scope) -> int | None:
 
 
 def _may_see_jury(user, contest_id: int) -> bool | None:
-    from .models import Contest
-    from .selectors import can_see_jury
-
-    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
-    if contest is None:
-        return None
-    return can_see_jury(user, contest)
+    return selectors.may_see_jury(user, contest_id)
 
 
 class JudgeConsumer(NewsConsumer, AsyncWebsocketConsumer):
@@ -296,13 +286,7 @@ class JudgeConsumer(NewsConsumer, AsyncWebsocketConsumer):
 
 
 def _judge_hello(user) -> dict | None:
-    from accounts.models import Role
-    from accounts.selectors import has_role
-
-    from .models import PanelMember
-    from .selectors import pending_remarks_for
-
-    events = list(PanelMember.objects.filter(judge=user).values_list("event_id", flat=True))
-    if not events and not has_role(user, (Role.JUDGE, Role.CHIEF_JUDGE)):
+    events = selectors.judged_event_ids(user)
+    if events is None:
         return None
-    return {"type": "hello", "user_id": user.id, "events": events, "remarks": pending_remarks_for(user)}
+    return {"type": "hello", "user_id": user.id, "events": events, "remarks": selectors.pending_remarks_for(user)}

@@ -18,18 +18,34 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from typing import TYPE_CHECKING
+from typing import Protocol
 
 from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
-
-from backend.metrics import BOARD_REPAIRS
+from prometheus_client import Counter
 
 from . import board
 
-if TYPE_CHECKING:
-    from .consumers import BoardConsumer
+BOARD_REPAIRS = Counter(
+    "shixun_board_screen_repairs_total",
+    "Board screens given missed updates from the update log (heartbeat) or a snapshot because their "
+    "inbox overflowed (a client not reading)", ["reason"],
+)
+
+
+class BoardConsumer(Protocol):
+    """What a hub needs of a screen (consumers.BoardConsumer is the one)."""
+
+    group: str | None
+    contest_id: int
+    jury: bool
+    last_seq: int
+
+    def offer(self, seq: int, text: str) -> None: ...
+
+    def offer_snapshot(self) -> None: ...
+
 
 logger = logging.getLogger(__name__)
 

@@ -16,25 +16,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from accounts.models import OrgUnit
-
-
-class AppendOnlyError(Exception):
-    """Raised when code tries to edit or delete an append-only row."""
-
-
-class AppendOnlyModel(models.Model):
-    """Rows that are written once. Corrections are new rows, so history stays auditable."""
-
-    class Meta:
-        abstract = True
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise AppendOnlyError(f"{type(self).__name__} rows are append-only")
+from miniprogram_api.append_only import AppendOnlyModel
 
 
 class Contest(models.Model):

@@ -2,11 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import has_role, is_admin
 from miniprogram_api.errors import forbidden, not_found
 
-from .models import Aspect, Contest, Entry, Event, Mark, ModerationRequest, PanelMember, SheetSubmission
+from .models import (
+    Appeal,
+    Aspect,
+    AuditLog,
+    Contest,
+    ContestBoard,
+    Entry,
+    Event,
+    Mark,
+    ModerationRequest,
+    PanelMember,
+    SheetSubmission,
+)
 
 JURY_ROLES = (Role.CHIEF_JUDGE, Role.ARBITRATOR)
 
@@ -35,7 +49,8 @@ def is_recused(judge_path: str | None, entry_path: str | None, studio_or_team: s
 
 
 def entry_path(entry: Entry) -> str | None:
-    return entry.org_unit.path if entry.org_unit_id else None
+    unit = entry.org_unit  # None without a query when org_unit_id is None
+    return unit.path if unit is not None else None
 
 
 def user_path(user: User) -> str | None:
@@ -185,3 +200,81 @@ def pending_remarks_for(user: User) -> list[dict]:
         .select_related("entry").distinct()
         if user.id in r.judges
     ]
+
+
+# --- results, for other apps (apprenticeship evidence) -------------------------------------------------
+def published_events_of(contestant: User, *, before: datetime | None = None) -> list[Event]:
+    """Published events in which `contestant` had an entry (published before `before`), with contests."""
+    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=contestant)
+    if before is not None:
+        events = events.filter(published_at__lt=before)
+    return list(events.distinct().select_related("contest").order_by("published_at", "id"))
+
+
+def entries_of(event: Event, *, contestant: User | None = None) -> list[Entry]:
+    entries = Entry.objects.filter(event=event).select_related("contestant")
+    if contestant is not None:
+        entries = entries.filter(contestant=contestant)
+    return list(entries.order_by("id"))
+
+
+def published_results(event: Event) -> dict[int, dict]:
+    """Entry id → {"rank", "total"} as the jury board shows the event (the published result once the
+    event is published), read from the contest's stored board."""
+    state = ContestBoard.objects.filter(contest_id=event.contest_id).values_list("state", flat=True).first() or {}
+    rows = state.get("events", {}).get(str(event.pk), {}).get("jury_rows", [])
+    return {row["entry_id"]: {"rank": row["rank"], "total": row["total"]} for row in rows}
+
+
+def publisher_of(event: Event) -> User | None:
+    """Whoever published the event last (the chief judge who vouches for its results)."""
+    publish = AuditLog.objects.filter(event=event, action=AuditLog.Action.PUBLISH).select_related("actor") \
+        .order_by("-id").first()
+    return publish.actor if publish else None
+
+
+# --- the contest pages and the jury's views --------------------------------------------------------------
+def contest_list(user: User) -> list[Contest]:
+    return list(visible_contests(user).prefetch_related("events"))
+
+
+def jury_contest(user: User, contest_id: int) -> Contest:
+    """A contest whose jury views (jury board, audit log, appeals, exports) the user may open."""
+    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
+    if contest is None:
+        raise not_found("比武")
+    if not can_see_jury(user, contest):
+        raise forbidden("只有裁判长、监督仲裁和管理员可以查看", code="not_jury")
+    return contest
+
+
+def audit_log(contest: Contest) -> list[AuditLog]:
+    return list(AuditLog.objects.filter(contest=contest).select_related("actor").order_by("id"))
+
+
+def appeals_of(contest: Contest) -> list[Appeal]:
+    return list(Appeal.objects.filter(entry__event__contest=contest).prefetch_related("remark_requests")
+                .order_by("id"))
+
+
+def remark_requests_of(event: Event) -> list[ModerationRequest]:
+    return list(ModerationRequest.objects.filter(event=event).order_by("id"))
+
+
+# --- websocket consumers ---------------------------------------------------------------------------------
+async def board_exists(contest_id: int) -> bool:
+    return await ContestBoard.objects.filter(contest_id=contest_id).aexists()
+
+
+def may_see_jury(user: User, contest_id: int) -> bool | None:
+    """Whether the user may watch the contest's jury board; None when there is no such contest."""
+    contest = Contest.objects.select_related("org_unit").filter(pk=contest_id).first()
+    return None if contest is None else can_see_jury(user, contest)
+
+
+def judged_event_ids(user: User) -> list[int] | None:
+    """The events a judge sits on (possibly none yet); None for someone who is no judge at all."""
+    events = list(PanelMember.objects.filter(judge=user).values_list("event_id", flat=True))
+    if not events and not has_role(user, (Role.JUDGE, Role.CHIEF_JUDGE)):
+        return None
+    return events

@@ -8,6 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import timedelta
 from decimal import Decimal, InvalidOperation
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Max
@@ -18,12 +19,13 @@ from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unp
 from miniprogram_api.idempotency import run_once
 from miniprogram_api.realtime import publish_after_commit
 
-from . import board, signals
+from . import board, presenters, signals
 from .models import (
     Appeal,
     Aspect,
     AuditLog,
     Contest,
+    ContestBoard,
     Entry,
     Event,
     Mark,
@@ -57,7 +59,7 @@ def notify_judges(event: Event, message: dict, judge_ids: list[int] | None = Non
         publish_after_commit(board.judge_group(judge_id), {"type": "judge.message", "message": message})
 
 
-def _locked_event(event_id: int) -> tuple[Event, object]:
+def _locked_event(event_id: int) -> tuple[Event, ContestBoard]:
     """Lock the event's contest board, then read the event fresh (its state may just have changed)."""
     contest_id = Event.objects.filter(pk=event_id).values_list("contest_id", flat=True).first()
     if contest_id is None:
@@ -193,7 +195,8 @@ def check_value(aspect: Aspect, value: Decimal) -> None:
     try:
         if not value.is_finite():
             raise Refusal(422, "mark_invalid", "分值不是有效数字")
-        exponent = value.normalize().as_tuple().exponent
+        # An int for a finite value (only NaN, sNaN and Infinity have 'n', 'N', 'F').
+        exponent = cast(int, value.normalize().as_tuple().exponent)
     except InvalidOperation:
         raise Refusal(422, "mark_invalid", "分值不是有效数字") from None
     if aspect.kind == Aspect.Kind.JUDGEMENT:
@@ -255,8 +258,8 @@ def record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
             if prior is not None:
                 if not _same(prior, item):
                     raise Refusal(409, "idempotency_conflict", "该评分编号已用于内容不同的评分")
-                result = {"client_id": item.client_id, "status": 200, "replayed": True,
-                          "mark": mark_out(prior, prior.entry_id in submitted)}
+                result: dict[str, Any] = {"client_id": item.client_id, "status": 200, "replayed": True,
+                                          "mark": mark_out(prior, prior.entry_id in submitted)}
                 batch.results.append(result)
                 acks.append({**result["mark"], "client_id": item.client_id, "replayed": True})
                 continue
@@ -564,9 +567,11 @@ def _file_appeal(*, user, entry_id, aspect_id, reason, client_id) -> dict:
         raise not_found("参赛选手")  # existence of others' entries is not revealed
     if event.state != Event.State.PUBLISHED:
         raise conflict("event_not_published", "成绩公布后才能申诉")
-    if timezone.now() > event.appeal_deadline:
+    deadline = event.appeal_deadline
+    assert deadline is not None  # publish_event sets it together with the published state
+    if timezone.now() > deadline:
         raise conflict("appeal_window_closed", "申诉期已过（成绩公布后限时申诉）",
-                       detail={"appeal_deadline": event.appeal_deadline.isoformat()})
+                       detail={"appeal_deadline": deadline.isoformat()})
     aspect = None
     if aspect_id is not None:
         aspect = Aspect.objects.filter(pk=aspect_id, section__event=event).first()
@@ -575,15 +580,7 @@ def _file_appeal(*, user, entry_id, aspect_id, reason, client_id) -> dict:
     appeal = Appeal.objects.create(entry=entry, aspect=aspect, filed_by=user, reason=reason, client_id=client_id)
     audit(event=event, action=AuditLog.Action.APPEAL_FILED, actor=user, entry=entry, aspect=aspect, reason=reason,
           data={"appeal_id": appeal.id})
-    return appeal_out(appeal)
-
-
-def appeal_out(appeal: Appeal) -> dict:
-    return {"id": appeal.id, "entry_id": appeal.entry_id, "aspect_id": appeal.aspect_id, "reason": appeal.reason,
-            "status": appeal.status, "decision_reason": appeal.decision_reason,
-            "created_at": appeal.created_at.isoformat(),
-            "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
-            "remark_request_ids": [r.id for r in appeal.remark_requests.all()] if appeal.pk else []}
+    return presenters.appeal_out(appeal)
 
 
 @transaction.atomic
@@ -620,7 +617,7 @@ def decide_appeal(*, actor: User, appeal_id: int, decision: str, reason: str,
                                "remark_request_ids": [r.id for r in remarks]})
     if remarks:
         board.advance(locked, [event.id])
-    return appeal_out(appeal)
+    return presenters.appeal_out(appeal)
 
 
 def contest_of_event(event_id: int) -> Contest:

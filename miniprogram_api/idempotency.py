@@ -1,6 +1,12 @@
 """Exactly-once writes for requests that phones retry.
 
-A write carries a client-generated key (`client_id` in the body or an `Idempotency-Key` header).
+Two tools, one rule. `replay_or_create` (and `create_once`, its second half) is for rows that carry
+the phone's `client_id` themselves (runs, step records, photos, reviews, reports, evidence …): the
+unique constraint on the row is the guarantee, so a replay is safe even after idempotency records are
+purged, and each item of a batch is deduplicated on its own. `run_once` is for writes without such a
+row: it stores the first response.
+
+For `run_once`: a write carries a client-generated key (`client_id` in the body or an `Idempotency-Key` header).
 The first request stores its response under (user, scope, key) in the same transaction as the write;
 a replay returns that response and creates nothing. Two copies arriving at once: the second blocks on
 the unique index until the first commits, then replays it. A failed write stores nothing, so the
@@ -13,7 +19,7 @@ import hashlib
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest
@@ -23,6 +29,48 @@ from .errors import ApiError
 from .models import IdempotencyRecord
 
 HEADER = "HTTP_IDEMPOTENCY_KEY"
+
+Row = TypeVar("Row")
+
+
+def create_once(create: Callable[[], Row], *, find: Callable[[], Row | None],
+                check: Callable[[Row], None] | None = None,
+                on_integrity_error: Callable[[], Exception] | None = None) -> tuple[Row, bool]:
+    """`create()` in a savepoint. Two copies of one request racing each other meet the row's unique
+    constraint: the loser's savepoint rolls back and `find()` gives it the winner's row (`created=False`,
+    after `check(row)`, which raises when the client_id was used for another request). An IntegrityError
+    with no row to find is another constraint: `on_integrity_error()` names it (else it propagates)."""
+    try:
+        with transaction.atomic():
+            return create(), True
+    except IntegrityError:
+        existing = find()
+        if existing is None:
+            if on_integrity_error is not None:
+                raise on_integrity_error() from None
+            raise
+        if check is not None:
+            check(existing)
+        return existing, False
+
+
+def replay_or_create(*, client_id: str | None, find: Callable[[], Row | None], create: Callable[[], Row],
+                     check: Callable[[Row], None] | None = None,
+                     on_integrity_error: Callable[[], Exception] | None = None) -> tuple[Row, bool]:
+    """The row this `client_id` already made (`created=False`), else `create_once(create)`.
+
+    `find()` looks the row up by (user, client_id), `create()` validates and inserts. Without a client_id
+    there is nothing to replay: the row is simply created. Writes that must lock a parent row and look
+    again before creating (a copy that waited for the lock) call `find()` and `create_once` themselves."""
+    if client_id:
+        existing = find()
+        if existing is not None:
+            if check is not None:
+                check(existing)
+            return existing, False
+        return create_once(create, find=find, check=check, on_integrity_error=on_integrity_error)
+    with transaction.atomic():
+        return create(), True
 
 
 @dataclass

@@ -16,6 +16,6 @@ class PingOut(Schema):
     server_time: datetime
 
 
-@router.get("/ping", response=PingOut, summary="连通性与登录状态检查")
+@router.get("", response=PingOut, summary="连通性与登录状态检查")
 def ping(request: HttpRequest):
     return {"ok": True, "user_id": request.user.pk, "server_time": timezone.now()}

@@ -16,14 +16,14 @@ from channels.layers import get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
+from .metrics import BROADCAST_LAG, CHANNEL_SEND_FAILURES
+
 logger = logging.getLogger(__name__)
 
 
 def send_now(group: str, message: dict) -> None:
     """Send to a group immediately (call only after commit). Failures are logged, never raised:
     the write already succeeded and clients resync from the database."""
-    from backend.metrics import BROADCAST_LAG, CHANNEL_SEND_FAILURES
-
     layer = get_channel_layer()
     if layer is None:
         return

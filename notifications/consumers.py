@@ -15,7 +15,7 @@ import json
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from miniprogram_api.auth import user_from_scope
+from accounts.auth import user_from_scope
 from miniprogram_api.realtime import NewsConsumer
 
 from . import selectors

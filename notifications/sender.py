@@ -16,13 +16,13 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from miniprogram_api.wechat import WeChatClient, WeChatError, WeChatUnavailable
+from wechat.client import WeChatClient, WeChatError, WeChatUnavailable
+from wechat.errors import NOT_SUBSCRIBED
 
 from .models import OutboxMessage
 
 logger = logging.getLogger(__name__)
 
-NOT_SUBSCRIBED = 43101
 LEASE = timedelta(seconds=60)
 MAX_ATTEMPTS = 25  # about a day and a half of retries with the backoff below
 

@@ -15,7 +15,8 @@ from .models import PracticePoint
 from .scan_cache import point_payload
 from .schemas import CodeChangeIn, PointListOut, PointOut, StandardOut
 
-router = Router(tags=["实操点与标准"])
+points_router = Router(tags=["实操点与标准"])
+standards_router = Router(tags=["实操点与标准"])
 
 PNG = {"responses": {200: {"description": "PNG 图片", "content": {"image/png": {}}}}}
 PDF = {"responses": {200: {"description": "A4 PDF，每页 3×7 张 63.5×38.1 mm 标签",
@@ -45,7 +46,7 @@ def _file(content: bytes, content_type: str, filename: str, inline: bool = True)
     return response
 
 
-@router.get("/points", response=PointListOut, summary="实操点列表（管理员、调度员、工作室负责人）")
+@points_router.get("", response=PointListOut, summary="实操点列表（管理员、调度员、工作室负责人）")
 def list_points(request: HttpRequest, studio: int | None = None, active: bool | None = None):
     points = list(selectors.managed_points(request.user, studio_id=studio, active=active))
     return {"count": len(points), "items": [point_out(p) for p in points]}
@@ -62,7 +63,7 @@ def _parse_ids(raw: str) -> list[int]:
     return list(dict.fromkeys(ids))
 
 
-@router.get("/points/labels.pdf", summary="批量打印标签（A4 PDF，3×7）：ids=1,2,3 或 studio=工作室 id",
+@points_router.get("/labels.pdf", summary="批量打印标签（A4 PDF，3×7）：ids=1,2,3 或 studio=工作室 id",
             openapi_extra=PDF)
 def points_labels_pdf(request: HttpRequest, ids: str = "", studio: int | None = None):
     wanted = _parse_ids(ids) if ids else []
@@ -86,18 +87,18 @@ def points_labels_pdf(request: HttpRequest, ids: str = "", studio: int | None = 
     return _file(labels.labels_pdf(data), "application/pdf", "labels.pdf")
 
 
-@router.get("/points/{point_id}", response=PointOut, summary="实操点详情")
+@points_router.get("/{point_id}", response=PointOut, summary="实操点详情")
 def get_point(request: HttpRequest, point_id: int):
     return point_out(selectors.managed_point(request.user, point_id))
 
 
-@router.get("/points/{point_id}/label.png", summary="单个实操点的标签（PNG，300 dpi）", openapi_extra=PNG)
+@points_router.get("/{point_id}/label.png", summary="单个实操点的标签（PNG，300 dpi）", openapi_extra=PNG)
 def point_label(request: HttpRequest, point_id: int):
     point = selectors.managed_point(request.user, point_id)
     return _file(labels.label_png(selectors.label_data(point)), "image/png", f"label-{point.code}.png")
 
 
-@router.get("/points/{point_id}/wxacode.png", summary="小程序码（getUnlimited，scene 为码值；缓存）",
+@points_router.get("/{point_id}/wxacode.png", summary="小程序码（getUnlimited，scene 为码值；缓存）",
             openapi_extra=PNG)
 def point_wxacode(request: HttpRequest, point_id: int):
     point = selectors.managed_point(request.user, point_id)
@@ -107,21 +108,21 @@ def point_wxacode(request: HttpRequest, point_id: int):
     return _file(services.mini_program_code(qr=qr), "image/png", f"wxacode-{point.code}.png")
 
 
-@router.post("/points/{point_id}/rotate-code", response=PointOut, summary="更换二维码（旧码立即作废）")
+@points_router.post("/{point_id}/rotate-code", response=PointOut, summary="更换二维码（旧码立即作废）")
 def rotate_code(request: HttpRequest, point_id: int, payload: CodeChangeIn | None = None):
     point = selectors.managed_point(request.user, point_id)
     services.rotate_code(point=point, actor=request.user, reason=payload.reason if payload else "")
     return point_out(selectors.managed_point(request.user, point_id))
 
 
-@router.post("/points/{point_id}/revoke-code", response=PointOut, summary="作废二维码（不生成新码）")
+@points_router.post("/{point_id}/revoke-code", response=PointOut, summary="作废二维码（不生成新码）")
 def revoke_code(request: HttpRequest, point_id: int, payload: CodeChangeIn | None = None):
     point = selectors.managed_point(request.user, point_id)
     services.revoke_code(point=point, actor=request.user, reason=payload.reason if payload else "")
     return point_out(selectors.managed_point(request.user, point_id))
 
 
-@router.get("/standards", response=list[StandardOut], summary="标准与作业规程目录")
+@standards_router.get("", response=list[StandardOut], summary="标准与作业规程目录")
 def list_standards(request: HttpRequest,
                    category: Literal["general", "operations", "management", "service"] | None = None,
                    level: Literal["national", "local", "group", "internal"] | None = None,

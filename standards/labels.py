@@ -84,7 +84,7 @@ def qr_image(data: str, side: int) -> Image.Image:
 _TOKENS = re.compile(r"[A-Za-z0-9][A-Za-z0-9._/+-]*|\s+|.")
 
 
-def _wrap(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
+def wrap_text(text: str, face: ImageFont.FreeTypeFont, width: int) -> list[str]:
     """Break mixed Chinese and Latin text into lines: between any two Chinese characters, but never
     inside a Latin word or number ("DDC", "B1", "AHU-2"), unless that word alone is too wide."""
     lines, current = [], ""
@@ -156,7 +156,7 @@ def render_label(data: LabelData, dpi: int = PNG_DPI) -> Image.Image:
     size = _px(3.4, dpi)
     while True:
         face = font(size)
-        lines = _wrap(data.name, face, text_width)
+        lines = wrap_text(data.name, face, text_width)
         line_h = round(size * 1.22)
         if len(lines) * line_h <= room or size <= _px(2.2, dpi):
             break

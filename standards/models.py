@@ -8,11 +8,14 @@ evidence of a run never changes under it. Editing means a new draft (`services.c
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
 from accounts.models import OrgUnit
 
+# The most photos one step may carry (a phone uploads each; the admin and the verdict rules both check it).
+MAX_PHOTOS = 9
 
 class Verdict(models.TextChoices):
     """The outcome of a step, and of a run (the worst of its steps)."""
@@ -195,10 +198,6 @@ class Step(models.Model):
         return ProcedureVersion.objects.filter(pk=self.version_id, status=ProcedureVersion.Status.PUBLISHED).exists()
 
     def clean(self):
-        from django.core.exceptions import ValidationError
-
-        from .steps import step_problems
-
         siblings = None
         if self.version_id:
             siblings = {s.pk: s for s in Step.objects.filter(version_id=self.version_id)}
@@ -287,3 +286,37 @@ class QRCode(models.Model):
 def qr_link(code: str) -> str:
     """What the printed QR encodes: WeChat's "ordinary link" QR codes open the mini-program from it."""
     return f"{settings.QR_BASE_URL}/q/{code}"
+
+
+def step_problems(step: Step, siblings: dict[int, Step] | None = None) -> list[str]:
+    """What is wrong with a step's definition (shown in the admin, checked again at publish)."""
+    problems = []
+    label = f"步骤 {step.position}“{step.title}”"
+    if step.type == Step.Type.NUMBER and step.lower_limit is not None and step.upper_limit is not None \
+            and step.lower_limit > step.upper_limit:
+        problems.append(f"{label}：下限不能大于上限")
+    if step.type == Step.Type.CHOICE:
+        options = step.options if isinstance(step.options, list) else None
+        if options is None or len(options) < 2:
+            problems.append(f"{label}：单选步骤至少需要 2 个选项")
+        else:
+            values = [o.get("value") if isinstance(o, dict) else o for o in options]
+            if any(not isinstance(v, str) or not v for v in values) or len(set(values)) != len(values):
+                problems.append(f"{label}：选项值必须是互不相同的非空文字")
+            for option in options:
+                if isinstance(option, dict) and option.get("verdict") not in (None, *Verdict.values):
+                    problems.append(f"{label}：选项结论只能是 pass / flag / fail")
+                    break
+    if step.type == Step.Type.PHOTO and not 1 <= step.min_photos <= MAX_PHOTOS:
+        problems.append(f"{label}：最少照片数应在 1 到 {MAX_PHOTOS} 之间")
+    if step.condition_step_id:
+        verdicts = step.condition_verdicts if isinstance(step.condition_verdicts, list) else []
+        if not verdicts or any(v not in Verdict.values for v in verdicts):
+            problems.append(f'{label}：显示条件的结论应为 ["fail", "flag"] 之类的列表')
+        if siblings is not None:
+            target = siblings.get(step.condition_step_id)
+            if target is None:
+                problems.append(f"{label}：显示条件引用了其他版本的步骤")
+            elif target.position >= step.position:
+                problems.append(f"{label}：显示条件只能引用排在前面的步骤")
+    return problems

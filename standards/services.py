@@ -12,12 +12,12 @@ from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
-from miniprogram_api import wechat
 from miniprogram_api.errors import ApiError
+from wechat import client as wechat
+from wechat import errors as wechat_errors
 
 from . import scan_cache
-from .models import PracticePoint, Procedure, ProcedureVersion, QRCode, Step
-from .steps import step_problems
+from .models import PracticePoint, Procedure, ProcedureVersion, QRCode, Step, step_problems
 
 # Letters and digits only: a subset of WeChat's scene alphabet that needs no escaping in a URL path.
 CODE_ALPHABET = string.ascii_letters + string.digits
@@ -73,15 +73,13 @@ def mini_program_code(*, qr: QRCode) -> bytes:
         raise ApiError("qr_revoked", "该二维码已作废", status=410)
     if qr.wxacode_png:
         return bytes(qr.wxacode_png)
-    from accounts.services import api_error_for_wechat
-
     try:
         image = wechat.client().wxacode_unlimited(
             scene=qr.code, page=settings.WECHAT_SCAN_PAGE, width=settings.WECHAT_CODE_WIDTH,
             env_version=settings.WECHAT_ENV_VERSION,
         )
     except wechat.WeChatError as exc:
-        raise api_error_for_wechat(exc, {}) from None
+        raise wechat_errors.api_error(exc, wechat_errors.WXACODE) from None
     QRCode.objects.filter(pk=qr.pk).update(wxacode_png=image, wxacode_fetched_at=timezone.now())
     qr.wxacode_png = image
     return image

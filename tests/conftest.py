@@ -12,7 +12,7 @@ from django.conf import settings as django_settings
 from django.core.cache import cache
 from django.test import Client
 
-from miniprogram_api.fake_wechat import FakeWeChatServer
+from wechat.fake import FakeWeChatServer
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 

@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import Role, WechatIdentity
 from tests.practice import make_point, make_procedure, qr_of
-from workorders import order_services
+from workorders import services as order_services
 from workorders.lifecycle import State
 from workorders.models import WorkOrder, WorkOrderCategory
 

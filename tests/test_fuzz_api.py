@@ -72,7 +72,7 @@ def test_every_schema_name_in_the_openapi_document_is_unique():
     the mini-program team one of them for both endpoints."""
     from ninja import Schema
 
-    from miniprogram_api.api import api
+    from backend.api import api
 
     seen: dict[str, set[str]] = {}
 

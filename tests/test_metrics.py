@@ -90,7 +90,7 @@ async def test_channel_layer_overflow_is_counted_not_silent(redis_url, caplog):
     """A spectator whose queue is full loses a message in channels-redis; we count it and warn."""
     from channels_redis.core import RedisChannelLayer
 
-    from backend.metrics import CHANNEL_OVERFLOWS
+    from miniprogram_api.metrics import CHANNEL_OVERFLOWS
 
     layer = RedisChannelLayer(hosts=[redis_url], capacity=2, prefix="shixun-test-overflow")
     channel = await layer.new_channel()

@@ -33,8 +33,8 @@ from PIL import Image
 
 from accounts.models import OrgUnit, Role, User
 from accounts.services import grant_role, issue_token
+from backend.api import api as ninja_api
 from fixtures.accounts_demo import demo_user
-from miniprogram_api.api import api as ninja_api
 
 MATRIX_FILE = Path(__file__).with_name("permission_matrix.txt")
 ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER,
@@ -82,9 +82,10 @@ class World:
     def __init__(self):
         from apprenticeships.models import Agreement, Certificate, PlanTemplate
         from competitions.models import Aspect, Contest
+        from practice.models import ProcedureRun
         from standards.models import PracticePoint
         from standards.services import active_code
-        from workorders.models import ProcedureRun, WorkOrder, WorkOrderCategory
+        from workorders.models import WorkOrder, WorkOrderCategory
 
         call_command("seed_demo", verbosity=0)
         self.hvac = OrgUnit.objects.get(code="studio-hvac")
@@ -233,9 +234,10 @@ def classify(response) -> str:
 
 
 def operations() -> list[tuple[str, str]]:
+    """Every operation but logout, sorted by path (so the file does not change when routers move)."""
     schema = ninja_api.get_openapi_schema()
-    return [(method.upper(), path) for path, item in schema["paths"].items() for method in item
-            if (method.upper(), path) != ("POST", "/api/v1/auth/logout")]
+    return sorted(((method.upper(), path) for path, item in schema["paths"].items() for method in item
+                   if (method.upper(), path) != ("POST", "/api/v1/auth/logout")), key=lambda op: (op[1], op[0]))
 
 
 @pytest.fixture

@@ -1,224 +1,192 @@
-"""Scan → run → steps → complete, offline sync, photo uploads and reviews (flow 1 of the domain)."""
+"""Service work orders (报修工单), flow 2: report, dispatch or grab, accept, arrive by scan, work,
+complete, confirm and rate — one endpoint per action. Parse, call a service, return."""
 
 from __future__ import annotations
 
-import json
-from datetime import date, datetime
+from datetime import date
 from typing import Literal
 
-import pydantic
-from django.conf import settings
-from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
-from django.http.multipartparser import MultiPartParserError
 from django.utils import timezone
 from ninja import Query, Router
 
-from miniprogram_api.envelope import validation_detail
-from miniprogram_api.errors import ApiError
-from miniprogram_api.idempotency import HEADER as IDEMPOTENCY_HEADER
+from miniprogram_api.clock import aware
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
+from miniprogram_api.schemas import Id
+from practice.services import ScanPlace
 
-from . import photos, presenters, selectors, services
+from . import presenters, selectors, services
+from . import stats as order_stats
 from .schemas import (
-    CorrectionIn,
-    PhotoOut,
-    RecordOut,
-    RunCompleteIn,
-    RunDetailOut,
-    RunIn,
-    RunListOut,
-    RunOut,
-    RunReviewIn,
-    RunReviewOut,
-    ScanOut,
-    StepIn,
-    SyncIn,
-    SyncOut,
-    SyncRunIn,
+    ArriveIn,
+    CategoryOut,
+    ConfirmIn,
+    DispatchIn,
+    States,
+    StatsOut,
+    TransferIn,
+    Urgencies,
+    WorkOrderCompleteIn,
+    WorkOrderDetailOut,
+    WorkOrderIn,
+    WorkOrderListOut,
+    WorkOrderReasonIn,
 )
 
-router = Router(tags=["扫码实操"])
+# Published from workorders/order_api.py before issue 11: the operation ids stay (docs/adr/0004).
+OPERATION_ID_PREFIX = "workorders_order_api"
 
-Verdicts = Literal["pass", "flag", "fail"]
+router = Router(tags=["报修工单"])
 
-
-def _run(request: HttpRequest, run_id: int) -> dict:
-    return presenters.run_out(selectors.visible_run(request.user, run_id))
-
-
-@router.get("/scan/{path:code}", response=ScanOut,
-            summary="扫码：实操点、现行规程与本人未完成的实操（每次扫码都留痕）；code 可为码值或完整链接")
-def scan(request: HttpRequest, code: str, source: Literal["camera", "manual"] = "camera",
-         client_time: datetime | None = None,
-         latitude: float | None = Query(None, ge=-90, le=90), longitude: float | None = Query(None, ge=-180, le=180),
-         accuracy: float | None = Query(None, ge=0, le=100000, description="定位精度（米）")):
-    check_rate(request, "scan")
-    if (latitude is None) != (longitude is None):
-        raise ApiError("validation_error", "提交的数据不符合要求：latitude、longitude 需同时提供", status=422,
-                       detail=[{"field": "longitude" if longitude is None else "latitude", "type": "missing",
-                                "message": "缺少必填字段"}])
-    place = services.ScanPlace(source=source, client_time=services.aware(client_time), latitude=latitude,
-                               longitude=longitude, accuracy=accuracy)
-    result = services.scan(user=request.user, code=code, place=place)
-    opened = [presenters.open_run_out(run) for run in selectors.open_runs_at(request.user, result["point"]["id"])]
-    # The hottest call: the cached point and procedure tree arrive pre-serialised (see
-    # standards.scan_cache) and are spliced into the JSON; tests check the body against ScanOut.
-    head = json.dumps({"scan_id": result["scan_id"], "code": result["code"], "flags": result["flags"],
-                       "suspicious": result["suspicious"], "open_run": opened[0] if opened else None,
-                       "open_runs": opened, "server_time": result["server_time"]},
-                      cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
-    return HttpResponse(f'{head[:-1]},{result["fragment"]}}}', content_type="application/json; charset=utf-8")
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-@router.post("/runs", response={200: RunOut, 201: RunOut}, summary="开始实操（client_id 重发返回同一条，200）")
-def start_run(request: HttpRequest, payload: RunIn):
-    run, created = services.create_run(
-        user=request.user, client_id=payload.client_id, point_code=payload.point_code,
-        procedure_version_id=payload.procedure_version_id, started_at=payload.started_at, scan_id=payload.scan_id,
-        offline_scan=payload.scan_place(),
-    )
-    return created_or_replayed(created, _run(request, run.pk))
+def _detail(request: HttpRequest, order_id: int) -> dict:
+    order = selectors.visible_order(request.user, order_id)
+    return presenters.order_detail_out(
+        order, request.user, timezone.now(), events=selectors.history(order), photos=selectors.order_photos(order),
+        runs=selectors.runs_done(order), request=request)
 
 
-@router.get("/runs", response=RunListOut, summary="实操记录：mine=true 为本人的；否则为本人可见的（负责人、师傅可见本工作室）")
-def list_runs(request: HttpRequest, mine: bool | None = None, point: int | None = None,
-              procedure: int | None = None, verdict: Verdicts | None = None,
-              status: Literal["open", "completed"] | None = None,
-              review: Literal["pending", "approved", "rejected"] | None = None,
-              studio: int | None = None, performer: int | None = None,
-              date_from: date | None = None, date_to: date | None = None,
-              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
-    runs = selectors.list_runs(request.user, mine=mine, point=point, procedure=procedure, verdict=verdict,
-                               status=status, review=review, studio=studio, performer=performer,
-                               date_from=date_from, date_to=date_to)
-    return {"count": runs.count(), "items": [presenters.run_out(run) for run in runs[offset:offset + limit]]}
+def _act(request: HttpRequest, order_id: int, action: str, **params) -> dict:
+    result = services.transition(user=request.user, order_id=order_id, action=action, **params)
+    return _detail(request, result.order.pk)
 
 
-@router.get("/runs/{run_id}", response=RunDetailOut, summary="实操记录详情：全部步骤记录（含被取代的）、审核、工单")
-def get_run(request: HttpRequest, run_id: int):
-    run = selectors.visible_run(request.user, run_id)
-    reviews = list(run.reviews.select_related("reviewer").order_by("created_at", "id"))
-    return presenters.run_detail_out(run, selectors.records_of(run), reviews, selectors.work_orders_of(run), request)
+# --- reading (fixed paths before /{order_id}) ------------------------------------------------------------
+@router.get("/categories", response=list[CategoryOut], summary="报修类别（负责工作室、须执行的规程）")
+def categories(request: HttpRequest):
+    return [presenters.category_out(c) for c in selectors.categories()]
 
 
-@router.post("/runs/{run_id}/steps", response={200: RecordOut, 201: RecordOut},
-             summary="记录一个步骤，返回服务器判定的结论（client_id 重发返回同一条，200）")
-def record_step(request: HttpRequest, run_id: int, payload: StepIn):
-    record, created = services.record_step(
-        user=request.user, run_id=run_id, client_id=payload.client_id, step_id=payload.step_id,
-        value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
-    )
-    return created_or_replayed(created, presenters.record_out(record, request))
+STATS_DOC = {"responses": {200: {"description": "统计（format=csv / xlsx 时为导出文件）", "content": {
+    "text/csv": {"schema": {"type": "string"}},
+    XLSX: {"schema": {"type": "string", "format": "binary"}},
+}}}}
 
 
-@router.post("/runs/{run_id}/corrections", response={200: RecordOut, 201: RecordOut},
-             summary="更正已完成实操的一个步骤（追加一条带原因的新记录，原记录保留）")
-def correct_step(request: HttpRequest, run_id: int, payload: CorrectionIn):
-    record, created = services.record_step(
-        user=request.user, run_id=run_id, client_id=payload.client_id, step_id=payload.step_id,
-        value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
-        correction_reason=payload.reason,
-    )
-    return created_or_replayed(created, presenters.record_out(record, request))
+@router.get("/stats", response=StatsOut, openapi_extra=STATS_DOC,
+            summary="工单统计（调度员、工作室负责人）：按状态、类别、工作室、人员；响应与完工时长中位数与P90、超时率、满意度")
+def stats(request: HttpRequest, date_from: date | None = None, date_to: date | None = None,
+          studio: Id | None = None, format: Literal["json", "csv", "xlsx"] = "json"):  # noqa: A002
+    data = order_stats.stats(request.user, date_from=date_from, date_to=date_to, studio=studio)
+    if format == "json":
+        return data
+    name = f"workorder-stats-{data['date_from']}-{data['date_to']}"
+    if format == "csv":
+        response = HttpResponse(order_stats.stats_csv(data), content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    else:
+        response = HttpResponse(order_stats.stats_xlsx(data), content_type=XLSX)
+        response["Content-Disposition"] = f'attachment; filename="{name}.xlsx"'
+    return response
 
 
-@router.post("/runs/{run_id}/complete", response=RunOut, summary="完成实操（缺必填步骤时 422 并列出）")
-def complete_run(request: HttpRequest, run_id: int, payload: RunCompleteIn | None = None):
-    services.complete_run(user=request.user, run_id=run_id, completed_at=payload.completed_at if payload else None)
-    return _run(request, run_id)
+STATE_FILTER = Query(None, description="状态，可多选（state=submitted&state=dispatched）")
 
 
-@router.post("/runs/{run_id}/review", response={200: RunReviewOut, 201: RunReviewOut},
-             summary="审核已完成的实操：通过或退回（本工作室的师傅、负责人）")
-def review_run(request: HttpRequest, run_id: int, payload: RunReviewIn):
-    review, created = services.review_run(reviewer=request.user, run_id=run_id, decision=payload.decision,
-                                          comment=payload.comment, client_id=payload.client_id)
-    return created_or_replayed(created, presenters.review_out(review))
+@router.get("", response=WorkOrderListOut,
+            summary="工单列表：scope=mine 我报修的 / assigned 派给我的 / pool 可抢的 / all 本工作室全部（调度、负责人）")
+def list_orders(request: HttpRequest, scope: Literal["mine", "assigned", "pool", "all"] | None = None,
+                state: list[States] | None = STATE_FILTER,
+                urgency: Urgencies | None = None, overdue: bool | None = None, point: Id | None = None,
+                category: Id | None = None, date_from: date | None = None, date_to: date | None = None,
+                limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
+    now = timezone.now()
+    orders = selectors.list_orders(request.user, scope=scope, states=state, urgency=urgency, overdue=overdue,
+                                   point=point, category=category, date_from=date_from, date_to=date_to, now=now)
+    return {"count": orders.count(),
+            "items": [presenters.order_out(o, request.user, now) for o in orders[offset:offset + limit]]}
 
 
-def _parse_sync_item(raw) -> SyncRunIn | ApiError:
-    try:
-        return SyncRunIn.model_validate(raw)
-    except pydantic.ValidationError as exc:
-        detail = validation_detail(exc.errors())
-        fields = "、".join(d["field"] for d in detail[:5])
-        error = ApiError("validation_error", f"提交的数据不符合要求：{fields}", status=422, detail=detail)
-        client_id = raw.get("client_id") if isinstance(raw, dict) else None
-        error.client_id = client_id if isinstance(client_id, str) else None
-        return error
+@router.post("", response={200: WorkOrderDetailOut, 201: WorkOrderDetailOut},
+             summary="报修（client_id 重发返回同一张工单，200）；扫码报修时 point_code 自动带出位置与工作室")
+def report(request: HttpRequest, payload: WorkOrderIn):
+    check_rate(request, "report")
+    order, created = services.report(
+        requester=request.user, client_id=payload.client_id, category_id=payload.category,
+        description=payload.description, urgency=payload.urgency, point_code=payload.point_code,
+        location_text=payload.location_text, photo_ids=payload.photo_ids)
+    return created_or_replayed(created, _detail(request, order.pk))
 
 
-def _part(outcome: services.SyncOutcome) -> dict:
-    error = outcome.error
-    return {"status": outcome.status, "code": error.code if error else None,
-            "message": error.message if error else None, "detail": error.detail if error else None}
+@router.get("/{order_id}", response=WorkOrderDetailOut, summary="工单详情：全部历史、照片、关联实操、你可以执行的操作")
+def detail(request: HttpRequest, order_id: Id):
+    return _detail(request, order_id)
 
 
-@router.post("/sync", response=SyncOut, summary="离线同步：按顺序提交一批实操（含步骤与完成），每项一个结果，重发不重复")
-def sync(request: HttpRequest, payload: SyncIn):
-    check_rate(request, "sync")
-    results = services.sync_batch(user=request.user, items=[_parse_sync_item(raw) for raw in payload.runs])
-    runs = {run.pk: run for run in selectors.visible_runs(request.user).filter(
-        pk__in=[r.run_row.pk for r in results if r.run_row is not None])}
-    body = []
-    for result in results:
-        run = runs.get(result.run_row.pk) if result.run_row is not None else None
-        body.append({
-            **_part(result.run),
-            "client_id": result.client_id,
-            "run_id": run.pk if run else None,
-            "run": presenters.run_out(run) if run else None,
-            "steps": [{**_part(step), "client_id": step.client_id, "step_id": step.step_id,
-                       "record": presenters.record_out(step.record, request) if step.record else None}
-                      for step in result.steps or []],
-            "complete": _part(result.complete) if result.complete else None,
-        })
-    return {"results": body, "server_time": timezone.now()}
+# --- actions -------------------------------------------------------------------------------------------
+@router.post("/{order_id}/dispatch", response=WorkOrderDetailOut, summary="派单（调度员）：指定本工作室的维修人员")
+def dispatch(request: HttpRequest, order_id: Id, payload: DispatchIn):
+    return _act(request, order_id, "dispatch", assignee_id=payload.assignee_id)
 
 
-UPLOAD_DOC = {
-    "requestBody": {
-        "content": {
-            "multipart/form-data": {
-                "schema": {
-                    "type": "object",
-                    "required": ["file"],
-                    "properties": {
-                        "file": {"type": "string", "format": "binary", "description": "JPEG / PNG / WebP"},
-                        "client_id": {"type": "string", "description": "可选：重传时返回同一张照片"},
-                    },
-                }
-            }
-        },
-        "required": True,
-    }
-}
+@router.post("/{order_id}/grab", response=WorkOrderDetailOut, summary="抢单（本工作室的维修人员）；被别人抢先时 409 already_taken")
+def grab(request: HttpRequest, order_id: Id):
+    return _act(request, order_id, "grab")
 
 
-@router.post("/uploads/photos", response={200: PhotoOut, 201: PhotoOut}, openapi_extra=UPLOAD_DOC,
-             summary="上传照片或签名（multipart，字段 file）：校验、缩放、去除定位信息、生成缩略图")
-def upload_photo(request: HttpRequest):
-    check_rate(request, "upload")
-    try:
-        declared = int(request.META.get("CONTENT_LENGTH") or 0)
-    except ValueError:
-        declared = 0
-    if declared > settings.PHOTO_MAX_BYTES + 64 * 1024:  # refuse before reading the body
-        raise photos.too_large(declared)
-    if request.content_type != "multipart/form-data":
-        raise ApiError("unsupported_media_type", "请以 multipart/form-data 上传图片（字段名 file）", status=415)
-    try:
-        upload = request.FILES.get("file")
-        raw_id = request.POST.get("client_id") or request.META.get(IDEMPOTENCY_HEADER, "")
-        client_id = "".join(ch for ch in raw_id if ch.isprintable()).strip()[:100]
-    except MultiPartParserError:
-        raise ApiError("bad_request", "上传内容格式不正确", status=400) from None
-    if upload is None:
-        raise ApiError("validation_error", "提交的数据不符合要求：file", status=422,
-                       detail=[{"field": "file", "type": "missing", "message": "缺少必填字段"}])
-    if upload.size > settings.PHOTO_MAX_BYTES:
-        raise photos.too_large(upload.size)
-    photo, created = services.upload_photo(user=request.user, data=upload.read(), client_id=client_id or None)
-    return created_or_replayed(created, presenters.photo_out(photo, request))
+@router.post("/{order_id}/accept", response=WorkOrderDetailOut, summary="接单（被派单的维修人员）")
+def accept(request: HttpRequest, order_id: Id):
+    return _act(request, order_id, "accept")
+
+
+@router.post("/{order_id}/arrive", response=WorkOrderDetailOut,
+             summary="到场签到：有实操点的工单须扫该点二维码（手动输入编号会被标记为可疑）")
+def arrive(request: HttpRequest, order_id: Id, payload: ArriveIn | None = None):
+    payload = payload or ArriveIn()
+    if payload.scan_code:
+        check_rate(request, "scan")
+    place = ScanPlace(source=payload.source, client_time=aware(payload.client_time), latitude=payload.latitude,
+                      longitude=payload.longitude, accuracy=payload.accuracy)
+    result = services.arrive(user=request.user, order_id=order_id, scan_code=payload.scan_code, place=place)
+    return _detail(request, result.order.pk)
+
+
+@router.post("/{order_id}/start", response=WorkOrderDetailOut, summary="开始维修")
+def start(request: HttpRequest, order_id: Id):
+    return _act(request, order_id, "start")
+
+
+@router.post("/{order_id}/hold", response=WorkOrderDetailOut, summary="挂起（须填原因，如等待配件）")
+def hold(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
+    return _act(request, order_id, "hold", reason=payload.reason)
+
+
+@router.post("/{order_id}/resume", response=WorkOrderDetailOut, summary="恢复维修")
+def resume(request: HttpRequest, order_id: Id):
+    return _act(request, order_id, "resume")
+
+
+@router.post("/{order_id}/complete", response=WorkOrderDetailOut,
+             summary="完工：关联为本工单完成的实操记录；类别要求规程时须有该规程的已完成实操（否则 422）")
+def complete(request: HttpRequest, order_id: Id, payload: WorkOrderCompleteIn | None = None):
+    payload = payload or WorkOrderCompleteIn()
+    return _act(request, order_id, "complete", run_ids=payload.run_ids, note=payload.note,
+                photo_ids=payload.photo_ids)
+
+
+@router.post("/{order_id}/confirm", response=WorkOrderDetailOut, summary="确认并评价（报修人）：满意度 1–5")
+def confirm(request: HttpRequest, order_id: Id, payload: ConfirmIn):
+    return _act(request, order_id, "confirm", rating=payload.rating, comment=payload.comment)
+
+
+@router.post("/{order_id}/reopen", response=WorkOrderDetailOut, summary="重新打开（报修人或调度员，须填原因）：退回原维修人员")
+def reopen(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
+    return _act(request, order_id, "reopen", reason=payload.reason)
+
+
+@router.post("/{order_id}/transfer", response=WorkOrderDetailOut, summary="转单（维修人员或调度员，须填原因）")
+def transfer(request: HttpRequest, order_id: Id, payload: TransferIn):
+    return _act(request, order_id, "transfer", assignee_id=payload.assignee_id, reason=payload.reason)
+
+
+@router.post("/{order_id}/return", response=WorkOrderDetailOut, summary="退单（维修人员，须填原因）：回到抢单池")
+def return_order(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
+    return _act(request, order_id, "return", reason=payload.reason)
+
+
+@router.post("/{order_id}/cancel", response=WorkOrderDetailOut, summary="取消（报修人或调度员，须填原因）")
+def cancel(request: HttpRequest, order_id: Id, payload: WorkOrderReasonIn):
+    return _act(request, order_id, "cancel", reason=payload.reason)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from . import order_services
+from . import services
 
 
 def escalate_overdue(now: datetime | None = None) -> dict:
     """Mark orders past an unmet deadline and tell the dispatchers, once per deadline. `now` lets a
     test (or a catch-up run) use a frozen clock."""
-    counts = order_services.escalate_overdue(now=now)
+    counts = services.escalate_overdue(now=now)
     return {f"overdue_{kind}": n for kind, n in counts.items() if n}

@@ -1,23 +1,53 @@
+"""Request and response shapes of the work-order API."""
+
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any, Literal
 
-from django.conf import settings
 from ninja import Schema
 from pydantic import Field
 
+from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
-from standards.schemas import PointBriefOut, ProcedureTreeOut, StudioOut
+from miniprogram_api.schemas import Id
 
-from .services import ScanPlace
+from .lifecycle import ACTIONS, EVENT_LABELS, STATE_LABELS
 
-ClientId = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
+States = Literal[tuple(STATE_LABELS)]  # type: ignore[valid-type]
+Actions = Literal[tuple(ACTIONS)]  # type: ignore[valid-type]
+EventActions = Literal[tuple(EVENT_LABELS)]  # type: ignore[valid-type]
+Urgencies = Literal["urgent", "normal", "low"]
 
 
-class OfflineScanIn(Schema):
-    """How the point was scanned, for runs made offline (the scan is logged when they sync)."""
+# --- requests ------------------------------------------------------------------------------------------
+class WorkOrderIn(Schema):
+    client_id: Text = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
+    category: Id = Field(..., description="报修类别 id（GET /workorders/categories）")
+    point_code: Text | None = Field(None, max_length=300,
+                                    description="扫到的实操点二维码（码值或完整链接）或标签上的编号；填写则自动带出位置")
+    location_text: Text = Field("", max_length=200, description="位置；扫码报修时可不填")
+    description: Text = Field(..., min_length=1, max_length=2000, description="问题描述")
+    urgency: Urgencies = "normal"
+    photo_ids: list[Id] = Field(default_factory=list, max_length=9, description="先上传照片（POST /uploads/photos）")
 
+
+class DispatchIn(Schema):
+    assignee_id: Id
+
+
+class WorkOrderReasonIn(Schema):
+    reason: Text = Field(..., min_length=1, max_length=500)
+
+
+class TransferIn(Schema):
+    assignee_id: Id
+    reason: Text = Field(..., min_length=1, max_length=500)
+
+
+class ArriveIn(Schema):
+    scan_code: Text | None = Field(None, max_length=300,
+                                   description="现场实操点的二维码（码值或完整链接）；手动输入标签编号会被标记为可疑")
     source: Literal["camera", "manual"] = "camera"
     client_time: datetime | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
@@ -25,202 +55,145 @@ class OfflineScanIn(Schema):
     accuracy: float | None = Field(None, ge=0, le=100000, description="定位精度（米）")
 
 
-class RunIn(Schema):
-    client_id: Text = ClientId
-    point_code: Text = Field(..., min_length=1, max_length=64,
-                            description="扫到的二维码码值（或手动输入的标签编号，如 HVAC-01，会被标记为可疑）")
-    procedure_version_id: int
-    started_at: datetime
-    scan_id: int | None = Field(None, description="GET /scan 返回的 scan_id；不填时自动关联本人最近一次扫码")
-    scan: OfflineScanIn | None = Field(None, description="离线扫码的情况（没有 scan_id 时）")
-
-    def scan_place(self) -> ScanPlace | None:
-        if self.scan is None:
-            return None
-        return ScanPlace(source=self.scan.source, client_time=self.scan.client_time,
-                         latitude=self.scan.latitude, longitude=self.scan.longitude, accuracy=self.scan.accuracy)
+class WorkOrderCompleteIn(Schema):
+    run_ids: list[Id] = Field(default_factory=list, max_length=20, description="为本工单完成的实操记录（本人、已完成）")
+    note: Text = Field("", max_length=2000, description="完工说明")
+    photo_ids: list[Id] = Field(default_factory=list, max_length=9)
 
 
-class StepIn(Schema):
-    client_id: Text = ClientId
-    step_id: int
-    value: Any = Field(None, description='check: "pass"|"flag"|"fail"；number/meter：数字；choice：选项值；'
-                                         "text：文字；photo/signature：不填（图片放 photo_ids）")
-    note: Text = Field("", max_length=2000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=9)
-    recorded_at: datetime | None = None
+class ConfirmIn(Schema):
+    rating: int = Field(..., ge=1, le=5, description="满意度 1–5")
+    comment: Text = Field("", max_length=1000)
 
 
-class CorrectionIn(StepIn):
-    reason: Text = Field(..., min_length=1, max_length=500, description="更正原因")
-
-
-class RunCompleteIn(Schema):
-    completed_at: datetime | None = None
-
-
-class RunReviewIn(Schema):
-    decision: Literal["approved", "rejected"]
-    comment: Text = Field("", max_length=2000, description="退回时必填")
-    client_id: Text | None = Field(None, min_length=1, max_length=100)
-
-
-class SyncRunIn(RunIn):
-    steps: list[StepIn] = Field(default_factory=list, max_length=settings.SYNC_MAX_STEPS)
-    completed_at: datetime | None = Field(None, description="填写则在记录步骤后完成该实操")
-
-
-class SyncIn(Schema):
-    runs: list[Any] = Field(
-        ..., max_length=settings.SYNC_MAX_RUNS,
-        description="离线产生的实操，按发生顺序；每项的字段见 SyncRunIn（run 字段 + steps + completed_at）。"
-                    "每项单独校验：格式错误的一项会被拒绝，不影响其他项",
-    )
-
-
-# --- responses ----------------------------------------------------------------------------------------
-class PhotoOut(Schema):
-    id: int
-    width: int
-    height: int
-    url: str
-    thumbnail_url: str
-    taken_at: datetime | None
-
-
-class PersonOut(Schema):
+# --- responses -----------------------------------------------------------------------------------------
+class Named(Schema):
     id: int
     name: str
 
 
-class RecordOut(Schema):
+class WorkOrderPersonOut(Schema):
     id: int
-    client_id: str
-    run_id: int
-    step_id: int
-    value: Any
-    verdict: Literal["pass", "flag", "fail"]
-    note: str
-    photo_ids: list[int]
-    photos: list[PhotoOut]
-    recorded_at: datetime
-    received_at: datetime
-    supersedes_id: int | None
-    superseded: bool
-    is_correction: bool
-    correction_reason: str
+    name: str
+    phone: str | None = None
 
 
-class RunPointOut(Schema):
+class PointRefOut(Schema):
     id: int
     code: str
     name: str
 
 
-class RunProcedureOut(Schema):
+class ProcedureRefOut(Schema):
     id: int
     code: str
     title: str
-    standard_code: str
 
 
-class RunOut(Schema):
+class CategoryOut(Schema):
     id: int
-    client_id: str
-    status: Literal["open", "completed"]
-    verdict: Literal["pass", "flag", "fail"] | None
-    review_state: Literal["pending", "approved", "rejected"] | None
-    point: RunPointOut
-    studio: StudioOut
-    procedure: RunProcedureOut
-    procedure_version_id: int
-    version: int
-    performer: PersonOut
-    flags: list[str]
-    scan_id: int | None
-    started_at: datetime
-    completed_at: datetime | None
-    created_at: datetime
+    name: str
+    studio: Named | None
+    required_procedure: ProcedureRefOut | None
 
 
-class RunReviewOut(Schema):
-    id: int
-    run_id: int
-    decision: Literal["approved", "rejected"]
-    comment: str
-    reviewer: PersonOut
-    created_at: datetime
-
-
-class WorkOrderBriefOut(Schema):
+class WorkOrderOut(Schema):
     id: int
     number: str
-    state: str
-    urgency: str
-    step_id: int | None
+    state: States
+    state_label: str
+    urgency: Urgencies
+    urgency_label: str
+    source: Literal["report", "run_step"]
+    category: Named | None
+    studio: Named | None
+    point: PointRefOut | None
+    location_text: str
     description: str
+    requester: WorkOrderPersonOut
+    assignee: WorkOrderPersonOut | None
+    created_at: datetime
+    respond_by: datetime | None
+    finish_by: datetime | None
+    responded_at: datetime | None
+    arrived_at: datetime | None
+    completed_at: datetime | None
+    closed_at: datetime | None
+    overdue: bool = Field(..., description="未关闭且已超过尚未达成的时限（响应或完成）")
+    overdue_kinds: list[Literal["respond", "finish"]]
+    rating: int | None
+    allowed_actions: list[Actions] = Field(..., description="你现在可以执行的操作")
+
+
+class WorkOrderEventOut(Schema):
+    id: int
+    action: EventActions
+    action_label: str
+    actor: WorkOrderPersonOut | None = Field(..., description="为空表示系统（超时升级）")
+    from_state: States | None
+    to_state: States
+    reason: str
+    changes: dict[str, Any]
+    data: dict[str, Any]
+    photos: list[PhotoOut]
     created_at: datetime
 
 
-class RunDetailOut(RunOut):
-    records: list[RecordOut]
-    reviews: list[RunReviewOut]
-    work_orders: list[WorkOrderBriefOut]
-
-
-class RunListOut(Schema):
-    count: int
-    items: list[RunOut]
-
-
-class OpenRunRecordOut(Schema):
-    step_id: int
-    record_id: int
-    verdict: str
-
-
-class OpenRunOut(Schema):
+class RunBriefOut(Schema):
     id: int
-    client_id: str
-    procedure_id: int
-    procedure_version_id: int
-    started_at: datetime
-    records: list[OpenRunRecordOut]
+    procedure: ProcedureRefOut
+    point: PointRefOut
+    verdict: Literal["pass", "flag", "fail"] | None
+    completed_at: datetime | None
 
 
-class ScanOut(Schema):
-    scan_id: int
-    code: str
-    flags: list[str] = Field(..., description="可疑标记：manual_entry / outside_radius / clock_skew")
-    suspicious: bool
-    point: PointBriefOut
-    procedures: list[ProcedureTreeOut]
-    open_run: OpenRunOut | None
-    open_runs: list[OpenRunOut]
-    server_time: datetime
+class WorkOrderDetailOut(WorkOrderOut):
+    completion_note: str
+    rating_comment: str
+    arrival_flags: list[str]
+    source_run_id: int | None
+    source_step_id: int | None
+    photos: list[PhotoOut]
+    runs: list[RunBriefOut]
+    history: list[WorkOrderEventOut]
 
 
-class SyncPartOut(Schema):
-    status: Literal["created", "already_had", "rejected"]
-    code: str | None = None
-    message: str | None = None
-    detail: Any = None
+class WorkOrderListOut(Schema):
+    count: int
+    items: list[WorkOrderOut]
 
 
-class SyncStepOut(SyncPartOut):
-    client_id: str | None
-    step_id: int | None
-    record: RecordOut | None
+# --- statistics ----------------------------------------------------------------------------------------
+class DurationOut(Schema):
+    count: int
+    median: float | None
+    p90: float | None
 
 
-class SyncRunOut(SyncPartOut):
-    client_id: str | None
-    run_id: int | None
-    run: RunOut | None
-    steps: list[SyncStepOut]
-    complete: SyncPartOut | None
+class GroupStatsOut(Schema):
+    id: int | None
+    name: str
+    total: int
+    completed: int
+    overdue: int
+    overdue_rate: float | None
+    first_response_minutes: DurationOut
+    completion_minutes: DurationOut
+    rated: int
+    satisfaction: float | None
 
 
-class SyncOut(Schema):
-    results: list[SyncRunOut]
-    server_time: datetime
+class CountOut(Schema):
+    id: int | None
+    name: str
+    count: int
+
+
+class StatsOut(Schema):
+    date_from: str
+    date_to: str
+    overall: GroupStatsOut
+    by_state: dict[str, int]
+    by_category: list[CountOut]
+    by_studio: list[GroupStatsOut]
+    by_worker: list[GroupStatsOut]

@@ -1,158 +1,200 @@
-"""Reads about runs: who sees which, the effective record of each step, the approved runs that the
-apprenticeship app turns into evidence."""
+"""Reads about service work orders: who stands in which relation to an order (and so may act on it),
+who may see it, the lists of each side, an order with its history.
+
+Scope follows the org tree: an order belongs to its studio (the category's, else the point's), and a
+role on a unit covers its subtree. An order with no studio at all is covered by the role anywhere.
+"""
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
-from functools import lru_cache
+from datetime import date, datetime
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
 
-from accounts.models import OrgUnit, Role, User
-from accounts.selectors import is_admin, scope_q
-from miniprogram_api.errors import not_found
+from accounts.models import Role, User
+from accounts.selectors import has_role, holders_over, is_admin, scope_q
+from media.models import Photo
+from miniprogram_api.clock import days_q
+from miniprogram_api.errors import forbidden, not_found
 
-from .models import Photo, ProcedureRun, RunReview, StepRecord, WorkOrder
+from . import lifecycle
+from .lifecycle import ASSIGNEE, DISPATCHER, QUALIFIED_WORKER, REQUESTER, State
+from .models import WorkOrder, WorkOrderCategory, WorkOrderEvent
 
-# Who sees a studio's runs besides their performers (admins see everything), and who reviews them.
-RUN_VIEWERS = (Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER)
-REVIEWERS = (Role.MASTER, Role.WORKSHOP_LEADER)
+# Who takes orders from the pool (and may be dispatched one), who dispatches, who sees a studio's orders.
+WORKER_ROLES = (Role.WORKER, Role.MASTER, Role.APPRENTICE)
+DISPATCHER_ROLES = (Role.DISPATCHER,)
+VIEWER_ROLES = (Role.DISPATCHER, Role.WORKSHOP_LEADER)
+STATS_ROLES = (Role.DISPATCHER, Role.WORKSHOP_LEADER)
 
-
-def with_review_state(queryset: QuerySet) -> QuerySet:
-    """Annotate `review_decision`: the decision of the latest review (None when never reviewed)."""
-    latest = RunReview.objects.filter(run=OuterRef("pk")).order_by("-created_at", "-id").values("decision")[:1]
-    return queryset.annotate(review_decision=Subquery(latest))
-
-
-def review_state(run: ProcedureRun) -> str | None:
-    """None while open; then pending, approved or rejected (the latest review decides)."""
-    if run.status != ProcedureRun.Status.COMPLETED:
-        return None
-    decision = getattr(run, "review_decision", None)
-    if not hasattr(run, "review_decision"):
-        latest = run.reviews.order_by("-created_at", "-id").first()
-        decision = latest.decision if latest else None
-    return decision or "pending"
+# An order is overdue while a deadline it has not met has passed; completion meets both deadlines
+# (a completed order waits for the requester, not for the worker), closing ends the clock.
+UNFINISHED = frozenset({State.SUBMITTED, *lifecycle.WORKING})
 
 
-def _runs() -> QuerySet:
-    return with_review_state(
-        ProcedureRun.objects.select_related("point", "studio", "procedure__standard", "version", "performer")
-    )
+def studio_path(order: WorkOrder) -> str | None:
+    studio = order.studio  # None without a query when studio_id is None
+    return studio.path if studio is not None else None
 
 
-def visible_runs(user: User) -> QuerySet:
-    """Runs the user may see: their own, and those of the studios where they are master, leader or
-    dispatcher (admins: all)."""
+def relations_of(user: User, order: WorkOrder) -> frozenset[str]:
+    """How the user stands to the order: requester, assignee, dispatcher, qualified worker (any number).
+    Needs `order.studio` loaded (select_related) to avoid a query."""
+    relations = set()
+    if order.requester_id == user.pk:
+        relations.add(REQUESTER)
+    if order.assignee_id is not None and order.assignee_id == user.pk:
+        relations.add(ASSIGNEE)
+    path = studio_path(order)
+    if has_role(user, DISPATCHER_ROLES, path):
+        relations.add(DISPATCHER)
+    if has_role(user, WORKER_ROLES, path):
+        relations.add(QUALIFIED_WORKER)
+    return frozenset(relations)
+
+
+def allowed_actions(user: User, order: WorkOrder) -> list[str]:
+    return lifecycle.allowed_for(order.state, relations_of(user, order))
+
+
+def is_qualified(user: User, order: WorkOrder) -> bool:
+    return user.is_active and has_role(user, WORKER_ROLES, studio_path(order))
+
+
+def studio_scope(user: User, roles) -> Q:
+    """Orders whose studio lies where the user holds one of `roles` (studio-less orders: anywhere)."""
     if is_admin(user):
-        return _runs()
-    return _runs().filter(Q(performer=user) | scope_q(user, RUN_VIEWERS, "studio__path"))
+        return Q()  # (an empty Q would vanish from the `|` below, leaving only studio-less orders)
+    query = scope_q(user, roles, "studio__path")
+    if has_role(user, roles):
+        query |= Q(studio__isnull=True)
+    return query
 
 
-def visible_run(user: User, run_id: int) -> ProcedureRun:
-    run = visible_runs(user).filter(pk=run_id).first()
-    if run is None:
-        raise not_found("实操记录")
-    return run
+def _orders() -> QuerySet:
+    return WorkOrder.objects.select_related("category", "point", "studio", "requester", "assignee")
 
 
-def shanghai_day_start(day: date) -> datetime:
-    return timezone.make_aware(datetime.combine(day, time.min))
+def visible_orders(user: User) -> QuerySet:
+    """Orders the user may read: their own reports, orders assigned to them or that they once acted on,
+    their studio's orders for dispatchers and workshop leaders, and the open pool for its workers."""
+    if is_admin(user):
+        return _orders()
+    acted = WorkOrderEvent.objects.filter(order=OuterRef("pk"), actor=user)
+    return _orders().filter(
+        Q(requester=user) | Q(assignee=user) | studio_scope(user, VIEWER_ROLES)
+        | (Q(state=State.SUBMITTED) & studio_scope(user, WORKER_ROLES)) | Exists(acted)
+    )
 
 
-def list_runs(user: User, *, mine: bool | None = None, point: int | None = None, procedure: int | None = None,
-              verdict: str | None = None, status: str | None = None, review: str | None = None,
-              studio: int | None = None, performer: int | None = None, date_from: date | None = None,
-              date_to: date | None = None) -> QuerySet:
-    runs = _runs().filter(performer=user) if mine else visible_runs(user)
+def can_see(user: User, order: WorkOrder, relations: frozenset[str]) -> bool:
+    """The same rule as `visible_orders`, for one order already loaded (the transition's locked row)."""
+    if REQUESTER in relations or ASSIGNEE in relations or DISPATCHER in relations or is_admin(user):
+        return True
+    if has_role(user, Role.WORKSHOP_LEADER, studio_path(order)):
+        return True
+    if order.state == State.SUBMITTED and QUALIFIED_WORKER in relations:
+        return True
+    return WorkOrderEvent.objects.filter(order=order, actor=user).exists()
+
+
+def visible_order(user: User, order_id: int) -> WorkOrder:
+    order = visible_orders(user).filter(pk=order_id).first()
+    if order is None:
+        raise not_found("工单")
+    return order
+
+
+def overdue_q(now: datetime) -> Q:
+    """Open orders past a deadline they have not met."""
+    return Q(state__in=UNFINISHED) & (
+        Q(responded_at__isnull=True, respond_by__lt=now) | Q(completed_at__isnull=True, finish_by__lt=now)
+    )
+
+
+def overdue_kinds(order: WorkOrder, now: datetime) -> list[str]:
+    if order.state not in UNFINISHED:
+        return []
+    kinds = []
+    if order.responded_at is None and order.respond_by is not None and order.respond_by < now:
+        kinds.append("respond")
+    if order.completed_at is None and order.finish_by is not None and order.finish_by < now:
+        kinds.append("finish")
+    return kinds
+
+
+LIST_SCOPES = ("mine", "assigned", "pool", "all")
+
+
+def list_orders(user: User, *, scope: str | None = None, states: list[str] | None = None,
+                urgency: str | None = None, overdue: bool | None = None, point: int | None = None,
+                category: int | None = None, date_from: date | None = None, date_to: date | None = None,
+                now: datetime | None = None) -> QuerySet:
+    """mine: reported by me; assigned: assigned to me; pool: open orders my studios may grab; all: my
+    studios' orders (dispatchers and workshop leaders); none: everything I may see."""
+    now = now or timezone.now()
+    if scope == "mine":
+        orders = _orders().filter(requester=user)
+    elif scope == "assigned":
+        orders = _orders().filter(assignee=user)
+    elif scope == "pool":
+        if not has_role(user, WORKER_ROLES):
+            raise forbidden("只有维修人员可以查看抢单池", code="not_a_worker")
+        orders = _orders().filter(Q(state=State.SUBMITTED) & studio_scope(user, WORKER_ROLES))
+    elif scope == "all":
+        if not has_role(user, VIEWER_ROLES):
+            raise forbidden("只有调度员和工作室负责人可以查看全部工单", code="not_a_dispatcher")
+        orders = _orders().filter(studio_scope(user, VIEWER_ROLES))
+    else:
+        orders = visible_orders(user)
+    if states:
+        orders = orders.filter(state__in=states)
+    if urgency:
+        orders = orders.filter(urgency=urgency)
+    if overdue is True:
+        orders = orders.filter(overdue_q(now))
+    elif overdue is False:
+        orders = orders.exclude(overdue_q(now))
     if point is not None:
-        runs = runs.filter(point_id=point)
-    if procedure is not None:
-        runs = runs.filter(procedure_id=procedure)
-    if verdict:
-        runs = runs.filter(verdict=verdict)
-    if status:
-        runs = runs.filter(status=status)
-    if review == "pending":
-        runs = runs.filter(status=ProcedureRun.Status.COMPLETED, review_decision__isnull=True)
-    elif review:
-        runs = runs.filter(review_decision=review)
-    if studio is not None:
-        unit = OrgUnit.objects.filter(pk=studio).first()
-        runs = runs.filter(studio__path__startswith=unit.path) if unit else runs.none()
-    if performer is not None:
-        runs = runs.filter(performer_id=performer)
-    if date_from is not None:
-        runs = runs.filter(started_at__gte=shanghai_day_start(date_from))
-    if date_to is not None:
-        runs = runs.filter(started_at__lt=shanghai_day_start(date_to + timedelta(days=1)))
-    return runs.order_by("-started_at", "-id")
+        orders = orders.filter(point_id=point)
+    if category is not None:
+        orders = orders.filter(category_id=category)
+    orders = orders.filter(days_q("created_at", date_from, date_to))
+    if scope == "pool":  # the most pressing first
+        return orders.order_by("respond_by", "id")
+    return orders.order_by("-created_at", "-id")
 
 
-def effective_records(run_id: int) -> dict[int, StepRecord]:
-    """The latest record of each step of a run (later records supersede earlier ones).
-
-    Only records nobody superseded are read: a step re-recorded many times costs no more than once."""
-    latest: dict[int, StepRecord] = {}
-    for record in StepRecord.objects.filter(run_id=run_id, superseded_by__isnull=True).order_by("id"):
-        latest[record.step_id] = record
-    return latest
-
-
-def records_of(run: ProcedureRun) -> list[StepRecord]:
-    """Every record of a run, superseded ones included, with their photos and steps (three queries)."""
+def history(order: WorkOrder) -> list[WorkOrderEvent]:
+    """Every line of the order's history, oldest first, with actors and photos (two queries)."""
     return list(
-        StepRecord.objects.filter(run=run).select_related("step")
-        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("id")))
-        .order_by("step__position", "id")
+        WorkOrderEvent.objects.filter(order=order).select_related("actor")
+        .prefetch_related(Prefetch("photos", queryset=Photo.objects.order_by("id"))).order_by("created_at", "id")
     )
 
 
-@lru_cache(maxsize=1)
-def _open_runs_sql() -> str:
-    """The open-runs query of a scan, compiled by the ORM once per process (compiling it costs more
-    than running it). Parameters: performer id, point id, status."""
-    sql, params = (
-        ProcedureRun.objects.filter(performer_id=-1, point_id=-2, status=ProcedureRun.Status.OPEN)
-        .only("id", "client_id", "procedure_id", "version_id", "started_at").order_by("-started_at", "-id")
-        .query.sql_with_params()
-    )
-    assert tuple(params) == (-1, -2, ProcedureRun.Status.OPEN), params
-    return sql
+def order_photos(order: WorkOrder) -> list[Photo]:
+    return list(order.photos.order_by("id"))
 
 
-def open_runs_at(user: User, point_id: int) -> list[ProcedureRun]:
-    """The caller's open runs at a point, newest first, each with `current` (step id → latest record).
-
-    One query when there are none (the usual case), two otherwise."""
-    runs = list(ProcedureRun.objects.raw(_open_runs_sql(), (user.pk, point_id, ProcedureRun.Status.OPEN)))
-    for run in runs:
-        run.current = {}
-    if runs:
-        by_id = {run.pk: run for run in runs}
-        for record in StepRecord.objects.filter(run_id__in=by_id, superseded_by__isnull=True) \
-                .only("id", "run_id", "step_id", "verdict").order_by("id"):
-            by_id[record.run_id].current[record.step_id] = record
-    return runs
+def runs_done(order: WorkOrder) -> list:
+    return list(order.runs_done.select_related("procedure", "point").order_by("completed_at", "id"))
 
 
-def work_orders_of(run: ProcedureRun) -> list[WorkOrder]:
+def categories() -> QuerySet:
+    return WorkOrderCategory.objects.filter(is_active=True).select_related("studio", "required_procedure") \
+        .order_by("studio__path", "name")
+
+
+def dispatchers_for(order: WorkOrder) -> list[User]:
+    """The dispatchers whose scope covers the order's studio; the admins when there are none."""
+    users = holders_over(Role.DISPATCHER, studio_path(order))
+    if not users:
+        users = holders_over(Role.ADMIN, None)
+    return users
+
+
+def orders_of_run(run) -> list[WorkOrder]:
+    """The work orders a procedure run raised (its failed or flagged steps), oldest first."""
     return list(WorkOrder.objects.filter(run=run).order_by("id"))
-
-
-def approved_runs(*, user: User | None = None, procedure=None) -> QuerySet:
-    """Completed runs whose latest review approved them: evidence for apprentices (issue 5 reads this).
-
-    `procedure` may be a Procedure, an id, or an iterable of either."""
-    runs = with_review_state(ProcedureRun.objects.filter(status=ProcedureRun.Status.COMPLETED)) \
-        .filter(review_decision=RunReview.Decision.APPROVED)
-    if user is not None:
-        runs = runs.filter(performer=user)
-    if procedure is not None:
-        if isinstance(procedure, (list, tuple, set, frozenset, QuerySet)):
-            runs = runs.filter(procedure__in=list(procedure))
-        else:
-            runs = runs.filter(procedure=procedure)
-    return runs

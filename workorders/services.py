@@ -1,434 +1,106 @@
-"""Writes about what was done: scans, runs, step records, completion, corrections, reviews, the
-offline sync, photo uploads and the corrective work orders that failing steps raise.
+"""Writes about service work orders (报修工单): reporting one, every transition of its lifecycle, and
+the escalation of deadlines missed.
 
-Exactly once: runs, step records, photos and reviews carry the phone's `client_id`, unique per user in
-the database. A replay finds the row and returns it (`created=False`); two copies racing each other
-meet the unique index or the run's row lock, and the loser returns the winner's row. So a request,
-a sync batch, or half of one can be resent any number of times.
+Every transition goes through `transition`: it locks the order's row, checks the move against the
+table in `lifecycle.py` (state first: a refused move is a 409 naming the actions allowed now; then the
+caller's right: a 403), applies the action's own checks and fields, appends one `WorkOrderEvent` and
+tells the people concerned (`notifications.notify`, in the same transaction, so a rolled-back move
+announces nothing). A phone resending an action it already got through is answered with the order as
+it stands (200), not with a 409: the latest event is the caller's own same action.
 """
 
 from __future__ import annotations
 
 import logging
-import uuid
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from decimal import Decimal
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.contrib.contenttypes.models import ContentType
-from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
-from accounts.selectors import has_role
+from media.models import Photo
+from media.services import attach_photos, photos_for_attaching
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
+from miniprogram_api.idempotency import create_once, fingerprint
+from notifications.services import notify
+from practice.models import ProcedureRun, ScanLog, StepRecord
+from practice.services import ScanPlace, scan, scanned_code
 from standards import scan_cache
-from standards.models import PracticePoint, ProcedureVersion, QRCode, Step, Verdict
-from standards.steps import StepValueError, condition_met, display_value, evaluate, worst
+from standards.models import PracticePoint, QRCode, Step, Verdict
+from standards.steps import display_value
 
-from . import geo, signals
-from . import photos as image_pipeline
+from . import lifecycle, selectors
+from .lifecycle import ACTOR_LABELS, QUALIFIED_WORKER, State
 from .models import (
-    Photo,
-    ProcedureRun,
-    RunReview,
-    ScanLog,
-    StepRecord,
     WorkOrder,
+    WorkOrderCategory,
+    WorkOrderEvent,
+    WorkOrderSequence,
 )
-from .selectors import REVIEWERS, effective_records, visible_runs
 
 logger = logging.getLogger(__name__)
 
 
-def aware(moment: datetime | None) -> datetime | None:
-    """Phones send ISO 8601; one without an offset is Asia/Shanghai wall time. Stored (and answered)
-    in UTC, whatever offset the phone used."""
-    if moment is None:
-        return None
-    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
-    return moment.astimezone(UTC)
+# --- reporting -----------------------------------------------------------------------------------------
+def deadlines(urgency: str, start: datetime) -> tuple[datetime, datetime]:
+    """(respond_by, finish_by) for an order of this urgency reported at `start`, from today's settings."""
+    minutes = settings.WORKORDER_DEADLINES.get(urgency) or settings.WORKORDER_DEADLINES["normal"]
+    return start + timedelta(minutes=minutes["respond"]), start + timedelta(minutes=minutes["finish"])
 
 
-# --- scans -------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class ScanPlace:
-    source: str = ScanLog.Source.CAMERA
-    client_time: datetime | None = None
-    latitude: float | None = None
-    longitude: float | None = None
-    accuracy: float | None = None
-
-
-def _scan_flags(*, point: dict | None, place: ScanPlace, manual: bool, now: datetime,
-                check_clock: bool) -> tuple[list[str], float | None]:
-    flags = []
-    if manual or place.source == ScanLog.Source.MANUAL:
-        flags.append(ScanLog.Flag.MANUAL.value)
-    distance = None
-    if point and place.latitude is not None and place.longitude is not None \
-            and point["latitude"] is not None and point["longitude"] is not None:
-        distance = geo.distance_m(place.latitude, place.longitude, point["latitude"], point["longitude"])
-        if point["radius_m"] and geo.outside_radius(distance, point["radius_m"], place.accuracy):
-            flags.append(ScanLog.Flag.OUTSIDE.value)
-    if check_clock and place.client_time is not None and \
-            abs((now - place.client_time).total_seconds()) > settings.SCAN_CLOCK_SKEW_SECONDS:
-        flags.append(ScanLog.Flag.CLOCK.value)
-    return flags, distance
-
-
-def _log_scan(*, user: User, code: str, resolved: dict | None, outcome: str, place: ScanPlace, flags: list[str],
-              distance: float | None, now: datetime, via_sync: bool) -> ScanLog:
-    qr = (resolved or {}).get("qr")
-    point = (resolved or {}).get("point")
-    return ScanLog.objects.create(
-        user=user, code=code[:64], qr_id=qr["id"] if qr else None, point_id=point["id"] if point else None,
-        outcome=outcome, source=place.source, scanned_at=now, client_time=place.client_time,
-        latitude=_coordinate(place.latitude), longitude=_coordinate(place.longitude), accuracy_m=place.accuracy,
-        distance_m=round(distance, 1) if distance is not None else None, flags=flags, suspicious=bool(flags),
-        via_sync=via_sync,
-    )
-
-
-def _coordinate(value: float | None) -> Decimal | None:
-    return Decimal(str(round(value, 6))) if value is not None else None
-
-
-def scanned_code(text: str) -> str:
-    """The code in what a camera read: the bare code, or the printed link `…/q/<code>` whole.
-    Control characters (a NUL cannot even be stored) are dropped."""
-    text = "".join(ch for ch in text if ch.isprintable()).strip()
-    if "/q/" in text:
-        text = text.rsplit("/q/", 1)[1].split("?", 1)[0].split("#", 1)[0].strip("/")
-    return text
-
-
-def scan(*, user: User, code: str, place: ScanPlace) -> dict:
-    """Resolve a scanned code and log the scan, whatever the outcome.
-
-    Deliberately not atomic: the log of a refused scan (unknown, revoked, inactive) must survive the
-    error response. Suspicious scans are flagged, never refused."""
-    code = scanned_code(code)
-    now = timezone.now()
-    resolved = scan_cache.resolve(code)
-    via_label_code = False
-    if resolved is None:
-        resolved = scan_cache.resolve_human_code(code)
-        via_label_code = resolved is not None
-    point = resolved["point"] if resolved else None
-    flags, distance = _scan_flags(point=point, place=place, manual=via_label_code, now=now, check_clock=True)
-    if resolved is None:
-        outcome = ScanLog.Outcome.UNKNOWN
-    elif resolved["qr"] and resolved["qr"]["revoked"]:
-        outcome = ScanLog.Outcome.REVOKED
-    elif not point["is_active"]:
-        outcome = ScanLog.Outcome.INACTIVE
-    else:
-        outcome = ScanLog.Outcome.OK
-    log = _log_scan(user=user, code=code, resolved=resolved, outcome=outcome, place=place, flags=flags,
-                    distance=distance, now=now, via_sync=False)
-    if outcome == ScanLog.Outcome.UNKNOWN:
-        raise ApiError("qr_unknown", "未找到该二维码，请确认扫描的是实训基地的标签", status=404,
-                       detail={"scan_id": log.pk})
-    if outcome == ScanLog.Outcome.REVOKED:
-        raise ApiError("qr_revoked", "该二维码已作废，请扫描现场最新的标签", status=410, detail={"scan_id": log.pk})
-    if outcome == ScanLog.Outcome.INACTIVE:
-        raise ApiError("point_inactive", f"实操点“{point['name']}”已停用，暂不能实操", status=409,
-                       detail={"scan_id": log.pk, "point_id": point["id"]})
-    return {"scan_id": log.pk, "code": code, "flags": flags, "suspicious": bool(flags), "point": point,
-            "fragment": resolved["fragment"], "server_time": now}
-
-
-# --- runs --------------------------------------------------------------------------------------------
-def _run_conflict(run: ProcedureRun) -> ApiError:
-    return conflict("client_id_conflict", "该客户端编号已用于另一条实操记录", detail={"run_id": run.pk})
-
-
-def _point_for_run(point_code: str, started_at: datetime) -> tuple[PracticePoint, QRCode | None, list[str]]:
-    flags: list[str] = []
-    qr = QRCode.objects.select_related("point__studio").filter(code=point_code).first() \
-        if scan_cache.CODE_RE.match(point_code) else None
-    if qr is not None:
-        point = qr.point
-        if qr.revoked_at is not None:
-            # A run begun offline before the code was rotated is still good evidence; one begun after is not.
-            if qr.revoked_at <= started_at:
-                raise ApiError("qr_revoked", "该二维码已作废，请扫描现场最新的标签", status=410)
-            flags.append("code_revoked_since")
-    else:
-        point = PracticePoint.objects.select_related("studio").filter(code__iexact=point_code).first() \
-            if len(point_code) <= 32 else None
-        if point is None:
-            raise ApiError("qr_unknown", "未找到该二维码，请确认扫描的是实训基地的标签", status=404)
-        flags.append(ScanLog.Flag.MANUAL.value)
-    if not point.is_active:
-        raise ApiError("point_inactive", f"实操点“{point.name}”已停用，暂不能实操", status=409,
-                       detail={"point_id": point.pk})
-    return point, qr, flags
-
-
-def _version_for_run(point: PracticePoint, version_id: int) -> ProcedureVersion:
-    version = ProcedureVersion.objects.select_related("procedure").filter(pk=version_id).first()
-    if version is None:
-        raise unprocessable("unknown_procedure_version", "规程版本不存在", detail={"procedure_version_id": version_id})
-    if not version.is_published:
-        raise unprocessable("version_not_published", "该规程版本尚未发布，不能用于实操",
-                            detail={"procedure_version_id": version_id})
-    if not point.procedures.filter(pk=version.procedure_id).exists():
-        raise unprocessable("procedure_not_at_point", f"实操点“{point.name}”未配置规程“{version.procedure.title}”",
-                            detail={"procedure_id": version.procedure_id, "point_id": point.pk})
-    return version
-
-
-def create_run(*, user: User, client_id: str, point_code: str, procedure_version_id: int, started_at: datetime,
-               scan_id: int | None = None, offline_scan: ScanPlace | None = None) -> tuple[ProcedureRun, bool]:
-    """Start a run (or find the one this client_id already started)."""
-    started_at = aware(started_at)
-    point_code = scanned_code(point_code)
-    existing = ProcedureRun.objects.filter(performer=user, client_id=client_id).first()
-    if existing is not None:
-        if existing.version_id != procedure_version_id:
-            raise _run_conflict(existing)
-        return existing, False
-
-    point, qr, flags = _point_for_run(point_code, started_at)
-    version = _version_for_run(point, procedure_version_id)
-    now = timezone.now()
-    try:
-        with transaction.atomic():
-            scan_log = None
-            if scan_id is not None:
-                scan_log = ScanLog.objects.filter(pk=scan_id, user=user).first()
-                if scan_log is None or scan_log.point_id != point.pk or scan_log.outcome != ScanLog.Outcome.OK:
-                    raise unprocessable("scan_mismatch", "扫码记录与该实操点不符", detail={"scan_id": scan_id})
-            elif offline_scan is not None:
-                resolved = {"qr": {"id": qr.pk} if qr else None, "point": _point_geo(point)}
-                scan_flags, distance = _scan_flags(point=resolved["point"], place=offline_scan,
-                                                   manual=qr is None, now=now, check_clock=False)
-                scan_log = _log_scan(user=user, code=point_code, resolved=resolved, outcome=ScanLog.Outcome.OK,
-                                     place=offline_scan, flags=scan_flags, distance=distance, now=now,
-                                     via_sync=True)
-            else:
-                window = now - timedelta(seconds=settings.SCAN_LINK_WINDOW_SECONDS)
-                scan_log = ScanLog.objects.filter(user=user, point=point, outcome=ScanLog.Outcome.OK,
-                                                  scanned_at__gte=window).order_by("-scanned_at").first()
-            flags = sorted(set(flags) | set(scan_log.flags if scan_log else [ProcedureRun.Flag.NO_SCAN.value]))
-            run = ProcedureRun.objects.create(
-                client_id=client_id, performer=user, point=point, studio_id=point.studio_id,
-                procedure_id=version.procedure_id, version=version, qr=qr, scan=scan_log, flags=flags,
-                started_at=started_at,
-            )
-    except IntegrityError:
-        existing = ProcedureRun.objects.filter(performer=user, client_id=client_id).first()
-        if existing is None:
-            raise
-        if existing.version_id != procedure_version_id:
-            raise _run_conflict(existing) from None
-        return existing, False
-    return run, True
-
-
-def _point_geo(point: PracticePoint) -> dict:
-    return {"id": point.pk, "latitude": float(point.latitude) if point.latitude is not None else None,
-            "longitude": float(point.longitude) if point.longitude is not None else None,
-            "radius_m": point.radius_m}
-
-
-def _locked_run(*, run_id: int, user: User) -> ProcedureRun:
-    run = ProcedureRun.objects.select_for_update().filter(pk=run_id, performer=user).first()
-    if run is None:
-        raise not_found("实操记录")
-    return run
-
-
-# --- steps -------------------------------------------------------------------------------------------
-def photos_for_attaching(*, user: User, photo_ids: list[int]) -> list[Photo]:
-    """The caller's own, not yet attached uploads with these ids, locked; else 422 `photo_invalid`
-    listing the offending ids. Call inside the transaction that attaches them."""
-    wanted = list(dict.fromkeys(photo_ids))
-    found = {p.pk: p for p in Photo.objects.select_for_update().filter(pk__in=wanted, uploader=user)}
-    bad = [pk for pk in wanted if pk not in found or found[pk].owner_id is not None]
-    if bad:
-        raise unprocessable("photo_invalid", "照片不存在、不属于你或已被其他记录使用，请重新上传",
-                            detail={"photo_ids": bad})
-    return [found[pk] for pk in wanted]
-
-
-def attach_photos(*, photos: list[Photo], owner) -> None:
-    """Make uploaded photos part of `owner`'s record (any model: a step record, a work order)."""
-    if not photos:
-        return
-    owner_type = ContentType.objects.get_for_model(type(owner))
-    updated = Photo.objects.filter(pk__in=[p.pk for p in photos], owner_id__isnull=True).update(
-        owner_type=owner_type, owner_id=owner.pk, attached_at=timezone.now()
-    )
-    if updated != len(photos):
-        raise unprocessable("photo_invalid", "照片已被其他记录使用，请重新上传",
-                            detail={"photo_ids": [p.pk for p in photos]})
-
-
-def _replayed_record(*, user: User, client_id: str, run_id: int, step_id: int) -> StepRecord | None:
-    record = StepRecord.objects.filter(recorded_by=user, client_id=client_id).first()
-    if record is not None and (record.run_id != run_id or record.step_id != step_id):
-        raise conflict("client_id_conflict", "该客户端编号已用于另一条步骤记录",
-                       detail={"record_id": record.pk, "run_id": record.run_id, "step_id": record.step_id})
-    return record
+def next_work_order_number(now: datetime | None = None) -> str:
+    """WO-YYYYMMDD-NNNN, numbered per day in Asia/Shanghai; one row lock per day keeps it gap-free."""
+    day = timezone.localdate(now) if now is not None else timezone.localdate()
+    with transaction.atomic():
+        WorkOrderSequence.objects.get_or_create(day=day)
+        sequence = WorkOrderSequence.objects.select_for_update().get(day=day)
+        sequence.last += 1
+        sequence.save(update_fields=["last"])
+    return f"WO-{day:%Y%m%d}-{sequence.last:04d}"
 
 
 @transaction.atomic
-def record_step(*, user: User, run_id: int, client_id: str, step_id: int, value: Any = None, note: str = "",
-                photo_ids: list[int] | None = None, recorded_at: datetime | None = None,
-                correction_reason: str | None = None) -> tuple[StepRecord, bool]:
-    """Record one step of an open run (or, with a reason, correct a step of a completed run)."""
-    run = _locked_run(run_id=run_id, user=user)  # serialises every write to this run
-    replay = _replayed_record(user=user, client_id=client_id, run_id=run.pk, step_id=step_id)
-    if replay is not None:
-        return replay, False
-    correcting = correction_reason is not None
-    if run.status == ProcedureRun.Status.COMPLETED and not correcting:
-        raise conflict("run_completed", "该实操记录已完成，不能再修改；如需更正请提交更正并说明原因",
-                       detail={"run_id": run.pk})
-    if correcting:
-        if run.status != ProcedureRun.Status.COMPLETED:
-            raise conflict("run_not_completed", "实操尚未完成，直接重新记录该步骤即可", detail={"run_id": run.pk})
-        latest = run.reviews.order_by("-created_at", "-id").first()
-        if latest is not None and latest.decision == RunReview.Decision.APPROVED:
-            raise conflict("run_already_approved", "该实操记录已审核通过，不能再更正", detail={"run_id": run.pk})
-
-    step = Step.objects.filter(pk=step_id).first()
-    if step is None or step.version_id != run.version_id:
-        raise unprocessable("step_not_in_procedure", "该步骤不属于本次实操的规程版本",
-                            detail={"step_id": step_id, "procedure_version_id": run.version_id})
-    current = effective_records(run.pk)
-    if not condition_met(step, {pk: r.verdict for pk, r in current.items()}):
-        raise unprocessable("step_condition_not_met", f"步骤“{step.title}”仅在前置步骤结论为异常时填写",
-                            detail={"step_id": step.pk, "step_title": step.title, "condition": step.condition})
-    attached = photos_for_attaching(user=user, photo_ids=photo_ids or [])
-    try:
-        result = evaluate(step, value, len(attached))
-    except StepValueError as exc:
-        raise unprocessable(
-            "invalid_step_value", f"步骤“{step.title}”的取值不正确：{exc.message}",
-            detail={"step_id": step.pk, "step_title": step.title, "field": "value", "type": step.type,
-                    "expected": exc.expected},
-        ) from None
-
-    previous = current.get(step.pk)
-    record = StepRecord.objects.create(
-        run=run, step=step, client_id=client_id, recorded_by=user, value=result.value, value_number=result.number,
-        verdict=result.verdict, note=(note or "").strip(), recorded_at=aware(recorded_at) or timezone.now(),
-        supersedes=previous, is_correction=correcting, correction_reason=(correction_reason or "").strip(),
+def create_order(*, requester: User, description: str, urgency: str = WorkOrder.Urgency.NORMAL,
+                 category: WorkOrderCategory | None = None, point: PracticePoint | None = None,
+                 location_text: str = "", source: str = WorkOrder.Source.REPORT, run: ProcedureRun | None = None,
+                 step=None, step_record: StepRecord | None = None, client_id: str | None = None,
+                 photos: Sequence[Photo] = (), now: datetime | None = None,
+                 data: dict | None = None) -> WorkOrder:
+    """Open an order: number, responsible studio, deadlines, the first line of its history, and a
+    notice to the dispatchers who will hand it out."""
+    now = now or timezone.now()
+    respond_by, finish_by = deadlines(urgency, now)
+    studio_id = category.studio_id if category is not None and category.studio_id else \
+        (point.studio_id if point is not None else None)
+    order = WorkOrder.objects.create(
+        number=next_work_order_number(now), requester=requester, description=description, urgency=urgency,
+        point=point, location_text=(location_text or (point.location_text if point else ""))[:200],
+        category=category, studio_id=studio_id, source=source, run=run, step=step, step_record=step_record,
+        client_id=client_id, created_at=now, respond_by=respond_by, finish_by=finish_by,
     )
-    attach_photos(photos=attached, owner=record)
-    if result.verdict in (Verdict.FLAG, Verdict.FAIL):
-        _raise_corrective_order(run=run, step=step, record=record)
-    if correcting:
-        current[step.pk] = record
-        run.verdict = _run_verdict(run, current)
-        run.save(update_fields=["verdict"])
-    return record, True
+    if photos:
+        attach_photos(photos=list(photos), owner=order)
+    event = _append(order, action="create", actor=requester, from_state="", to_state=order.state, now=now,
+                    data={"source": source, **({"photo_ids": [p.pk for p in photos]} if photos else {}),
+                          **(data or {})})
+    order = WorkOrder.objects.select_related("category", "point", "studio", "requester", "assignee").get(pk=order.pk)
+    _announce(order, event, actor=requester)
+    return order
 
 
-def _applicable_steps(version_id: int, current: dict[int, StepRecord]) -> list[Step]:
-    verdicts = {pk: r.verdict for pk, r in current.items()}
-    return [s for s in Step.objects.filter(version_id=version_id).order_by("position") if condition_met(s, verdicts)]
-
-
-def _run_verdict(run: ProcedureRun, current: dict[int, StepRecord]) -> str:
-    steps = _applicable_steps(run.version_id, current)
-    return worst(current[s.pk].verdict for s in steps if s.pk in current)
-
-
-@transaction.atomic
-def complete_run(*, user: User, run_id: int, completed_at: datetime | None = None) -> tuple[ProcedureRun, bool]:
-    """Complete a run whose required (and shown) steps are all recorded; completing twice is harmless."""
-    run = _locked_run(run_id=run_id, user=user)
-    if run.status == ProcedureRun.Status.COMPLETED:
-        return run, False
-    current = effective_records(run.pk)
-    steps = _applicable_steps(run.version_id, current)
-    missing = [s for s in steps if s.required and s.pk not in current]
-    if missing:
-        names = "、".join(f"{s.position}. {s.title}" for s in missing[:5])
-        raise unprocessable("required_steps_missing", f"还有必填步骤未完成：{names}",
-                            detail={"missing": [{"step_id": s.pk, "position": s.position, "title": s.title}
-                                                for s in missing]})
-    completed_at = aware(completed_at) or timezone.now()
-    if completed_at < run.started_at:
-        raise unprocessable("validation_error", "完成时间不能早于开始时间",
-                            detail=[{"field": "completed_at", "type": "invalid", "message": "早于开始时间"}])
-    run.status = ProcedureRun.Status.COMPLETED
-    run.verdict = worst(current[s.pk].verdict for s in steps if s.pk in current)
-    run.completed_at = completed_at
-    run.completed_received_at = timezone.now()
-    run.save(update_fields=["status", "verdict", "completed_at", "completed_received_at"])
-    return run, True
-
-
-# --- review ------------------------------------------------------------------------------------------
-@transaction.atomic
-def review_run(*, reviewer: User, run_id: int, decision: str, comment: str = "",
-               client_id: str | None = None) -> tuple[RunReview, bool]:
-    """A master or workshop leader of the run's studio approves or rejects a completed run."""
-    if not has_role(reviewer, REVIEWERS):
-        raise forbidden("只有师傅或工作室负责人可以审核实操记录", code="review_forbidden")
-    run = visible_runs(reviewer).filter(pk=run_id).first()
-    if run is None:
-        raise not_found("实操记录")
-    if not has_role(reviewer, REVIEWERS, run.studio.path):
-        raise forbidden("只有本工作室的师傅或负责人可以审核该记录", code="review_forbidden")
-    if run.performer_id == reviewer.pk:
-        raise forbidden("不能审核自己的实操记录", code="cannot_review_own_run")
-    if client_id:
-        existing = RunReview.objects.filter(reviewer=reviewer, client_id=client_id).first()
-        if existing is not None:
-            if existing.run_id != run.pk:
-                raise conflict("client_id_conflict", "该客户端编号已用于另一条审核")
-            return existing, False
-    if run.status != ProcedureRun.Status.COMPLETED:
-        raise conflict("run_not_completed", "实操尚未完成，不能审核", detail={"run_id": run.pk})
-    comment = (comment or "").strip()
-    if decision == RunReview.Decision.REJECTED and not comment:
-        raise unprocessable("comment_required", "退回时请填写审核意见",
-                            detail=[{"field": "comment", "type": "missing", "message": "缺少必填字段"}])
-    try:
-        with transaction.atomic():
-            review = RunReview.objects.create(run=run, reviewer=reviewer, decision=decision, comment=comment,
-                                              client_id=client_id or None)
-    except IntegrityError:  # the same review sent twice at once: the first one stands
-        existing = RunReview.objects.filter(reviewer=reviewer, client_id=client_id).first()
-        if existing is None:
-            raise
-        return existing, False
-    if review.decision == RunReview.Decision.APPROVED:  # evidence for apprenticeships, in this transaction
-        signals.run_approved.send(sender=RunReview, run=run, review=review)
-    return review, True
-
-
-# --- corrective work orders --------------------------------------------------------------------------
-def create_work_order(*, requester: User, description: str, urgency: str = WorkOrder.Urgency.NORMAL,
-                      point: PracticePoint | None = None, location_text: str = "", category=None,
-                      source: str = WorkOrder.Source.REPORT, run: ProcedureRun | None = None,
-                      step: Step | None = None, step_record: StepRecord | None = None,
-                      client_id: str | None = None) -> WorkOrder:
-    """An order with its studio, deadlines and first history line (the lifecycle lives in order_services)."""
-    from .order_services import create_order
-
-    return create_order(requester=requester, description=description, urgency=urgency, point=point,
-                        location_text=location_text, category=category, source=source, run=run, step=step,
-                        step_record=step_record, client_id=client_id)
-
-
-def _raise_corrective_order(*, run: ProcedureRun, step: Step, record: StepRecord) -> WorkOrder | None:
-    """One order per failing step of a run: a replay, a re-record or a correction never adds a second.
-    The caller holds the run's row lock, so the existence check cannot race."""
+def open_corrective_order(*, run: ProcedureRun, step: Step, record: StepRecord) -> WorkOrder | None:
+    """A flagged or failed step opens one order per (run, step): a replay, a re-record or a correction
+    never adds a second. Called inside the step's transaction while the run's row is locked, so the
+    existence check cannot race; the partial unique constraint is the guarantee all the same."""
     if WorkOrder.objects.filter(run=run, step=step, source=WorkOrder.Source.RUN_STEP).exists():
         return None
     point = PracticePoint.objects.get(pk=run.point_id)
-    description = f"{point.name}（{point.code}）执行“{run.procedure.title}”时，步骤“{step.title}”结论为“{record.get_verdict_display()}”"
+    description = (f"{point.name}（{point.code}）执行“{run.procedure.title}”时，步骤“{step.title}”结论为"
+                   f"“{record.get_verdict_display()}”")
     shown = display_value(step, record.value)
     if shown and step.type != Step.Type.CHECK:
         description += f"（记录值：{shown}）"
@@ -438,103 +110,488 @@ def _raise_corrective_order(*, run: ProcedureRun, step: Step, record: StepRecord
     urgency = WorkOrder.Urgency.NORMAL if record.verdict == Verdict.FAIL else WorkOrder.Urgency.LOW
     try:
         with transaction.atomic():
-            return create_work_order(requester=run.performer, description=description, urgency=urgency, point=point,
-                                     source=WorkOrder.Source.RUN_STEP, run=run, step=step, step_record=record)
+            return create_order(requester=run.performer, description=description, urgency=urgency, point=point,
+                                source=WorkOrder.Source.RUN_STEP, run=run, step=step, step_record=record)
     except IntegrityError:
         return None
 
 
-# --- offline sync ------------------------------------------------------------------------------------
+def _point_for_report(point_code: str) -> tuple[PracticePoint, list[str]]:
+    """The point a report names: a scanned code (or the whole printed link), or the label's printed
+    code typed in. A revoked code still names its point: a report is not proof of presence."""
+    code = scanned_code(point_code)
+    qr = QRCode.objects.select_related("point__studio").filter(code=code).first() \
+        if scan_cache.CODE_RE.match(code) else None
+    if qr is not None:
+        return qr.point, (["code_revoked"] if qr.revoked_at is not None else [])
+    point = PracticePoint.objects.select_related("studio").filter(code__iexact=code).first() \
+        if 0 < len(code) <= 32 else None
+    if point is None:
+        raise ApiError("qr_unknown", "未找到该实操点，请确认扫描的是实训基地的标签或输入的编号正确", status=404,
+                       detail={"point_code": code[:64]})
+    return point, [ScanLog.Flag.MANUAL.value]
+
+
+def report(*, requester: User, client_id: str, category_id: int, description: str,
+           urgency: str = WorkOrder.Urgency.NORMAL, point_code: str | None = None, location_text: str = "",
+           photo_ids: list[int] | None = None, now: datetime | None = None) -> tuple[WorkOrder, bool]:
+    """Report a fault (or find the order this client_id already reported: created=False)."""
+    description = (description or "").strip()
+    existing = WorkOrder.objects.filter(requester=requester, client_id=client_id).first()
+    if existing is not None:
+        return _replayed_report(existing, category_id, description), False
+    category = WorkOrderCategory.objects.select_related("studio").filter(pk=category_id, is_active=True).first()
+    if category is None:
+        raise unprocessable("category_unknown", "报修类别不存在或已停用，请重新选择",
+                            detail=[{"field": "category", "type": "unknown", "message": "类别不存在"}])
+    point: PracticePoint | None = None
+    flags: list[str] = []
+    if point_code and point_code.strip():
+        point, flags = _point_for_report(point_code)
+    location_text = (location_text or "").strip()
+    if not location_text and point is None:
+        raise unprocessable("location_required", "请填写报修位置，或扫描现场的实操点二维码",
+                            detail=[{"field": "location_text", "type": "missing", "message": "缺少必填字段"}])
+    if not description:
+        raise unprocessable("validation_error", "提交的数据不符合要求：description",
+                            detail=[{"field": "description", "type": "missing", "message": "缺少必填字段"}])
+    def create() -> WorkOrder:
+        photos = photos_for_attaching(user=requester, photo_ids=photo_ids or [])
+        return create_order(requester=requester, description=description, urgency=urgency, category=category,
+                            point=point, location_text=location_text, client_id=client_id, photos=photos, now=now,
+                            data={"point_flags": flags} if flags else None)
+
+    def same_report(existing: WorkOrder) -> None:
+        _replayed_report(existing, category_id, description)
+
+    order, created = create_once(  # the same report sent twice at once: the first one stands
+        create, find=lambda: WorkOrder.objects.filter(requester=requester, client_id=client_id).first(),
+        check=same_report)
+    if not created:
+        return order, False
+    return order, True
+
+
+def _replayed_report(existing: WorkOrder, category_id: int, description: str) -> WorkOrder:
+    if existing.category_id != category_id or existing.description != description:
+        raise conflict("client_id_conflict", "该客户端编号已用于另一张工单", detail={"order_id": existing.pk})
+    return existing
+
+
+# --- transitions ---------------------------------------------------------------------------------------
 @dataclass
-class SyncOutcome:
-    """What happened to one part of a sync item: created, already_had, or rejected with an error."""
+class Move:
+    """What an action's own step adds to a transition: field changes, event details, photos."""
 
-    status: str
-    error: ApiError | None = None
-    record: StepRecord | None = None
-    client_id: str | None = None
-    step_id: int | None = None
+    changes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
+    photos: list[Photo] = field(default_factory=list)
+    previous_assignee: User | None = None
 
 
 @dataclass
-class SyncResult:
-    client_id: str | None
-    run: SyncOutcome
-    run_row: ProcedureRun | None = None
-    steps: list[SyncOutcome] | None = None
-    complete: SyncOutcome | None = None
+class TransitionResult:
+    order: WorkOrder
+    event: WorkOrderEvent | None
+    replayed: bool = False
 
 
-def _outcome(created: bool, **extra) -> SyncOutcome:
-    return SyncOutcome(status="created" if created else "already_had", **extra)
+def _set(order: WorkOrder, move: Move, name: str, value) -> None:
+    """Change a field and remember the change for the history (users by id, times as ISO text)."""
+    old = order.assignee_id if name == "assignee" else getattr(order, name)
+    new = value.pk if isinstance(value, User) else value
+    setattr(order, name, value)
+    if old != new:
+        move.changes[name] = {"from": _plain(old), "to": _plain(new)}
 
 
-def sync_batch(*, user: User, items: list) -> list[SyncResult]:
-    """Apply runs made offline, in order, each with its steps and completion: one result per item.
+def _plain(value):
+    return value.isoformat() if isinstance(value, datetime) else value
 
-    An item is a parsed run (attributes as in `create_run`, plus `steps`, `completed_at` and
-    `scan_place()`) or the ApiError its parsing raised. Each run, step and completion commits on its
-    own: a rejected part loses nothing else, and resending the batch, or any part of it, creates
-    nothing twice."""
-    results = []
-    for item in items:
-        if isinstance(item, ApiError):
-            client_id = getattr(item, "client_id", None)
-            results.append(SyncResult(client_id=client_id, run=SyncOutcome("rejected", error=item)))
-            continue
+
+def invalid_transition(user: User, order: WorkOrder, action: str, relations: frozenset[str]) -> ApiError:
+    spec = lifecycle.ACTIONS[action]
+    state_label = lifecycle.STATE_LABELS[order.state]
+    allowed = lifecycle.allowed_for(order.state, relations)
+    names = "、".join(lifecycle.ACTIONS[a].label for a in allowed)
+    hint = f"当前可执行：{names}" if names else "当前没有你可以执行的操作"
+    return conflict("invalid_transition", f"工单{order.number}当前为“{state_label}”，不能{spec.label}。{hint}",
+                    detail={"state": order.state, "action": action, "allowed_actions": allowed})
+
+
+def _forbidden(order: WorkOrder, action: str, relations: frozenset[str]) -> ApiError:
+    spec = lifecycle.ACTIONS[action]
+    who = "或".join(ACTOR_LABELS[a] for a in sorted(spec.actors))
+    error = forbidden(f"只有{who}可以{spec.label}", code="forbidden")
+    error.detail = {"state": order.state, "action": action,
+                    "allowed_actions": lifecycle.allowed_for(order.state, relations)}
+    return error
+
+
+def request_hash(action: str, reason: str, params: dict) -> str:
+    """What identifies a resend: the action and its parameters (a scan by the point it proves)."""
+    plain = {key: (value or {}).get("point_id") if key == "scan" else value for key, value in params.items()}
+    return fingerprint({"action": action, "reason": (reason or "").strip(), **plain})
+
+
+def _is_retry(order: WorkOrder, user: User, action: str, digest: str) -> bool:
+    """The order's latest move is this very request from this very person: a phone resending it."""
+    latest = WorkOrderEvent.objects.filter(order=order).exclude(action__in=["overdue_respond", "overdue_finish"]) \
+        .order_by("-created_at", "-id").only("action", "actor_id", "request_hash").first()
+    return latest is not None and latest.action == action and latest.actor_id == user.pk \
+        and latest.request_hash == digest
+
+
+def check_action(user: User, order: WorkOrder, action: str) -> frozenset[str]:
+    """Refuse the action (404, 409 or 403) unless the state machine and the caller's right allow it now.
+    Returns the caller's relations to the order."""
+    spec = lifecycle.ACTIONS.get(action)
+    relations = selectors.relations_of(user, order)
+    # A worker of the studio who saw the order in the pool learns that it is taken, not that it vanished.
+    grabbing = action == "grab" and QUALIFIED_WORKER in relations
+    if spec is None or not (grabbing or selectors.can_see(user, order, relations)):
+        raise not_found("工单")
+    if order.state not in spec.sources:
+        if action == "grab" and order.assignee_id is not None and order.assignee_id != user.pk \
+                and order.state in lifecycle.WORKING | {State.COMPLETED}:
+            raise conflict("already_taken", f"手慢了，工单{order.number}已被他人接走",
+                           detail={"state": order.state, "action": action,
+                                   "allowed_actions": lifecycle.allowed_for(order.state, relations)})
+        raise invalid_transition(user, order, action, relations)
+    if not spec.actors & relations:
+        raise _forbidden(order, action, relations)
+    return relations
+
+
+def _locked(order_id: int) -> WorkOrder:
+    locked = WorkOrder.objects.select_for_update().filter(pk=order_id).values_list("pk", flat=True).first()
+    if locked is None:
+        raise not_found("工单")
+    return WorkOrder.objects.select_related("category__required_procedure", "point", "studio", "requester",
+                                            "assignee").get(pk=order_id)
+
+
+@transaction.atomic
+def transition(*, user: User, order_id: int, action: str, reason: str = "", now: datetime | None = None,
+               **params) -> TransitionResult:
+    """Take `action` on the order (see lifecycle.ACTIONS); the action's parameters come as keywords."""
+    now = now or timezone.now()
+    order = _locked(order_id)
+    spec = lifecycle.ACTIONS.get(action)
+    digest = request_hash(action, reason, params)
+    if spec is not None and order.state not in spec.sources and _is_retry(order, user, action, digest) \
+            and selectors.can_see(user, order, selectors.relations_of(user, order)):
+        return TransitionResult(order=order, event=None, replayed=True)
+    check_action(user, order, action)
+    assert spec is not None  # check_action answers 404 for an unknown action
+    reason = (reason or "").strip()
+    if spec.needs_reason and not reason:
+        raise unprocessable("reason_required", f"{spec.label}需要填写原因",
+                            detail=[{"field": "reason", "type": "missing", "message": "缺少必填字段"}])
+    move = Move(previous_assignee=order.assignee)
+    EXTRAS[action](order=order, user=user, move=move, now=now, reason=reason, **params)
+    from_state = order.state
+    assert spec.target is not None  # every action of lifecycle.ACTIONS names its target state
+    order.state = spec.target
+    order.save()
+    event = _append(order, action=action, actor=user, from_state=from_state, to_state=order.state, now=now,
+                    reason=reason, changes=move.changes, data=move.data, request_hash=digest)
+    if move.photos:
+        attach_photos(photos=move.photos, owner=event)
+    _announce(order, event, actor=user, previous_assignee=move.previous_assignee)
+    return TransitionResult(order=order, event=event)
+
+
+def _append(order: WorkOrder, *, action: str, actor: User | None, from_state: str, to_state: str, now: datetime,
+            reason: str = "", changes: dict | None = None, data: dict | None = None,
+            request_hash: str = "") -> WorkOrderEvent:
+    return WorkOrderEvent.objects.create(order=order, action=action, actor=actor, from_state=from_state,
+                                         to_state=to_state, reason=reason, changes=changes or {}, data=data or {},
+                                         created_at=now, request_hash=request_hash)
+
+
+# --- what each action adds -----------------------------------------------------------------------------
+def _assignee(order: WorkOrder, assignee_id: int | None) -> User:
+    assignee = User.objects.filter(pk=assignee_id, is_active=True).first() if assignee_id else None
+    if assignee is None:
+        raise unprocessable("assignee_unknown", "指定的维修人员不存在或已停用",
+                            detail=[{"field": "assignee_id", "type": "unknown", "message": "人员不存在"}])
+    if not selectors.is_qualified(assignee, order):
+        unit = order.studio  # None without a query when studio_id is None
+        studio = unit.name if unit is not None else "相关工作室"
+        raise unprocessable("assignee_not_qualified", f"{assignee.name}不是{studio}的维修人员，不能接此工单",
+                            detail={"assignee_id": assignee.pk, "studio_id": order.studio_id})
+    return assignee
+
+
+def _respond(order: WorkOrder, move: Move, now: datetime) -> None:
+    if order.responded_at is None:
+        _set(order, move, "responded_at", now)
+
+
+def _dispatch(*, order, user, move, now, assignee_id=None, **_):
+    _set(order, move, "assignee", _assignee(order, assignee_id))
+
+
+def _grab(*, order, user, move, now, **_):
+    _set(order, move, "assignee", user)
+    _respond(order, move, now)
+
+
+def _accept(*, order, user, move, now, **_):
+    _respond(order, move, now)
+
+
+def _arrive(*, order, user, move, now, scan: dict | None = None, **_):
+    _set(order, move, "arrived_at", now)
+    if scan is not None:
+        order.arrival_scan_id = scan["scan_id"]
+        _set(order, move, "arrival_flags", list(scan["flags"]))
+        move.data.update({"scan_id": scan["scan_id"], "flags": list(scan["flags"]),
+                          "suspicious": bool(scan["flags"])})
+
+
+def _nothing(**_):
+    return None
+
+
+def _complete(*, order, user, move, now, run_ids=(), note: str = "", photo_ids=(), **_):
+    wanted = list(dict.fromkeys(run_ids or []))
+    runs = {run.pk: run for run in ProcedureRun.objects.select_related("procedure").filter(
+        pk__in=wanted, performer=user, status=ProcedureRun.Status.COMPLETED)}
+    bad = [pk for pk in wanted if pk not in runs]
+    if bad:
+        raise unprocessable("run_invalid", "实操记录不存在、不是你本人完成的或尚未完成",
+                            detail={"run_ids": bad})
+    required = order.category.required_procedure if order.category_id else None
+    if required is not None:
+        done = {run.procedure_id for run in runs.values()} | set(
+            order.runs_done.values_list("procedure_id", flat=True))
+        if required.pk not in done:
+            raise unprocessable("required_procedure_missing",
+                                f"“{order.category.name}”类工单须按规程“{required.title}”完成实操后才能完工",
+                                detail={"procedure_id": required.pk, "procedure_code": required.code,
+                                        "procedure_title": required.title})
+    move.photos = photos_for_attaching(user=user, photo_ids=list(photo_ids or []))
+    if runs:
+        order.runs_done.add(*runs.values())
+    _set(order, move, "completion_note", (note or "").strip())
+    _set(order, move, "completed_at", now)
+    move.data.update({"run_ids": wanted, "photo_ids": [p.pk for p in move.photos]})
+
+
+def _confirm(*, order, user, move, now, rating: int | None = None, comment: str = "", **_):
+    if rating is None or not 1 <= int(rating) <= 5:
+        raise unprocessable("validation_error", "提交的数据不符合要求：rating",
+                            detail=[{"field": "rating", "type": "range", "message": "满意度为 1 到 5 分"}])
+    _set(order, move, "rating", int(rating))
+    _set(order, move, "rating_comment", (comment or "").strip())
+    _set(order, move, "closed_at", now)
+
+
+def _reopen(*, order, user, move, now, **_):
+    _set(order, move, "completed_at", None)
+
+
+def _transfer(*, order, user, move, now, assignee_id=None, **_):
+    assignee = _assignee(order, assignee_id)
+    if assignee.pk == order.assignee_id:
+        raise unprocessable("same_assignee", "工单已在该维修人员名下，请选择其他人员",
+                            detail=[{"field": "assignee_id", "type": "same", "message": "与当前维修人员相同"}])
+    _set(order, move, "assignee", assignee)
+    _set(order, move, "arrived_at", None)
+
+
+def _return(*, order, user, move, now, **_):
+    _set(order, move, "assignee", None)
+    _set(order, move, "arrived_at", None)
+
+
+def _cancel(*, order, user, move, now, **_):
+    _set(order, move, "closed_at", now)
+
+
+EXTRAS = {
+    "dispatch": _dispatch, "grab": _grab, "accept": _accept, "arrive": _arrive, "start": _nothing,
+    "hold": _nothing, "resume": _nothing, "complete": _complete, "confirm": _confirm, "reopen": _reopen,
+    "transfer": _transfer, "return": _return, "cancel": _cancel,
+}
+assert set(EXTRAS) == set(lifecycle.ACTIONS), "every action of the table has its step here"
+
+
+def arrive(*, user: User, order_id: int, scan_code: str | None = None, place=None,
+           now: datetime | None = None) -> TransitionResult:
+    """Arrival: at an order with a point, proven by scanning that point's code. The scan is logged
+    whatever its outcome (so this is not one transaction): an unknown code is a 404 `qr_unknown`, a
+    revoked one 410 `qr_revoked`, another point's 422 `wrong_point`; a typed-in label code passes but is
+    flagged, as in scans."""
+    order = selectors.visible_orders(user).filter(pk=order_id).first()
+    if order is None:
+        raise not_found("工单")
+    check_action(user, order, "arrive")  # refuse before logging a scan that cannot count
+    scanned = None
+    if order.point_id is not None:
+        if not scan_code or not scan_code.strip():
+            raise unprocessable("scan_code_required", "请扫描现场实操点的二维码确认到场",
+                                detail=[{"field": "scan_code", "type": "missing", "message": "缺少必填字段"}])
         try:
-            run, created = create_run(
-                user=user, client_id=item.client_id, point_code=item.point_code,
-                procedure_version_id=item.procedure_version_id, started_at=item.started_at, scan_id=item.scan_id,
-                offline_scan=item.scan_place(),
-            )
+            result = scan(user=user, code=scan_code, place=place or ScanPlace())
+            scanned = {"scan_id": result["scan_id"], "point_id": result["point"]["id"], "flags": result["flags"]}
         except ApiError as error:
-            results.append(SyncResult(client_id=item.client_id, run=SyncOutcome("rejected", error=error)))
-            continue
-        result = SyncResult(client_id=item.client_id, run=_outcome(created), run_row=run, steps=[])
-        for step in item.steps:
-            try:
-                record, created = record_step(
-                    user=user, run_id=run.pk, client_id=step.client_id, step_id=step.step_id, value=step.value,
-                    note=step.note, photo_ids=step.photo_ids, recorded_at=step.recorded_at,
-                )
-                result.steps.append(_outcome(created, record=record, client_id=step.client_id, step_id=step.step_id))
-            except ApiError as error:
-                result.steps.append(SyncOutcome("rejected", error=error, client_id=step.client_id,
-                                                step_id=step.step_id))
-        if item.completed_at is not None:
-            try:
-                run, completed = complete_run(user=user, run_id=run.pk, completed_at=item.completed_at)
-                result.complete = _outcome(completed)
-            except ApiError as error:
-                result.complete = SyncOutcome("rejected", error=error)
-        run.refresh_from_db()
-        results.append(result)
-    return results
+            if error.code != "point_inactive":  # an inactive practice point still proves presence
+                raise
+            log = ScanLog.objects.get(pk=error.detail["scan_id"])
+            scanned = {"scan_id": log.pk, "point_id": log.point_id, "flags": log.flags}
+        if scanned["point_id"] != order.point_id:
+            raise unprocessable("wrong_point", f"扫描的不是本工单的实操点，请到“{order.point.name}”（{order.point.code}）扫码",
+                                detail={"scan_id": scanned["scan_id"], "expected_point_id": order.point_id,
+                                        "expected_point_code": order.point.code,
+                                        "scanned_point_id": scanned["point_id"]})
+    return transition(user=user, order_id=order_id, action="arrive", now=now, scan=scanned)
 
 
-# --- photos ------------------------------------------------------------------------------------------
-def upload_photo(*, user: User, data: bytes, client_id: str | None = None) -> tuple[Photo, bool]:
-    """Check, normalise and store an image; it belongs to the uploader until attached."""
-    if client_id:
-        existing = Photo.objects.filter(uploader=user, client_id=client_id).first()
-        if existing is not None:
-            return existing, False
-    image = image_pipeline.process(data)
-    name = uuid.uuid4().hex
-    photo = Photo(uploader=user, client_id=client_id or None, content_type=image.content_type,
-                  original_format=image.original_format, width=image.width, height=image.height,
-                  size_bytes=len(image.content), sha256=image.sha256, taken_at=image.taken_at)
-    photo.file.save(f"{name}.{image.extension}", ContentFile(image.content), save=False)
-    photo.thumbnail.save(f"{name}_thumb.jpg", ContentFile(image.thumbnail), save=False)
-    try:
-        with transaction.atomic():
-            photo.save()
-    except IntegrityError:
-        photo.file.delete(save=False)
-        photo.thumbnail.delete(save=False)
-        existing = Photo.objects.filter(uploader=user, client_id=client_id).first()
-        if existing is None:
-            raise
-        return existing, False
-    return photo, True
+# --- telling people ------------------------------------------------------------------------------------
+def _time(moment: datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M") if moment else ""
+
+
+def _values(order: WorkOrder, event: WorkOrderEvent) -> dict:
+    # Each relation is None without a query when its id is None.
+    category, assignee = order.category, order.assignee
+    return {
+        "number": order.number,
+        "category": category.name if category is not None else "设备异常",
+        "location": order.location_text or (point.name if (point := order.point) is not None else ""),
+        "urgency": order.get_urgency_display(),
+        "state": lifecycle.STATE_LABELS[order.state],
+        "worker": assignee.name if assignee is not None else "",
+        "time": _time(event.created_at),
+        "rating": order.rating or "",
+        "comment": order.rating_comment or "无",
+    }
+
+
+def _announce(order: WorkOrder, event: WorkOrderEvent, *, actor: User | None,
+              previous_assignee: User | None = None) -> None:
+    """Tell the people concerned by this event (never the one who caused it): in the app, live, and
+    through WeChat when a subscribe template is configured for the kind."""
+    values = _values(order, event)
+    number = order.number
+    worker = values["worker"]
+    action = event.action
+    notices: list[tuple[str, Sequence[User | None], str, str, dict]] = []
+    if action == "create":
+        notices.append(("workorder_new", selectors.dispatchers_for(order), f"新报修：{values['category']}",
+                        f"{number} {values['location']}（{values['urgency']}），请及时派单", {}))
+    elif action in ("dispatch", "transfer", "reopen"):
+        title = {"dispatch": "新工单待接单", "transfer": "转来的工单待接单", "reopen": "工单被重新打开"}[action]
+        notices.append(("workorder_dispatch", [order.assignee], title,
+                        f"{number} {values['location']}，请在 {_time(order.respond_by)} 前响应"
+                        if action == "dispatch" else f"{number} {values['location']}：{event.reason}",
+                        {"deadline": _time(order.respond_by if action == "dispatch" else order.finish_by)}))
+        if action == "transfer" and previous_assignee is not None:
+            notices.append(("workorder_transfer", [previous_assignee], "工单已转出",
+                            f"{number} 已转给{worker}：{event.reason}", {}))
+    elif action in ("accept", "grab"):
+        notices.append(("workorder_accept", [order.requester], "报修已接单", f"{number} 由{worker}接单处理", {}))
+    elif action == "arrive":
+        notices.append(("workorder_arrive", [order.requester], "维修人员已到场", f"{number} {worker}已到达现场", {}))
+    elif action == "hold":
+        notices.append(("workorder_hold", [order.requester], "维修暂停", f"{number}：{event.reason}", {}))
+    elif action == "complete":
+        notices.append(("workorder_complete", [order.requester], "维修已完成，请确认评价",
+                        f"{number} {worker}已完工，请确认并评价", {}))
+    elif action == "confirm":
+        notices.append(("workorder_confirm", [order.assignee], f"报修人已评价：{order.rating}星",
+                        f"{number} {order.rating_comment or '（无文字评价）'}", {}))
+    elif action == "return":
+        notices.append(("workorder_return", selectors.dispatchers_for(order), "工单被退回",
+                        f"{number} {previous_assignee.name if previous_assignee else ''}退单：{event.reason}", {}))
+    elif action == "cancel":
+        notices.append(("workorder_cancel", [order.requester, order.assignee], "工单已取消",
+                        f"{number}：{event.reason}", {}))
+    elif action in ("overdue_respond", "overdue_finish"):
+        kind = "响应超时" if action == "overdue_respond" else "完成超时"
+        deadline = order.respond_by if action == "overdue_respond" else order.finish_by
+        notices.append(("workorder_overdue", [*selectors.dispatchers_for(order), order.assignee],
+                        f"工单{kind}：{number}", f"{values['location']}，时限 {_time(deadline)}，当前“{values['state']}”",
+                        {"deadline_kind": kind, "deadline": _time(deadline)}))
+    for kind, recipients, title, body, extra in notices:
+        people = [p for p in recipients if p is not None and (actor is None or p.pk != actor.pk)]
+        if people:
+            notify(recipients=people, kind=kind, title=title, body=body,
+                   data={"id": order.pk, "number": number, "event_id": event.pk, "state": order.state,
+                         "action": action},
+                   values={**values, **extra}, dedupe_key=f"workorder:{order.pk}:{event.pk}:{kind}")
+
+
+# --- corrections by an administrator ------------------------------------------------------------------
+@transaction.atomic
+def record_edit(*, order: WorkOrder, actor: User, changed: list[str], reason: str = "") -> WorkOrderEvent | None:
+    """Save an administrator's correction of what was reported (category, point, place, description,
+    urgency) and append it to the history with the old and new values. The responsible studio follows
+    the category (else the point); the deadlines stay as fixed when the order was reported."""
+    before = WorkOrder.objects.select_for_update().get(pk=order.pk)
+    changes = {}
+    for name in changed:
+        old = getattr(before, f"{name}_id") if name in ("category", "point") else getattr(before, name)
+        new = getattr(order, f"{name}_id") if name in ("category", "point") else getattr(order, name)
+        if old != new:
+            changes[name] = {"from": _plain(old), "to": _plain(new)}
+    category = order.category  # None without a query when category_id is None; likewise the point
+    if category is not None and category.studio_id:
+        studio_id: int | None = category.studio_id
+    else:
+        point = order.point
+        studio_id = point.studio_id if point is not None else None
+    if studio_id != before.studio_id:
+        changes["studio"] = {"from": before.studio_id, "to": studio_id}
+        order.studio_id = studio_id
+    # Only the corrected fields are written: the lifecycle's fields are never touched from here.
+    fields = [name for name in changes if name != "studio"] + (["studio"] if "studio" in changes else [])
+    if not fields:
+        return None
+    order.save(update_fields=[*fields, "updated_at"])
+    return _append(order, action="edit", actor=actor, from_state=before.state, to_state=before.state,
+                   now=timezone.now(), reason=reason, changes=changes)
+
+
+# --- escalation ----------------------------------------------------------------------------------------
+def escalate_overdue(*, now: datetime | None = None, batch: int = 200) -> dict[str, int]:
+    """Mark orders whose response or completion deadline has passed unmet, once per deadline, and tell
+    the dispatchers (and the assignee). Idempotent; each order in its own short transaction, rows
+    locked with SKIP LOCKED so that two schedulers never mark one twice."""
+    now = now or timezone.now()
+    counts = {"respond": 0, "finish": 0}
+    watches = {
+        "respond": dict(responded_at__isnull=True, respond_overdue_at__isnull=True, respond_by__lt=now),
+        "finish": dict(completed_at__isnull=True, finish_overdue_at__isnull=True, finish_by__lt=now),
+    }
+    for kind, conditions in watches.items():
+        query = WorkOrder.objects.filter(state__in=selectors.UNFINISHED, **conditions)
+        while True:
+            ids = list(query.order_by("id").values_list("pk", flat=True)[:batch])
+            marked = sum(_escalate_one(pk, kind, conditions, now) for pk in ids)
+            counts[kind] += marked
+            if len(ids) < batch or not marked:
+                break
+    return counts
+
+
+@transaction.atomic
+def _escalate_one(order_id: int, kind: str, conditions: dict, now: datetime) -> int:
+    locked = WorkOrder.objects.select_for_update(skip_locked=True).filter(
+        pk=order_id, state__in=selectors.UNFINISHED, **conditions).values_list("pk", flat=True).first()
+    if locked is None:
+        return 0
+    order = WorkOrder.objects.select_related("category", "point", "studio", "requester", "assignee").get(pk=order_id)
+    mark = f"{kind}_overdue_at"
+    setattr(order, mark, now)
+    order.save(update_fields=[mark, "updated_at"])
+    deadline = order.respond_by if kind == "respond" else order.finish_by
+    assert deadline is not None  # the overdue conditions include respond_by__lt / finish_by__lt
+    event = _append(order, action=f"overdue_{kind}", actor=None, from_state=order.state, to_state=order.state,
+                    now=now, data={"deadline": deadline.isoformat()},
+                    changes={mark: {"from": None, "to": now.isoformat()}})
+    _announce(order, event, actor=None)
+    return 1

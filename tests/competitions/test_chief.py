@@ -10,7 +10,8 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from competitions import board
-from competitions.models import Appeal, AppendOnlyError, AuditLog, Event, Mark, ModerationRequest
+from competitions.models import Appeal, AuditLog, Event, Mark, ModerationRequest
+from miniprogram_api.append_only import AppendOnlyError
 from tests.conftest import assert_error
 
 

@@ -340,8 +340,8 @@ async def test_screens_in_one_process_share_one_channel_layer_subscription(kit, 
 def test_a_screen_that_stops_reading_gets_one_snapshot_instead_of_an_endless_queue(monkeypatch):
     """A phone that stops reading (a tunnel, a frozen mini-program) must not make the server hold every
     update for it: past the limit its queue becomes one snapshot, and the repair is counted."""
-    from backend.metrics import BOARD_REPAIRS
     from competitions import consumers
+    from competitions.fanout import BOARD_REPAIRS
 
     monkeypatch.setattr(consumers, "INBOX_LIMIT", 3)
     screen = consumers.BoardConsumer()

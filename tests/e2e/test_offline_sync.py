@@ -13,8 +13,8 @@ import requests
 from django.utils import timezone
 
 from accounts.services import issue_token
+from practice.models import ProcedureRun, StepRecord
 from tests.practice import Practice, new_id
-from workorders.models import ProcedureRun, StepRecord
 
 from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
 

@@ -6,9 +6,9 @@ import requests
 
 from accounts.models import Role
 from accounts.services import issue_token
+from practice.models import ScanLog
 from standards import services as standards_services
 from tests.practice import make_point, make_procedure, qr_of
-from workorders.models import ScanLog
 
 from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
 

@@ -6,7 +6,7 @@ import threading
 import pytest
 from PIL import Image
 
-from miniprogram_api.wechat import WeChatClient, WeChatError, WeChatUnavailable
+from wechat.client import WeChatClient, WeChatError, WeChatUnavailable
 
 
 def test_many_concurrent_callers_share_one_token_fetch(fake_wechat, db):

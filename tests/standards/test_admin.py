@@ -4,18 +4,10 @@ import pytest
 from django.contrib import admin
 from django.urls import reverse
 
+from media.models import Photo
+from practice.models import ProcedureRun, RunReview, ScanLog, StepRecord
 from standards.models import PracticePoint, Procedure, ProcedureVersion, QRCode, Standard, Step
-from workorders.models import (
-    Photo,
-    ProcedureRun,
-    RunReview,
-    ScanLog,
-    StepRecord,
-    WorkOrder,
-    WorkOrderCategory,
-    WorkOrderEvent,
-    WorkOrderSequence,
-)
+from workorders.models import WorkOrder, WorkOrderCategory, WorkOrderEvent, WorkOrderSequence
 
 MODELS = [Standard, Procedure, ProcedureVersion, PracticePoint, QRCode, ProcedureRun, StepRecord, RunReview, ScanLog,
           Photo, WorkOrder, WorkOrderCategory, WorkOrderSequence, WorkOrderEvent]

@@ -123,7 +123,7 @@ def test_reasons_are_required_where_the_table_says(desk):
     assert_error(client.post(f"workorders/{order.pk}/hold", {}), 422, "validation_error")
     assert_error(client.post(f"workorders/{order.pk}/hold", {"reason": ""}), 422, "validation_error")
     from miniprogram_api.errors import ApiError
-    from workorders import order_services
+    from workorders import services as order_services
 
     with pytest.raises(ApiError) as refused:
         order_services.transition(user=desk.wang, order_id=order.pk, action="hold", reason="   ")
@@ -206,7 +206,7 @@ def test_the_whole_flow_from_both_sides_keeps_every_step_in_the_history(desk):
 
 
 def test_history_rows_cannot_be_edited_or_deleted(desk):
-    from workorders.models import AppendOnlyError
+    from miniprogram_api.append_only import AppendOnlyError
 
     event = WorkOrderEvent.objects.filter(order=desk.order_in(State.DISPATCHED)).last()
     event.reason = "篡改"

@@ -2,10 +2,12 @@
 attached; bad input is a clear 4xx. Categories. Corrective orders from failing steps."""
 
 from accounts.models import Role
+from media.models import Photo
+from practice.models import ScanLog
 from standards import services as standards_services
 from tests.conftest import assert_error
 from tests.practice import photo_ids, upload
-from workorders.models import Photo, ScanLog, WorkOrder, WorkOrderCategory, WorkOrderEvent
+from workorders.models import WorkOrder, WorkOrderCategory, WorkOrderEvent
 
 
 def body(desk, **extra):

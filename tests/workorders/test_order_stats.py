@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from tests.conftest import assert_error
-from workorders.order_stats import percentile
+from workorders.stats import percentile
 
 T0 = datetime(2026, 3, 2, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 

@@ -8,10 +8,11 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import Role
+from practice.models import ProcedureRun, ScanLog
 from standards import services as standards_services
 from tests.conftest import ApiClient, assert_error
 from tests.practice import make_point, photo_ids, qr_of
-from workorders.models import ProcedureRun, ScanLog, WorkOrder, WorkOrderEvent
+from workorders.models import WorkOrder, WorkOrderEvent
 
 
 # --- grab -----------------------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from backend.supervise import run_together
+from miniprogram_api.supervise import run_together
 
 
 class Command(BaseCommand):

@@ -1,0 +1,50 @@
+"""The one NinjaAPI of the mini-program: it only mounts each app's routers, each at the URL prefix
+that app owns (the table in docs/ARCHITECTURE.md; tests/test_layout.py checks that they agree)."""
+
+from accounts.api import auth_router, me_router
+from accounts.auth import BearerAuth
+from apprenticeships.api import certificates_router, studios_router
+from apprenticeships.api import router as apprenticeships_router
+from competitions.api import contests_router, judging_router
+from media.api import uploads_router
+from miniprogram_api.envelope import install_handlers
+from miniprogram_api.ninja_api import ShixunAPI
+from miniprogram_api.ping import router as ping_router
+from notifications.api import router as notifications_router
+from practice.api import runs_router, scan_router, sync_router
+from standards.api import points_router, standards_router
+from workorders.api import router as workorders_router
+
+api = ShixunAPI(
+    title="Shixun 实训 API",
+    version="1",
+    description="勤e家风格的小程序后端：扫码实操、报修工单、技能比武、师徒带教。所有错误为 "
+    '{"code", "message", "detail"}。',
+    auth=BearerAuth(),
+    urls_namespace="api-v1",
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+install_handlers(api)
+
+# prefix → router; the owning app is the router's module.
+ROUTES = [
+    ("/auth", auth_router),
+    ("/me", me_router),
+    ("/ping", ping_router),
+    ("/notifications", notifications_router),
+    ("/points", points_router),
+    ("/standards", standards_router),
+    ("/scan", scan_router),
+    ("/runs", runs_router),
+    ("/sync", sync_router),
+    ("/uploads", uploads_router),
+    ("/workorders", workorders_router),
+    ("/competitions", contests_router),
+    ("/judging", judging_router),
+    ("/apprenticeships", apprenticeships_router),
+    ("/studios", studios_router),
+    ("/certificates", certificates_router),
+]
+for prefix, router in ROUTES:
+    api.add_router(prefix, router)

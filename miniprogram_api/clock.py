@@ -1,0 +1,46 @@
+"""Time as the mini-program and the people see it: UTC in the database, Asia/Shanghai for people.
+
+Phones send ISO 8601 times, sometimes without an offset (then they mean Shanghai wall time); days,
+"today" and date filters are Shanghai days (settings.TIME_ZONE). One home for these rules so that every
+app cuts days the same way.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from typing import overload
+
+from django.db.models import Q
+from django.utils import timezone
+
+
+@overload
+def aware(moment: datetime) -> datetime: ...
+@overload
+def aware(moment: None) -> None: ...
+def aware(moment: datetime | None) -> datetime | None:
+    """A phone's time as an aware UTC datetime; one without an offset is Asia/Shanghai wall time."""
+    if moment is None:
+        return None
+    moment = timezone.make_aware(moment) if timezone.is_naive(moment) else moment
+    return moment.astimezone(UTC)
+
+
+def shanghai_day_start(day: date) -> datetime:
+    """The first instant of a Shanghai day (aware)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
+
+
+def local_today(now: datetime | None = None) -> date:
+    """Today's date in Asia/Shanghai."""
+    return timezone.localdate(now or timezone.now())
+
+
+def days_q(field: str, date_from: date | None = None, date_to: date | None = None) -> Q:
+    """`field` within the Shanghai days date_from … date_to, both included (either may be open)."""
+    query = Q()
+    if date_from is not None:
+        query &= Q(**{f"{field}__gte": shanghai_day_start(date_from)})
+    if date_to is not None:
+        query &= Q(**{f"{field}__lt": shanghai_day_start(date_to + timedelta(days=1))})
+    return query

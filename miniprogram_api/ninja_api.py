@@ -1,0 +1,46 @@
+"""The NinjaAPI class every mini-program API is built on (backend/api.py makes the one instance).
+
+It documents the error envelope on every operation, so that clients (and schemathesis) know that any
+4xx/5xx answer is {"code", "message", "detail"}; and it keeps operation ids stable when code moves.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from ninja import NinjaAPI
+
+ERROR_SCHEMA = {
+    "title": "Error",
+    "type": "object",
+    "required": ["code", "message", "detail"],
+    "properties": {
+        "code": {"type": "string", "description": "stable snake_case error code"},
+        "message": {"type": "string", "description": "中文说明，可直接展示给用户"},
+        "detail": {"description": "details: the fields at fault, the actions allowed now, …"},
+    },
+}
+
+
+class ShixunAPI(NinjaAPI):
+    def get_openapi_operation_id(self, operation) -> str:
+        """`<module>_<function>`, as django-ninja names them, unless the module declares the
+        `OPERATION_ID_PREFIX` its operations were published under: generated clients name their methods
+        after operation ids, so moving an endpoint to another module must not rename it
+        (docs/adr/0004-operation-ids-are-contract.md)."""
+        view = operation.view_func
+        module = sys.modules.get(view.__module__)
+        prefix = getattr(module, "OPERATION_ID_PREFIX", view.__module__.replace(".", "_"))
+        return f"{prefix}_{view.__name__}"
+
+    def get_openapi_schema(self, *, path_prefix=None, path_params=None):
+        schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
+        schema.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+        error = {"description": "错误（统一格式）",
+                 "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+        for operations in schema.get("paths", {}).values():
+            for operation in operations.values():
+                if isinstance(operation, dict) and "responses" in operation:
+                    operation["responses"].setdefault("4XX", error)
+                    operation["responses"].setdefault("5XX", error)
+        return schema
