@@ -27,8 +27,14 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed-dev
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+# Lint: style, the layer contracts (.importlinter), no import cycles, types of services, selectors and the
+# WeChat client (the list below; pyproject.toml [tool.mypy] says how strict).
+MYPY_TARGETS = $(wildcard */services.py */selectors.py) wechat
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports --no-cache
+	$(PY) tools/import_cycles.py
+	$(VENV)/bin/mypy $(MYPY_TARGETS)
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate
