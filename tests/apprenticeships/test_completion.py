@@ -82,7 +82,8 @@ def test_anyone_verifies_a_certificate_and_a_forged_code_is_not_found(teaching, 
     forged = new_code()
     assert forged != code
     assert_error(public.get(f"/api/v1/certificates/{forged}"), 404, "certificate_not_found")
-    assert_error(public.get(f"/api/v1/certificates/{code[:-1]}X"), 404, "certificate_not_found")
+    other = "X" if code[-1] != "X" else "Y"  # one letter off (the code may itself end in X)
+    assert_error(public.get(f"/api/v1/certificates/{code[:-1]}{other}"), 404, "certificate_not_found")
     assert_error(public.get("/api/v1/certificates/not-a-code"), 404, "certificate_not_found")
     assert_error(public.get(f"/api/v1/certificates/{forged}.png"), 404, "certificate_not_found")
 
