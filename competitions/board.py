@@ -15,9 +15,12 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Iterable
+from dataclasses import dataclass, field
+from decimal import Decimal
 from fractions import Fraction
 
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from miniprogram_api.realtime import publish_after_commit
@@ -35,7 +38,7 @@ from .models import (
     PanelMember,
     SheetSubmission,
 )
-from .selectors import is_recused, studio_or_team_ids
+from .selectors import affiliation_sql, same_affiliation
 
 KEEP_UPDATES = 1000  # update messages kept per contest for resync; older gaps get a snapshot
 
@@ -66,100 +69,204 @@ def lock(contest_id: int) -> ContestBoard:
 
 
 # --- computing one event -------------------------------------------------------------------------
-def compute_event(event: Event) -> dict:
-    """The event's rows, jury view and the live public view, from the stored marks (a fixed number of
-    queries whatever the number of entries, judges or marks; plain rows, no model instances, because
-    this runs inside the board lock on every change)."""
-    aspects = list(Aspect.objects.filter(section__event=event)
+def latest_revision() -> Exists:
+    """Marks that are the latest revision of their (judge, entry, aspect): an anti-join on the unique
+    (judge, entry, aspect, revision) index, the same SQL on PostgreSQL and SQLite, and it combines with
+    OR (a mark request reads the latest marks and its replays in one query; ADR 0052)."""
+    newer = Mark.objects.filter(judge=OuterRef("judge"), entry=OuterRef("entry"), aspect=OuterRef("aspect"),
+                                revision__gt=OuterRef("revision"))
+    return ~Exists(newer)
+
+
+def event_aspects(event_ids) -> dict[int, list[dict]]:
+    """Each event's aspects in board order, as plain rows."""
+    out: dict[int, list[dict]] = {}
+    for aspect in (Aspect.objects.filter(section__event_id__in=list(event_ids))
                    .order_by("section__order", "section_id", "order", "id")
-                   .values("id", "name", "kind", "max_mark", "scale_max", "section_id", "section__name",
-                           "section__weight"))
+                   .values(*ASPECT_FIELDS)):
+        out.setdefault(aspect["section__event_id"], []).append(aspect)
+    return out
+
+
+ASPECT_FIELDS = ("id", "name", "kind", "max_mark", "scale_max", "section_id", "section__name", "section__weight",
+                 "section__event_id")
+ENTRY_FIELDS = ("id", "code", "contestant__display_name", "contestant__username", "org_unit__name")
+
+
+def entry_key(entry: dict) -> dict:
+    return {"id": entry["id"], "code": entry["code"],
+            "name": entry["contestant__display_name"] or entry["contestant__username"],
+            "unit": entry["org_unit__name"] or "", "affiliation": entry["affiliation"]}
+
+
+@dataclass
+class Marks:
+    """The latest marks that decide rows: judgement marks per judge, measurements per (entry, aspect)
+    (the last one entered, whoever entered it). `add` keeps them current as a request writes marks."""
+    kinds: dict[int, str]
+    judgement: dict[tuple[int, int, int], Fraction] = field(default_factory=dict)
+    measurement: dict[tuple[int, int], tuple[int, Fraction]] = field(default_factory=dict)
+    exact: dict = field(default_factory=dict)  # marks take few distinct values: convert each once
+
+    def add(self, mark_id: int, judge_id: int, entry_id: int, aspect_id: int, value) -> None:
+        fraction = self.exact.get(value)
+        if fraction is None:
+            fraction = self.exact[value] = scoring.exact(value)
+        if self.kinds.get(aspect_id) == Aspect.Kind.MEASUREMENT:
+            known = self.measurement.get((entry_id, aspect_id))
+            if known is None or known[0] < mark_id:
+                self.measurement[(entry_id, aspect_id)] = (mark_id, fraction)
+        else:
+            self.judgement[(judge_id, entry_id, aspect_id)] = fraction
+
+
+def sections_of(aspects: list[dict]) -> list[dict]:
     sections, seen = [], set()
     for aspect in aspects:
         if aspect["section_id"] not in seen:
             seen.add(aspect["section_id"])
             sections.append({"id": aspect["section_id"], "name": aspect["section__name"],
                              "weight": aspect["section__weight"]})
-    entries = list(Entry.objects.filter(event=event).exclude(code="").order_by("code").values(
-        "id", "code", "contestant__display_name", "contestant__username", "org_unit__path", "org_unit__name"))
-    judges = list(PanelMember.objects.filter(event=event, is_chief=False)
-                  .values_list("judge_id", "judge__primary_org_unit__path"))
-    st = studio_or_team_ids()
-    judgement_latest: dict[tuple[int, int, int], Fraction] = {}
-    measurement_latest: dict[tuple[int, int], Fraction] = {}
-    kinds = {a["id"]: a["kind"] for a in aspects}
-    exact: dict = {}  # marks take few distinct values: convert each once
-    for judge_id, entry_id, aspect_id, value in (Mark.objects.filter(event=event).order_by("id")
-                                                 .values_list("judge_id", "entry_id", "aspect_id", "value")):
-        fraction = exact.get(value)
-        if fraction is None:
-            fraction = exact[value] = scoring.exact(value)
-        if kinds.get(aspect_id) == Aspect.Kind.MEASUREMENT:
-            measurement_latest[(entry_id, aspect_id)] = fraction
-        else:
-            judgement_latest[(judge_id, entry_id, aspect_id)] = fraction
-    open_remarks: dict[int, list[int]] = {}
-    for entry_id, aspect_id in ModerationRequest.objects.filter(
-            event=event, status=ModerationRequest.Status.OPEN).values_list("entry_id", "aspect_id"):
-        open_remarks.setdefault(entry_id, []).append(aspect_id)
-    submitted: dict[int, set[int]] = {}
-    for entry_id, judge_id in SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"):
-        submitted.setdefault(entry_id, set()).add(judge_id)
+    return sections
 
-    published = event.state == Event.State.PUBLISHED
+
+def headers(event: Event, aspects: list[dict]) -> tuple[dict, dict]:
+    header = {"id": event.id, "name": event.name, "state": event.state,
+              "sections": [{"id": s["id"], "name": s["name"], "weight": str(s["weight"])} for s in sections_of(aspects)]}
+    jury_header = {**header, "aspects": [{"id": a["id"], "name": a["name"], "section_id": a["section_id"],
+                                         "kind": a["kind"]} for a in aspects]}
+    return header, jury_header
+
+
+def _chain(event: Event, sections: list[dict]) -> list[int]:
     chain_ids = [s["id"] for s in sections]
     if event.tie_break_chain:
-        chosen = [int(i) for i in event.tie_break_chain if int(i) in seen]
+        present = {s["id"] for s in sections}
+        chosen = [int(i) for i in event.tie_break_chain if int(i) in present]
         chain_ids = chosen or chain_ids
-    ranked = []
-    for entry in entries:
-        eid = entry["id"]
-        panel = [judge_id for judge_id, path in judges if not is_recused(path, entry["org_unit__path"], st)]
-        by_section: dict[int, Fraction] = {s["id"]: Fraction(0) for s in sections}
-        flags, marked, expected = [], 0, 0
-        for aspect in aspects:
-            aid = aspect["id"]
-            if aspect["kind"] == Aspect.Kind.MEASUREMENT:
-                expected += 1
-                value = measurement_latest.get((eid, aid))
-                if value is not None:
-                    marked += 1
-                    by_section[aspect["section_id"]] += value
-                continue
-            values = [judgement_latest[(j, eid, aid)] for j in panel if (j, eid, aid) in judgement_latest]
-            expected += len(panel)
-            marked += len(values)
-            agg = scoring.aggregate(values, event.aggregation, event.trim_k)
-            if agg is not None:
-                by_section[aspect["section_id"]] += scoring.judgement_score(
-                    max_mark=aspect["max_mark"], aggregated=agg, scale_max=aspect["scale_max"])
-            if scoring.needs_moderation(values, tolerance=event.tolerance, scale_max=aspect["scale_max"]):
-                limit = scoring.spread_limit(event.tolerance, aspect["scale_max"])
-                flags.append({"aspect_id": aid, "aspect": aspect["name"],
-                              "spread": str(scoring.round_half_up(max(values) - min(values))),
-                              "limit": str(scoring.round_half_up(limit))})
-        total = scoring.round_half_up(sum(by_section.values(), Fraction(0)))
-        shown = {sid: scoring.round_half_up(v) for sid, v in by_section.items()}
-        tie = tuple(shown[sid] for sid in chain_ids) if event.tie_break_by_sections else ()
-        ranked.append(scoring.Ranked(key=entry, total=total, tie_break=tie, extra={
-            "sections": {str(sid): str(v) for sid, v in shown.items()}, "flags": flags,
-            "marked": marked, "expected": expected,
-            "submitted": len(submitted.get(eid, set()) & set(panel)), "judges": len(panel),
-            "remarks": sorted(open_remarks.get(eid, [])),
-        }))
+    return chain_ids
+
+
+def entry_row(event: Event, aspects: list[dict], entry: dict, panel: list[tuple[int, int | None]], marks: Marks,
+              remarks: list[int], submitted: set[int], chain_ids: list[int]) -> scoring.Ranked:
+    """One entry's standing from its latest marks: the whole scoring rule of a board row (SCORING.md)."""
+    eid = entry["id"]
+    judges = [judge_id for judge_id, aff in panel if not same_affiliation(aff, entry["affiliation"])]
+    by_section: dict[int, Fraction] = {s["id"]: Fraction(0) for s in sections_of(aspects)}
+    flags, marked, expected = [], 0, 0
+    for aspect in aspects:
+        aid = aspect["id"]
+        if aspect["kind"] == Aspect.Kind.MEASUREMENT:
+            expected += 1
+            found = marks.measurement.get((eid, aid))
+            if found is not None:
+                marked += 1
+                by_section[aspect["section_id"]] += found[1]
+            continue
+        values = [marks.judgement[(j, eid, aid)] for j in judges if (j, eid, aid) in marks.judgement]
+        expected += len(judges)
+        marked += len(values)
+        agg = scoring.aggregate(values, event.aggregation, event.trim_k)
+        if agg is not None:
+            by_section[aspect["section_id"]] += scoring.judgement_score(
+                max_mark=aspect["max_mark"], aggregated=agg, scale_max=aspect["scale_max"])
+        if scoring.needs_moderation(values, tolerance=event.tolerance, scale_max=aspect["scale_max"]):
+            limit = scoring.spread_limit(event.tolerance, aspect["scale_max"])
+            flags.append({"aspect_id": aid, "aspect": aspect["name"],
+                          "spread": str(scoring.round_half_up(max(values) - min(values))),
+                          "limit": str(scoring.round_half_up(limit))})
+    total = scoring.round_half_up(sum(by_section.values(), Fraction(0)))
+    shown = {sid: scoring.round_half_up(v) for sid, v in by_section.items()}
+    tie = tuple(shown[sid] for sid in chain_ids) if event.tie_break_by_sections else ()
+    return scoring.Ranked(key=entry, total=total, tie_break=tie, extra={
+        "sections": {str(sid): str(v) for sid, v in shown.items()}, "flags": flags,
+        "marked": marked, "expected": expected,
+        "submitted": len(submitted & set(judges)), "judges": len(judges),
+        "remarks": sorted(remarks),
+    })
+
+
+def _stored_row(event: Event, row: dict, chain_ids: list[int]) -> scoring.Ranked:
+    """A row as stored with the previous seq, ready to be ranked again beside recomputed ones."""
+    tie = tuple(Decimal(row["sections"][str(sid)]) for sid in chain_ids) if event.tie_break_by_sections else ()
+    key = {"id": row["entry_id"], "code": row["code"], "name": row["name"], "unit": row["unit"]}
+    return scoring.Ranked(key=key, total=Decimal(row["total"]), tie_break=tie,
+                          extra={k: row[k] for k in ROW_EXTRA})
+
+
+ROW_EXTRA = ("sections", "flags", "marked", "expected", "submitted", "judges", "remarks")
+
+
+def ranked_views(event: Event, aspects: list[dict], ranked: list[scoring.Ranked]) -> dict:
+    published = event.state == Event.State.PUBLISHED
     jury_rows, public_rows = [], []
     for item in sorted(scoring.assign_ranks(ranked), key=lambda r: (r.rank, r.key["code"])):
         entry = item.key
-        name = entry["contestant__display_name"] or entry["contestant__username"]
-        public_rows.append({"rank": item.rank, "code": entry["code"], "name": name if published else None,
+        public_rows.append({"rank": item.rank, "code": entry["code"], "name": entry["name"] if published else None,
                             "total": str(item.total), "sections": item.extra["sections"]})
-        jury_rows.append({"rank": item.rank, "code": entry["code"], "entry_id": entry["id"], "name": name,
-                          "unit": entry["org_unit__name"] or "", "total": str(item.total), **item.extra})
-    header = {"id": event.id, "name": event.name, "state": event.state,
-              "sections": [{"id": s["id"], "name": s["name"], "weight": str(s["weight"])} for s in sections]}
-    jury_header = {**header, "aspects": [{"id": a["id"], "name": a["name"], "section_id": a["section_id"],
-                                         "kind": a["kind"]} for a in aspects]}
+        jury_rows.append({"rank": item.rank, "code": entry["code"], "entry_id": entry["id"], "name": entry["name"],
+                          "unit": entry["unit"], "total": str(item.total), **item.extra})
+    header, jury_header = headers(event, aspects)
     return {"header": header, "jury_header": jury_header, "jury_rows": jury_rows, "public_rows": public_rows}
+
+
+def compute_event(event: Event) -> dict:
+    """The event's rows, jury view and the live public view, from the latest marks (a fixed number of
+    queries whatever the number of entries, judges or marks; plain rows, no model instances, because
+    this runs inside the board lock)."""
+    aspects = event_aspects([event.id]).get(event.id, [])
+    entries = [entry_key(e) for e in Entry.objects.filter(event=event).exclude(code="").order_by("code")
+               .annotate(affiliation=affiliation_sql("org_unit__path")).values(*ENTRY_FIELDS, "affiliation")]
+    panel = panel_of([event.id]).get(event.id, [])
+    marks = Marks(kinds={a["id"]: a["kind"] for a in aspects})
+    for row in (Mark.objects.filter(latest_revision(), event=event)
+                .values_list("id", "judge_id", "entry_id", "aspect_id", "value")):
+        marks.add(*row)
+    remarks: dict[int, list[int]] = {}
+    for entry_id, aspect_id in ModerationRequest.objects.filter(
+            event=event, status=ModerationRequest.Status.OPEN).values_list("entry_id", "aspect_id"):
+        remarks.setdefault(entry_id, []).append(aspect_id)
+    submitted: dict[int, set[int]] = {}
+    for entry_id, judge_id in SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"):
+        submitted.setdefault(entry_id, set()).add(judge_id)
+    chain_ids = _chain(event, sections_of(aspects))
+    ranked = [entry_row(event, aspects, entry, panel, marks, remarks.get(entry["id"], []),
+                        submitted.get(entry["id"], set()), chain_ids) for entry in entries]
+    return ranked_views(event, aspects, ranked)
+
+
+def panel_of(event_ids) -> dict[int, list[tuple[int, int | None]]]:
+    """(judge id, affiliation) of every marking judge (not the chief) of each event."""
+    out: dict[int, list[tuple[int, int | None]]] = {}
+    for event_id, judge_id, aff in (PanelMember.objects.filter(event_id__in=list(event_ids), is_chief=False)
+                                    .annotate(aff=affiliation_sql("judge__primary_org_unit__path"))
+                                    .values_list("event_id", "judge_id", "aff")):
+        out.setdefault(event_id, []).append((judge_id, aff))
+    return out
+
+
+def recompute_entries(event: Event, previous: dict | None, *, aspects: list[dict], entries: list[dict],
+                      panel: list[tuple[int, int | None]], marks: Marks, remarks: dict[int, list[int]],
+                      submitted: dict[int, set[int]]) -> dict | None:
+    """The event after a change that touched only `entries` (a mark): their rows recomputed from
+    `marks` (the latest marks of those entries, as of this change), every other row taken from the
+    previous seq, all ranked again. None when the previous state cannot be reused (no previous state,
+    or the scheme or the event's state changed since): then the caller computes the whole event."""
+    if previous is None:
+        return None
+    header, jury_header = headers(event, aspects)
+    old_jury = {k: v for k, v in previous["jury_header"].items() if k != "frozen"}
+    if old_jury != jury_header:
+        return None
+    chain_ids = _chain(event, sections_of(aspects))
+    touched = {e["id"]: e for e in entries if e["code"]}
+    ranked = [entry_row(event, aspects, entry, panel, marks, remarks.get(eid, []), submitted.get(eid, set()),
+                        chain_ids) for eid, entry in touched.items()]
+    known = {row["entry_id"] for row in previous["jury_rows"]}
+    if not set(touched) <= known:
+        return None  # an entry the stored board does not know yet
+    ranked += [_stored_row(event, row, chain_ids) for row in previous["jury_rows"] if row["entry_id"] not in touched]
+    return ranked_views(event, aspects, ranked)
 
 
 # --- advancing the board -------------------------------------------------------------------------
@@ -175,16 +282,23 @@ def _changed(old_rows: list[dict] | None, new_rows: list[dict]) -> tuple[list[di
     return changed, removed
 
 
-def advance(board: ContestBoard, event_ids: Iterable[int]) -> int:
+def advance(board: ContestBoard, event_ids: Iterable[int], *, events: list[Event] | None = None,
+            computed: dict[int, dict] | None = None) -> int:
     """Recompute the given events once, bump seq, store the new state and the update messages, and
-    queue them for after commit. `board` must have been locked by `lock()` in this transaction."""
-    contest = Contest.objects.get(pk=board.contest_id)
+    queue them for after commit. `board` must have been locked by `lock()` in this transaction.
+
+    A caller that already read, after taking the lock, every event of the contest (with its contest)
+    passes them as `events`; one that recomputed an event itself (a mark: `recompute_entries`) passes
+    the result in `computed`. Otherwise both are read here."""
+    if events is None:
+        events = list(Event.objects.filter(contest_id=board.contest_id).select_related("contest"))
+    contest = events[0].contest if events else Contest.objects.get(pk=board.contest_id)
     now = timezone.now()
     time_frozen = is_frozen_at(contest, now)
     state = board.state or {}
     events_state: dict = state.get("events", {})
-    on_board = list(Event.objects.filter(contest=contest).exclude(state=Event.State.DRAFT)
-                    .order_by("order", "id"))
+    on_board = sorted((e for e in events if e.state != Event.State.DRAFT), key=lambda e: (e.order, e.id))
+    computed = computed or {}
     wanted = {int(e) for e in event_ids}
     public_events, jury_events = [], []
     new_events = {}
@@ -194,15 +308,15 @@ def advance(board: ContestBoard, event_ids: Iterable[int]) -> int:
         if event.id not in wanted and previous is not None:
             new_events[key] = previous
             continue
-        computed = compute_event(event)
+        result = computed.get(event.id) or compute_event(event)
         frozen = time_frozen and event.state != Event.State.PUBLISHED
         if frozen:
             public_rows = previous["public_rows"] if previous else []
         else:
-            public_rows = computed["public_rows"]
-        header = {**computed["header"], "frozen": frozen}
-        jury_header = {**computed["jury_header"], "frozen": frozen}
-        current = {"header": header, "jury_header": jury_header, "jury_rows": computed["jury_rows"],
+            public_rows = result["public_rows"]
+        header = {**result["header"], "frozen": frozen}
+        jury_header = {**result["jury_header"], "frozen": frozen}
+        current = {"header": header, "jury_header": jury_header, "jury_rows": result["jury_rows"],
                    "public_rows": public_rows}
         new_events[key] = current
         rows, removed = _changed(previous and previous["public_rows"], public_rows)
