@@ -398,3 +398,26 @@ def test_the_sql_affiliation_is_the_python_one_for_every_unit(org, make_user):
     assert got == {unit.id: affiliation(unit.path, st) for unit in units}
     assert got[inner_team.id] == org.hvac.id and got[loose_team.id] == loose_team.id
     assert got[org.base.id] is None and got[org.bureau.id] is None
+
+
+def test_a_board_moved_mark_by_mark_equals_the_whole_event_recomputed(kit):
+    """A mark recomputes only its entry's row and re-ranks the rest from the previous seq: after marks,
+    re-marks, a measurement entered twice, a recused judge refused and a re-mark request, the stored
+    rows must be exactly what recomputing the whole event from the database gives."""
+    import random
+
+    from competitions.models import ContestBoard
+
+    rng = random.Random(13)
+    for _ in range(40):
+        entry, judge = rng.choice(kit.entries), rng.choice(kit.judges)
+        aspect = rng.choice(kit.aspects)
+        value = rng.randint(0, aspect.scale_max) if aspect.kind == "judgement" else f"{rng.randint(0, 2000) / 100}"
+        kit.mark(judge, entry, aspect, value)  # some are refused (recusal): they must move nothing
+    entry = kit.entries[1]
+    kit.complete(entry, judgement_values=[0, 3, 3, 0, 3])  # a spread wide enough to flag
+    stored = ContestBoard.objects.get(contest=kit.contest).state["events"][str(kit.event.id)]
+    whole = board.compute_event(kit.event)
+    assert stored["jury_rows"] == whole["jury_rows"]
+    assert stored["public_rows"] == whole["public_rows"]
+    assert any(row["flags"] for row in stored["jury_rows"]) and len({row["rank"] for row in stored["jury_rows"]}) > 1
