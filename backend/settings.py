@@ -146,11 +146,12 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "backend.middleware.OneThreadHop",  # must stay last: see the module
 ]
 
 ROOT_URLCONF = "backend.urls"
 ASGI_APPLICATION = "backend.asgi.application"
-WSGI_APPLICATION = None
+WSGI_APPLICATION = "backend.wsgi.application"
 
 TEMPLATES = [
     {

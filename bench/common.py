@@ -20,6 +20,7 @@ from urllib.parse import urlparse
 from urllib.request import urlopen
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 PYTHON = sys.executable
 
 
@@ -75,29 +76,35 @@ def run_python(env: dict[str, str], code: str) -> str:
 
 
 class Server:
-    """uvicorn serving backend.asgi with N worker processes, as in production."""
+    """A real server as a process group: by default uvicorn serving backend.asgi with N workers; `argv`
+    gives any other command (backend/serving.py builds them: the production layout's pools, the
+    outside baselines). `{port}` in argv is replaced by a free port."""
 
-    def __init__(self, env: dict[str, str], workers: int):
+    def __init__(self, env: dict[str, str], workers: int = 1, argv: list[str] | None = None,
+                 health: str = "/healthz", name: str = "server"):
+        from backend.serving import asgi_command
+
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
+        self.name = name
+        if argv is None:
+            argv = asgi_command(host="127.0.0.1", port=self.port, workers=workers)
+        argv = [a.replace("{port}", str(self.port)) for a in argv]
         # The log goes to a file: an undrained pipe fills up and blocks a chatty server.
-        self.log = tempfile.NamedTemporaryFile(prefix="shixun-bench-server-", suffix=".log", delete=False)
-        self.proc = subprocess.Popen(
-            [PYTHON, "-m", "uvicorn", "backend.asgi:application", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(workers), "--no-access-log", "--log-level", "warning"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log, start_new_session=True,
-        )
+        self.log = tempfile.NamedTemporaryFile(prefix=f"shixun-bench-{name}-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=self.log,
+                                     start_new_session=True)
         deadline = time.time() + 60
         while True:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"server exited: {Path(self.log.name).read_text()[-2000:]}")
+                raise RuntimeError(f"{name} exited: {Path(self.log.name).read_text()[-2000:]}")
             try:
-                if urlopen(self.base + "/healthz", timeout=1).status == 200:
+                if urlopen(self.base + health, timeout=1).status == 200:
                     break
             except OSError:
                 pass
             if time.time() > deadline:
-                raise TimeoutError("server did not start")
+                raise TimeoutError(f"{name} did not start")
             time.sleep(0.2)
 
     def stop(self) -> None:

@@ -7,18 +7,67 @@ message can always resync from the database.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import os
+import threading
 import time
 
-from asgiref.sync import async_to_sync
+from asgiref.sync import SyncToAsync, async_to_sync
 from channels.consumer import get_handler_name
-from channels.layers import get_channel_layer
+from channels.layers import DEFAULT_CHANNEL_LAYER, InMemoryChannelLayer, channel_layers, get_channel_layer
 from django.db import transaction
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from .metrics import BROADCAST_LAG, CHANNEL_SEND_FAILURES
 
 logger = logging.getLogger(__name__)
+
+SEND_TIMEOUT = 5.0  # seconds a request waits for the channel layer before counting the send as failed
+
+
+class _Publisher:
+    """A WSGI process's way to the channel layer: one event loop on a thread of its own, with a layer
+    instance of its own, for the life of the process.
+
+    Under ASGI a request's sync code runs inside the server's event loop (asgiref), and `async_to_sync`
+    hands the send to that loop. Under WSGI there is no such loop, and `async_to_sync` would build a
+    new event loop, thread and Redis connection for every send (ADR 0051)."""
+
+    def __init__(self):
+        self.pid = os.getpid()
+        self.loop = asyncio.new_event_loop()
+        self.layer = channel_layers.make_backend(DEFAULT_CHANNEL_LAYER)
+        self.thread = threading.Thread(target=self.loop.run_forever, name="channel-layer-publisher", daemon=True)
+        self.thread.start()
+
+    def group_send(self, group: str, message: dict) -> None:
+        asyncio.run_coroutine_threadsafe(self.layer.group_send(group, message), self.loop).result(SEND_TIMEOUT)
+
+
+_publisher: _Publisher | None = None
+_publisher_lock = threading.Lock()
+
+
+def _publisher_for_this_process() -> _Publisher:
+    global _publisher
+    with _publisher_lock:
+        if _publisher is None or _publisher.pid != os.getpid():  # a forked worker starts its own
+            _publisher = _Publisher()
+        return _publisher
+
+
+def _inside_an_event_loop() -> bool:
+    """Is this sync code running for an event loop (ASGI, an async test), which async_to_sync can use?"""
+    return (getattr(SyncToAsync.threadlocal, "main_event_loop", None) is not None
+            and getattr(SyncToAsync.threadlocal, "main_event_loop_pid", None) == os.getpid())
+
+
+def group_send(layer, group: str, message: dict) -> None:
+    if isinstance(layer, InMemoryChannelLayer) or _inside_an_event_loop():
+        async_to_sync(layer.group_send)(group, message)
+    else:
+        _publisher_for_this_process().group_send(group, message)
 
 
 def send_now(group: str, message: dict) -> None:
@@ -30,7 +79,7 @@ def send_now(group: str, message: dict) -> None:
     kind = group.split(".", 1)[0]
     started = time.perf_counter()
     try:
-        async_to_sync(layer.group_send)(group, message)
+        group_send(layer, group, message)
     except Exception as exc:
         CHANNEL_SEND_FAILURES.labels(kind).inc()
         if isinstance(exc, (OSError, RedisConnectionError)):

@@ -1,4 +1,5 @@
-"""Start real server processes for end-to-end tests: the demo runner, uvicorn workers."""
+"""Start real server processes for end-to-end tests: the production layout as `serve_prod` runs it
+(nginx, the HTTP pool, the websocket pool), single uvicorn processes (the demo's layout)."""
 
 from __future__ import annotations
 
@@ -60,6 +61,45 @@ def stop(proc: subprocess.Popen, timeout: float = 15) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+    if getattr(proc, "layout", False):
+        kill_layout(proc)  # whatever of the layout outlived its supervisor
+
+
+def kill_layout(proc: subprocess.Popen) -> None:
+    """SIGKILL every process of a layout at once (its own session): a machine that simply dies."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    proc.wait()
+
+
+def start_layout(env: dict[str, str], *, workers: int = 1, ws_workers: int = 1) -> subprocess.Popen:
+    """The production layout, started the way `make serve-prod` starts it (`manage.py serve_prod`, which
+    builds it with backend/serving.py): nginx on `.port` routing /ws/ to uvicorn and the rest to the
+    WSGI pool. Needs Debian's nginx (in .ci/run's DEB_PACKAGES)."""
+    from backend.serving import nginx_binary
+
+    if nginx_binary() is None:
+        import pytest
+
+        pytest.fail("nginx is not installed (Debian nginx-light; .ci/run installs it)")
+    port, http_port, ws_port = free_port(), free_port(), free_port()
+    env = {**env, "PROMETHEUS_MULTIPROC_DIR": tempfile.mkdtemp(prefix="shixun-e2e-metrics-")}
+    log = tempfile.NamedTemporaryFile(prefix=f"layout-{port}-", suffix=".log", delete=False)
+    proc = subprocess.Popen(
+        [sys.executable, "manage.py", "serve_prod", "--host", "127.0.0.1", "--port", str(port), "--http-port",
+         str(http_port), "--ws-port", str(ws_port), "--workers", str(workers), "--ws-workers", str(ws_workers),
+         "--no-background"],
+        cwd=ROOT, env=env, stdout=log, stderr=log, start_new_session=True)
+    proc.layout, proc.port, proc.log_path = True, port, log.name  # type: ignore[attr-defined]
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/healthz", proc)
+        wait_until_up(f"http://127.0.0.1:{ws_port}/healthz", proc)  # the websocket pool is up too
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
 
 
 def start_uvicorn(port: int, env: dict[str, str], workers: int = 1) -> subprocess.Popen:

@@ -1,4 +1,4 @@
-"""Contest day through two real server processes sharing PostgreSQL and Redis: 5 judges × 40 entries ×
+"""Contest day through two machines, each the production layout (nginx, HTTP pool, websocket pool), sharing PostgreSQL and Redis: 5 judges × 40 entries ×
 10 aspects marked concurrently by flaky phones (10% of requests resent, 5% of connections dropped
 mid-request), spectators on both processes. The final board equals an independent recomputation from
 the stored marks, no mark is duplicated or lost, and every spectator ends on the same seq and board."""
@@ -19,7 +19,7 @@ from competitions import board
 from competitions.models import Mark
 
 from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batch, tokens_for
-from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
+from .servers import live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
@@ -31,12 +31,11 @@ def two_servers(postgres, redis_url):
                      REDIS_KEY_PREFIX=f"shixun-e2e-{os.getpid()}-{uuid.uuid4().hex[:6]}")
     procs = []
     try:
-        for _ in range(2):
-            port = free_port()
-            procs.append((port, start_uvicorn(port, env)))
-        yield [f"127.0.0.1:{port}" for port, _ in procs]
+        for _ in range(2):  # two machines, each the production layout (nginx, HTTP pool, websocket pool)
+            procs.append(start_layout(env))
+        yield [f"127.0.0.1:{proc.port}" for proc in procs]
     finally:
-        for _, proc in procs:
+        for proc in procs:
             stop(proc)
 
 

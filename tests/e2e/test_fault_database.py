@@ -9,7 +9,7 @@ import requests
 from accounts.models import User, WechatIdentity
 
 from .proxy import CuttableProxy
-from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
+from .servers import live_database_url, server_env, start_layout, stop
 
 pytestmark = pytest.mark.e2e
 
@@ -28,12 +28,11 @@ def test_database_outage_is_503_and_recovers_without_restart(db_proxy, fake_wech
     from django.db import connection
 
     url = live_database_url().replace(f":{connection.settings_dict['PORT'] or 5432}/", f":{db_proxy.port}/")
-    port = free_port()
     env = server_env(DATABASE_URL=url, DB_POOL_TIMEOUT="2", DB_CONNECT_TIMEOUT="2",
                      WECHAT_API_BASE=fake_wechat.url, WECHAT_APPID=fake_wechat.state.appid,
                      WECHAT_SECRET=fake_wechat.state.secret)
-    server = start_uvicorn(port, env)
-    base = f"http://127.0.0.1:{port}"
+    server = start_layout(env)  # the production layout: nginx, the HTTP pool, the websocket pool
+    base = f"http://127.0.0.1:{server.port}"
     try:
         assert requests.post(f"{base}/api/v1/auth/wechat-login", json={"code": "before"}, timeout=10).status_code == 200
 

@@ -1,12 +1,11 @@
-"""One server process killed mid-contest: its spectators reconnect to the other process and resync to
-the right board; phones that were talking to it resend to the other and nothing is lost or doubled."""
+"""One machine killed mid-contest (every process of its production layout at once: nginx, the HTTP and
+websocket pools): its spectators reconnect to the other machine and resync to the right board; phones
+that were talking to it resend to the other and nothing is lost or doubled."""
 
 from __future__ import annotations
 
 import asyncio
-import os
 import random
-import signal
 
 import pytest
 
@@ -14,7 +13,7 @@ from competitions import board
 from competitions.models import Mark
 
 from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
-from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
+from .servers import kill_layout, live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
@@ -25,8 +24,8 @@ def test_killed_process_clients_move_to_the_other(api, org, make_user, postgres,
     tokens = tokens_for(kit)
     plan = marking_plan(kit, random.Random(5))
     env = server_env(DATABASE_URL=live_database_url(), REDIS_URL=redis_url, LOG_LEVEL="WARNING")
-    procs = [start_uvicorn(port, env) for port in (free_port(), free_port())]
-    hosts = [f"127.0.0.1:{proc.args[proc.args.index('--port') + 1]}" for proc in procs]
+    procs = [start_layout(env), start_layout(env)]
+    hosts = [f"127.0.0.1:{proc.port}" for proc in procs]
     victim, survivor = procs
     rng = random.Random(9)
     stats = {"sent": 0, "resent": 0, "dropped": 0}
@@ -42,8 +41,7 @@ def test_killed_process_clients_move_to_the_other(api, org, make_user, postgres,
             spectator.start()
         assert await wait_for(lambda: all(s.seq >= 0 for s in spectators), 20)
         await asyncio.to_thread(mark, plan[:15])
-        os.kill(victim.pid, signal.SIGKILL)  # no graceful shutdown: the process is simply gone
-        victim.wait()
+        kill_layout(victim)  # no graceful shutdown: the machine's processes are simply gone
         await asyncio.to_thread(mark, plan[15:])
         final = await asyncio.to_thread(board.current_seq, kit.contest.id)
         settled = await wait_for(lambda: all(s.seq == final for s in spectators), 30)

@@ -17,7 +17,7 @@ import requests
 from competitions import board
 
 from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
-from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
+from .servers import free_port, live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis]
@@ -68,8 +68,8 @@ def test_redis_restart_mid_contest(api, org, make_user, postgres, own_redis):
     plan = marking_plan(kit, random.Random(11))  # 40 batches
     env = server_env(DATABASE_URL=live_database_url(), REDIS_URL=own_redis.url, LOG_LEVEL="ERROR",
                      BOARD_HEARTBEAT_SECONDS="1")
-    procs = [(port, start_uvicorn(port, env)) for port in (free_port(), free_port())]
-    hosts = [f"127.0.0.1:{port}" for port, _ in procs]
+    procs = [start_layout(env), start_layout(env)]  # two machines, each the production layout
+    hosts = [f"127.0.0.1:{proc.port}" for proc in procs]
     rng = random.Random(3)
     stats = {"sent": 0, "resent": 0, "dropped": 0}
 
@@ -100,7 +100,7 @@ def test_redis_restart_mid_contest(api, org, make_user, postgres, own_redis):
     try:
         final, settled, seqs, boards = asyncio.run(scenario())
     finally:
-        for _, proc in procs:
+        for proc in procs:
             stop(proc)
     assert stats["sent"] == len(plan)
     recomputed = recompute_totals(kit)
