@@ -24,8 +24,15 @@ install-dev: $(VENV)/.installed-dev
 run: $(VENV)/.installed
 	$(PY) manage.py run_demo --host $(HOST) --port $(PORT)
 
+# The suite in two parts: everything not marked `serial` on TEST_WORKERS pytest-xdist workers (each with
+# its own test database and Redis key prefix), then the `serial` tests (outages, several server processes,
+# timing) alone. Exit status 5 ("no tests collected") of one part is not a failure.
+TEST_WORKERS ?= 2
 test: $(VENV)/.installed-dev
-	$(PY) -m pytest $(PYTEST_ARGS)
+	@status=0; \
+	$(PY) -m pytest -n $(TEST_WORKERS) -m "not serial" $(PYTEST_ARGS) || { [ $$? -eq 5 ] || status=1; }; \
+	$(PY) -m pytest -m serial $(PYTEST_ARGS) || { [ $$? -eq 5 ] || status=1; }; \
+	exit $$status
 
 # Lint: style, the layer contracts (.importlinter), no import cycles, types of services, selectors and the
 # WeChat client (the list below; pyproject.toml [tool.mypy] says how strict). mypy loads the settings
@@ -47,11 +54,14 @@ clean:
 	rm -rf $(VENV) db.sqlite3 db.sqlite3-* var
 
 # Production on this machine: DATABASE_URL, REDIS_URL, SECRET_KEY, ALLOWED_HOSTS from the environment.
-WORKERS ?= 4
+# nginx on HOST:PORT (Debian nginx-light), the HTTP pool (granian WSGI, WORKERS, default one per core) and
+# the websocket pool (uvicorn, WS_WORKERS) behind it: docs/OPERATIONS.md.
+WORKERS ?= 0
+WS_WORKERS ?= 2
 serve-prod: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py collectstatic --noinput -v0
-	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS)
+	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS) --ws-workers $(WS_WORKERS)
 
 # Benchmarks (bench/): the suite starts real servers on a throwaway database and prints one table of
 # ratios. Needs PostgreSQL and Redis: DATABASE_URL=… REDIS_URL=… make bench [BENCH_ARGS="--spectators 500"]

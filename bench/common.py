@@ -81,10 +81,10 @@ class Server:
     outside baselines). `{port}` in argv is replaced by a free port."""
 
     def __init__(self, env: dict[str, str], workers: int = 1, argv: list[str] | None = None,
-                 health: str = "/healthz", name: str = "server"):
+                 health: str = "/healthz", name: str = "server", port: int | None = None):
         from backend.serving import asgi_command
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.name = name
         if argv is None:

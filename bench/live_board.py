@@ -157,7 +157,10 @@ async def one_spectator(hosts: list[str], data: dict, n: int) -> tuple[list[floa
 
 
 # --- 3. many spectators, in client processes ---------------------------------------------------------
-def spectator_process(host: str, contest_id: int, count: int, ready, control, results, compression="deflate"):
+def spectator_process(host: str, contest_id: int, count: int, ready, control, results, compression="deflate",
+                      nice: int = 0):
+    if nice:
+        os.nice(nice)  # these clients stand for phones elsewhere: they must not take the server's CPU
     asyncio.run(_spectators(host, contest_id, count, ready, control, results, compression))
 
 
@@ -218,7 +221,7 @@ async def _spectators(host, contest_id, count, ready, control, results, compress
 
 
 def many_spectators(hosts, procs, data, spectators: int, rounds: int, *, trigger=None, gap: float = 0.3,
-                    on_ready=None, compression="deflate") -> dict:
+                    on_ready=None, compression="deflate", post_hosts=None, client_nice: int = 0) -> dict:
     """N spectators in 2 client processes; `rounds` updates made by `trigger(i)` (default: a mark POSTed
     to alternating servers), `gap` seconds apart; `on_ready()` runs once all are connected and may
     return a callable to run after the rounds (e.g. to join a load thread)."""
@@ -230,7 +233,8 @@ def many_spectators(hosts, procs, data, spectators: int, rounds: int, *, trigger
         session = requests.Session()
 
         def trigger(i):
-            body = post_mark(session, hosts[i % 2], data, f"{random.randint(0, 5999) / 100:.2f}")
+            targets = post_hosts or hosts
+            body = post_mark(session, targets[i % len(targets)], data, f"{random.randint(0, 5999) / 100:.2f}")
             return body["seq"][str(data["contest_id"])]
 
     ctx = mp.get_context("spawn")
@@ -239,7 +243,7 @@ def many_spectators(hosts, procs, data, spectators: int, rounds: int, *, trigger
     per = [spectators // 2, spectators - spectators // 2]
     before = [rss_kb(p.pid) for p in procs]
     clients = [ctx.Process(target=spectator_process,
-                           args=(host, data["contest_id"], n, ready, control, results, compression))
+                           args=(host, data["contest_id"], n, ready, control, results, compression, client_nice))
                for host, n, control in zip(hosts, per, controls, strict=True)]
     for client in clients:
         client.start()

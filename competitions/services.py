@@ -231,7 +231,8 @@ def record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
     """A judge's batch of marks: each is created, replayed (same client_id, same mark) or refused with
     its own code; the accepted ones move the board once per contest.
 
-    A fixed number of queries whatever the size of the contest (≤ 12 for one mark with the token:
+    A fixed number of queries whatever the size of the contest (12 for one mark, counting the token and
+    BEGIN/COMMIT; one more each when the entry has a submitted sheet or an open re-mark request:
     tests/competitions/test_judging.py): the rows it needs are read once, after the board lock, and
     only the marked entries' rows are recomputed (board.recompute_entries)."""
     try:
@@ -287,16 +288,25 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
             latest.add(mark.id, mark.judge_id, mark.entry_id, mark.aspect_id, mark.value)
             if mark.judge_id == judge.id:
                 revisions[(mark.entry_id, mark.aspect_id)] = mark.revision
+    # The board as of the last change says which of these entries have submitted sheets or open re-mark
+    # requests (every service that adds either advances the board): only those are read.
+    stored = {row["entry_id"]: row for locked_board in locked.values()
+              for event_state in (locked_board.state or {}).get("events", {}).values()
+              for row in event_state["jury_rows"]}
+    known = all(entry_id in stored for entry_id in touched)
     sheets: dict[int, set[int]] = {}
-    for entry_id, judge_id in SheetSubmission.objects.filter(entry_id__in=touched).values_list("entry_id", "judge_id"):
-        sheets.setdefault(entry_id, set()).add(judge_id)
+    if not known or any(stored[entry_id]["submitted"] for entry_id in touched):
+        for entry_id, judge_id in (SheetSubmission.objects.filter(entry_id__in=touched)
+                                   .values_list("entry_id", "judge_id")):
+            sheets.setdefault(entry_id, set()).add(judge_id)
     submitted = {entry_id for entry_id, judges in sheets.items() if judge.id in judges}
     requests: dict[tuple[int, int], ModerationRequest] = {}
     remarks: dict[int, dict[int, list[int]]] = {}  # event → entry → aspects with an open request
-    for req in ModerationRequest.objects.filter(entry_id__in=touched, status=ModerationRequest.Status.OPEN):
-        remarks.setdefault(req.event_id, {}).setdefault(req.entry_id, []).append(req.aspect_id)
-        if judge.id in req.judges:
-            requests[(req.entry_id, req.aspect_id)] = req
+    if not known or any(stored[entry_id]["remarks"] for entry_id in touched):
+        for req in ModerationRequest.objects.filter(entry_id__in=touched, status=ModerationRequest.Status.OPEN):
+            remarks.setdefault(req.event_id, {}).setdefault(req.entry_id, []).append(req.aspect_id)
+            if judge.id in req.judges:
+                requests[(req.entry_id, req.aspect_id)] = req
     batch = MarkBatch()
     moved: dict[int, dict[int, set[int]]] = {}  # contest → event → entries
     touched_requests: dict[int, ModerationRequest] = {}

@@ -20,7 +20,7 @@ from tests.conftest import REQUIRE_SERVICES
 
 from .servers import ROOT, free_port, live_database_url, server_env, start_uvicorn, stop
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = ROOT / "artifacts"

@@ -22,7 +22,7 @@ from tests.conftest import require_redis
 
 from .servers import free_port, live_database_url, server_env, start_uvicorn, stop
 
-pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ from accounts.models import User, WechatIdentity
 from .proxy import CuttableProxy
 from .servers import live_database_url, server_env, start_layout, stop
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_b
 from .servers import kill_layout, live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
-pytestmark = [pytest.mark.e2e, pytest.mark.redis]
+pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.redis]
 
 
 def test_killed_process_clients_move_to_the_other(api, org, make_user, postgres, redis_url):

@@ -9,7 +9,7 @@ import requests
 
 from .servers import ROOT, free_port, live_database_url, server_env, start_layout, stop, wait_until_up
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]
 
 
 def test_serve_prod_runs_workers_and_aggregates_metrics(postgres, redis_url, tmp_path):
