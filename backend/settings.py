@@ -64,8 +64,13 @@ def database_from_url(url: str) -> dict:
             "CONN_HEALTH_CHECKS": True,
         }
         if env_bool("DB_POOL", True):
-            # Django's psycopg pool: connections are reused across requests and ASGI threads.
-            # CONN_MAX_AGE must stay 0 with the pool (Django's rule).
+            # Django's psycopg pool: connections are reused across requests and threads.
+            # CONN_MAX_AGE must stay 0 with the pool (Django's rule). Django returns the connection to the
+            # pool after every request, and with CONN_HEALTH_CHECKS the pool checks it with a round trip
+            # to PostgreSQL at every checkout: a fifth of a ping's time (py-spy, issue 13). Without the
+            # check, a connection that broke while idle fails one request with 503 database_unavailable
+            # and is discarded (tests/e2e/test_fault_database.py); DB_POOL_CHECK=1 turns the check back on.
+            db["CONN_HEALTH_CHECKS"] = env_bool("DB_POOL_CHECK", False)
             db["CONN_MAX_AGE"] = 0
             db["OPTIONS"]["pool"] = {
                 "min_size": env_int("DB_POOL_MIN", 2),
