@@ -24,7 +24,7 @@ ROOT = Path(__file__).resolve().parent.parent
 
 HTTP_SERVERS = ("granian-wsgi", "gunicorn-gthread", "gunicorn-sync", "granian-asgi", "uvicorn")
 DEFAULT_HTTP_SERVER = "granian-wsgi"
-DEFAULT_HTTP_THREADS = 4  # per worker (granian's blocking threads, gthread's threads): requests waiting
+DEFAULT_HTTP_THREADS = 16  # per worker (granian's blocking threads, gthread's threads): requests waiting
 # on PostgreSQL or Redis let others run
 WS_NICE = 10  # the websocket pool's scheduling niceness (≈ 1/10 of the API's CPU weight when both want it)
 
