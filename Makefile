@@ -63,8 +63,10 @@ serve-prod: $(VENV)/.installed
 	$(PY) manage.py collectstatic --noinput -v0
 	$(PY) manage.py serve_prod --host $(HOST) --port $(PORT) --workers $(WORKERS) --ws-workers $(WS_WORKERS)
 
-# Benchmarks (bench/): the suite starts real servers on a throwaway database and prints one table of
-# ratios. Needs PostgreSQL and Redis: DATABASE_URL=… REDIS_URL=… make bench [BENCH_ARGS="--spectators 500"]
-# bench/scan.py and bench/live_board.py give the detailed views of figures 1 and 3-4.
+# Benchmarks (bench/): the suite starts real servers (the production layout and the outside baselines) on
+# a throwaway database and prints one table of ratios, every aim of docs/PERFORMANCE.md with it. Needs
+# PostgreSQL, Redis, wrk and nginx (Debian: wrk nginx-light):
+#   DATABASE_URL=… REDIS_URL=… make bench [BENCH_ARGS="--spectators 1000"]
+# bench/http_stack.py compares the HTTP servers; bench/scan.py and bench/live_board.py give detailed views.
 bench: $(VENV)/.installed-dev
 	$(PY) bench/suite.py $(BENCH_ARGS)

@@ -60,3 +60,26 @@ def test_news_leaves_a_process_without_an_event_loop_through_one_publisher(redis
     assert [m["n"] for m in got] == [1, 2]
     publisher = realtime._publisher
     assert publisher is not None and publisher.thread.is_alive()
+
+
+def test_one_thread_hop_closes_the_middleware_chain(settings):
+    """Under ASGI (the demo, the websocket pool) Django adapts the chain once only if the innermost
+    middleware is sync-only; anything appended after it would bring back a hop per hook."""
+    from django.utils.module_loading import import_string
+
+    last = import_string(settings.MIDDLEWARE[-1])
+    assert settings.MIDDLEWARE[-1] == "backend.middleware.OneThreadHop"
+    assert last.sync_capable and not last.async_capable
+
+
+def test_the_nginx_site_routes_websockets_and_http_to_their_pools():
+    from backend.serving import layout, nginx_config
+
+    site = nginx_config(listen="127.0.0.1:9000", http_upstream="127.0.0.1:9001", ws_upstream="127.0.0.1:9002")
+    assert "server 127.0.0.1:9001" in site and "server 127.0.0.1:9002" in site and "listen 127.0.0.1:9000" in site
+    assert "location /ws/" in site and "proxy_pass http://shixun_ws" in site
+    commands = dict(layout(host="127.0.0.1", port=9000, workers=2, ws_workers=2, http_port=9001, ws_port=9002,
+                           proxy="none"))
+    assert set(commands) == {"http", "ws"}
+    assert "backend.wsgi:application" in commands["http"] and "9000" in commands["http"]
+    assert "backend.asgi:application" in commands["ws"] and commands["ws"][:3] == ["nice", "-n", "10"]
