@@ -10,7 +10,7 @@ import requests
 
 from .servers import ROOT, free_port, server_env, stop, wait_until_up
 
-pytestmark = pytest.mark.e2e
+pytestmark = [pytest.mark.e2e, pytest.mark.serial]  # migrates and seeds a fresh demo: needs the CPU for its start-up timeout
 
 
 def test_make_run_serves_docs_and_a_demo_login(tmp_path):
