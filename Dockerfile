@@ -1,4 +1,4 @@
-# Production image: the layout of backend/serving.py in one container — nginx on :8000 in front of the
+# Production image: the layout of miniprogram_api/serving.py in one container — nginx on :8000 in front of the
 # HTTP pool (granian, WSGI) and the websocket pool (uvicorn, channels) — plus the outbox sender and the
 # scheduler, all supervised by `manage.py serve_prod`. Build: docker build -t shixun .
 FROM python:3.11-slim

@@ -1,4 +1,4 @@
-"""The WSGI application: Shixun's HTTP in production (backend/serving.py). Websockets are served by the
+"""The WSGI application: Shixun's HTTP in production (miniprogram_api/serving.py). Websockets are served by the
 ASGI application (backend/asgi.py) in a pool of their own; nginx routes /ws/ there."""
 
 import os

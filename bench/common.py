@@ -77,12 +77,12 @@ def run_python(env: dict[str, str], code: str) -> str:
 
 class Server:
     """A real server as a process group: by default uvicorn serving backend.asgi with N workers; `argv`
-    gives any other command (backend/serving.py builds them: the production layout's pools, the
+    gives any other command (miniprogram_api/serving.py builds them: the production layout's pools, the
     outside baselines). `{port}` in argv is replaced by a free port."""
 
     def __init__(self, env: dict[str, str], workers: int = 1, argv: list[str] | None = None,
                  health: str = "/healthz", name: str = "server", port: int | None = None):
-        from backend.serving import asgi_command
+        from miniprogram_api.serving import asgi_command
 
         self.port = port or free_port()
         self.base = f"http://127.0.0.1:{self.port}"

@@ -28,7 +28,7 @@ import wrk  # noqa: E402
 from common import CpuMeter, Server, bench_database_url, manage, run_python, server_env, write_result  # noqa: E402
 from scan import PREPARE as SCAN_PREPARE  # noqa: E402
 
-from backend.serving import asgi_command, http_command  # noqa: E402
+from miniprogram_api.serving import asgi_command, http_command  # noqa: E402
 
 P = "127.0.0.1"
 

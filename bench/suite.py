@@ -2,7 +2,7 @@
 """The benchmark suite (`make bench`): every figure is a ratio against a baseline measured in the same
 run, on the same machine, with the load generated from separate processes on loopback.
 
-HTTP (the production HTTP pool, backend/serving.py: granian WSGI, --workers each), measured with wrk at 16
+HTTP (the production HTTP pool, miniprogram_api/serving.py: granian WSGI, --workers each), measured with wrk at 16
 connections in interleaved rounds, each figure ÷ the outside baseline — a minimal Django JSON view
 (bench/minimal_django.py) on the same WSGI server and worker count — and ÷ ping; a raw ASGI hello world
 (bench/raw_asgi.py, uvicorn, same workers) shows the floor:
@@ -61,7 +61,7 @@ from dashboard import MEASURE as DASHBOARD_MEASURE  # noqa: E402
 from dashboard import PREPARE as DASHBOARD_PREPARE  # noqa: E402
 from scan import PREPARE as SCAN_PREPARE  # noqa: E402
 
-from backend import serving  # noqa: E402
+from miniprogram_api import serving  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
 
@@ -263,7 +263,7 @@ def http_figures(env: dict, data: dict, args) -> dict:
 
 
 class Layout:
-    """The documented production layout, started from backend/serving.py as serve_prod starts it:
+    """The documented production layout, started from miniprogram_api/serving.py as serve_prod starts it:
     nginx on `.base`, the HTTP pool and the (niced) websocket pool behind it."""
 
     def __init__(self, env: dict, workers: int, ws_workers: int):

@@ -73,7 +73,7 @@ def test_one_thread_hop_closes_the_middleware_chain(settings):
 
 
 def test_the_nginx_site_routes_websockets_and_http_to_their_pools():
-    from backend.serving import layout, nginx_config
+    from miniprogram_api.serving import layout, nginx_config
 
     site = nginx_config(listen="127.0.0.1:9000", http_upstream="127.0.0.1:9001", ws_upstream="127.0.0.1:9002")
     assert "server 127.0.0.1:9001" in site and "server 127.0.0.1:9002" in site and "listen 127.0.0.1:9000" in site

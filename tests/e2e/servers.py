@@ -76,9 +76,9 @@ def kill_layout(proc: subprocess.Popen) -> None:
 
 def start_layout(env: dict[str, str], *, workers: int = 1, ws_workers: int = 1) -> subprocess.Popen:
     """The production layout, started the way `make serve-prod` starts it (`manage.py serve_prod`, which
-    builds it with backend/serving.py): nginx on `.port` routing /ws/ to uvicorn and the rest to the
+    builds it with miniprogram_api/serving.py): nginx on `.port` routing /ws/ to uvicorn and the rest to the
     WSGI pool. Needs Debian's nginx (in .ci/run's DEB_PACKAGES)."""
-    from backend.serving import nginx_binary
+    from miniprogram_api.serving import nginx_binary
 
     if nginx_binary() is None:
         import pytest

@@ -1,4 +1,4 @@
-"""Production on one machine: the layout of backend/serving.py (nginx → an HTTP pool on a WSGI server and
+"""Production on one machine: the layout of miniprogram_api/serving.py (nginx → an HTTP pool on a WSGI server and
 a websocket pool on uvicorn), the WeChat outbox sender and the scheduler, supervised together.
 Refuses to start with unapplied migrations."""
 
@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from backend import serving
+from miniprogram_api import serving
 from miniprogram_api.supervise import run_together
 
 
