@@ -252,12 +252,12 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
     wanted_aspects = {i.aspect_id for i in items}
     aspects: dict[int, Aspect] = {}
     scheme: dict[int, list[dict]] = {}  # every aspect of the marked events, in board order
-    for aspect in (Aspect.objects.filter(Q(id__in=wanted_aspects) | Q(section__event_id__in=event_ids))
-                   .select_related("section").order_by("section__order", "section_id", "order", "id")):
-        if aspect.id in wanted_aspects:
-            aspects[aspect.id] = aspect
-        if aspect.section.event_id in event_ids:
-            scheme.setdefault(aspect.section.event_id, []).append(board_aspect(aspect))
+    for candidate in (Aspect.objects.filter(Q(id__in=wanted_aspects) | Q(section__event_id__in=event_ids))
+                      .select_related("section").order_by("section__order", "section_id", "order", "id")):
+        if candidate.id in wanted_aspects:
+            aspects[candidate.id] = candidate
+        if candidate.section.event_id in event_ids:
+            scheme.setdefault(candidate.section.event_id, []).append(board_aspect(candidate))
     contest_ids = sorted({e.event.contest_id for e in entry_rows.values()})
     locked = {cid: board.lock(cid) for cid in contest_ids}  # always in the same order
     # Read after the lock: states, panels, marks, sheets and requests are current.
@@ -266,28 +266,29 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
     for event in Event.objects.filter(contest_id__in=contest_ids).select_related("contest"):
         contest_events.setdefault(event.contest_id, []).append(event)
         events[event.id] = event
-    members: dict[int, PanelMember] = {}
+    members: dict[int, Any] = {}  # PanelMember rows annotated with the judge's affiliation
     panels: dict[int, list[tuple[int, int | None]]] = {}
-    for member in (PanelMember.objects.filter(event_id__in=event_ids)
-                   .annotate(affiliation=affiliation_sql("judge__primary_org_unit__path"))):
-        if member.judge_id == judge.id:
-            members[member.event_id] = member
-        if not member.is_chief:
-            panels.setdefault(member.event_id, []).append((member.judge_id, member.affiliation))
+    for seat in (PanelMember.objects.filter(event_id__in=event_ids)
+                 .annotate(affiliation=affiliation_sql("judge__primary_org_unit__path"))):
+        if seat.judge_id == judge.id:
+            members[seat.event_id] = seat
+        if not seat.is_chief:
+            panels.setdefault(seat.event_id, []).append((seat.judge_id, seat.affiliation))
     touched = list(entry_rows)
     client_ids = [i.client_id for i in items]
     kinds = {a["id"]: a["kind"] for rows in scheme.values() for a in rows}
     latest = board.Marks(kinds=kinds)
     existing: dict[str, Mark] = {}
     revisions: dict[tuple[int, int], int] = {}
-    for mark in (Mark.objects.annotate(is_latest=board.latest_revision())
-                 .filter(Q(judge=judge, client_id__in=client_ids) | Q(entry_id__in=touched, is_latest=True))):
-        if mark.judge_id == judge.id and mark.client_id in client_ids:
-            existing[mark.client_id] = mark
-        if mark.is_latest and mark.entry_id in entry_rows:
-            latest.add(mark.id, mark.judge_id, mark.entry_id, mark.aspect_id, mark.value)
-            if mark.judge_id == judge.id:
-                revisions[(mark.entry_id, mark.aspect_id)] = mark.revision
+    for stored_mark in (Mark.objects.annotate(is_latest=board.latest_revision())
+                        .filter(Q(judge=judge, client_id__in=client_ids) | Q(entry_id__in=touched, is_latest=True))):
+        if stored_mark.judge_id == judge.id and stored_mark.client_id in client_ids:
+            existing[stored_mark.client_id] = stored_mark
+        if stored_mark.is_latest and stored_mark.entry_id in entry_rows:
+            latest.add(stored_mark.id, stored_mark.judge_id, stored_mark.entry_id, stored_mark.aspect_id,
+                       stored_mark.value)
+            if stored_mark.judge_id == judge.id:
+                revisions[(stored_mark.entry_id, stored_mark.aspect_id)] = stored_mark.revision
     # The board as of the last change says which of these entries have submitted sheets or open re-mark
     # requests (every service that adds either advances the board): only those are read.
     stored = {row["entry_id"]: row for locked_board in locked.values()
@@ -373,12 +374,12 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
         state = (locked[contest_id].state or {}).get("events", {})
         computed = {}
         for event_id, entry_ids in by_event.items():
-            result = board.recompute_entries(
+            recomputed = board.recompute_entries(
                 events[event_id], state.get(str(event_id)), aspects=scheme.get(event_id, []),
                 entries=[board_entry(entry_rows[e]) for e in entry_ids], panel=panels.get(event_id, []),
                 marks=latest, remarks=remarks.get(event_id, {}), submitted=sheets)
-            if result is not None:
-                computed[event_id] = result
+            if recomputed is not None:
+                computed[event_id] = recomputed
         batch.seq[contest_id] = board.advance(locked[contest_id], by_event, events=contest_events[contest_id],
                                               computed=computed)
     if acks:
@@ -395,10 +396,11 @@ def board_aspect(aspect: Aspect) -> dict:
 
 
 def board_entry(entry: Entry) -> dict:
-    """An entry as the board reads it (board.entry_key)."""
+    """An entry (annotated with `affiliation`) as the board reads it (board.entry_key)."""
+    unit = entry.org_unit
     return {"id": entry.id, "code": entry.code,
             "name": entry.contestant.display_name or entry.contestant.username,
-            "unit": entry.org_unit.name if entry.org_unit_id else "", "affiliation": entry.affiliation}
+            "unit": unit.name if unit is not None else "", "affiliation": getattr(entry, "affiliation", None)}
 
 
 def _maybe_resolve(request: ModerationRequest, actor: User) -> bool:
