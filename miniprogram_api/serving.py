@@ -115,7 +115,7 @@ def layout(*, host: str, port: int, workers: int, ws_workers: int, http_port: in
            proxy: str = "nginx", http_server: str = DEFAULT_HTTP_SERVER, threads: int = DEFAULT_HTTP_THREADS,
            forwarded_allow_ips: str = "127.0.0.1", prefix: str | None = None,
            ws_nice: int = WS_NICE) -> list[tuple[str, list[str]]]:
-    """The production layout as (name, argv) pairs for backend.supervise.run_together.
+    """The production layout as (name, argv) pairs for miniprogram_api.supervise.run_together.
 
     proxy="nginx": nginx on host:port, the pools on 127.0.0.1:http_port and 127.0.0.1:ws_port.
     proxy="none": the HTTP pool on host:port and the websocket pool on host:ws_port (a proxy of your own
