@@ -12,6 +12,8 @@ run, on the same machine, with the load generated from separate processes on loo
    negotiate compression, so neither do these)
 7. query counts of the hot paths at two data sizes (must be equal)
 8. the leader's dashboard for 500 apprentices × 40 competencies ÷ ping throughput (no aim: recorded)
+9. training (bench/training.py): 300 learners posting progress every 15 s, 200 candidates starting and
+   submitting one exam within a minute; p99 ÷ ping p99 on the same schedule (aim ≤ 3 for start and submit)
 
 Needs PostgreSQL and Redis (DATABASE_URL names a database whose server gets a throwaway `<name>_bench`;
 REDIS_URL). Prints a markdown table and writes bench/results/suite-<time>.json.
@@ -43,6 +45,16 @@ from common import PYTHON, ROOT, Server, bench_database_url, free_port, load, ma
 from dashboard import MEASURE as DASHBOARD_MEASURE  # noqa: E402
 from dashboard import PREPARE as DASHBOARD_PREPARE  # noqa: E402
 from scan import PREPARE as SCAN_PREPARE  # noqa: E402
+
+
+def _training_bench():
+    """bench/training.py, loaded by path: the name `training` belongs to the Django app."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("training_bench", HERE / "training.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 RUNS_PREPARE = """
 import json
@@ -286,6 +298,9 @@ def main() -> int:
     parser.add_argument("--apprentices", type=int, default=500)
     parser.add_argument("--competencies", type=int, default=40)
     parser.add_argument("--dashboard-requests", type=int, default=40, help="dashboards per round")
+    parser.add_argument("--learners", type=int, default=300, help="figure 9: learners posting progress")
+    parser.add_argument("--candidates", type=int, default=200, help="figure 9: candidates of one exam")
+    parser.add_argument("--skip-training", action="store_true", help="leave out figure 9 (about 10 minutes)")
     parser.add_argument("--layer", choices=["core", "pubsub"], default=None,
                         help="channel layer of the servers (default: the settings' default)")
     args = parser.parse_args()
@@ -309,6 +324,15 @@ def main() -> int:
     http = http_figures(env, data, args)
     live = live_figures(env, data, contest, args)
     dashboard = dashboard_figure(env, big_studio, args)
+    training_rows, training_out = [], None
+    if not args.skip_training:
+        bench = _training_bench()
+        training_args = argparse.Namespace(workers=args.workers, learners=args.learners, candidates=args.candidates,
+                                           period=15.0, periods=4, rounds=2, exam_seconds=60)
+        training_env = {**env, "RATE_LIMIT_PROGRESS": "100000/60", "PRIVATE_MEDIA_ROOT": env["MEDIA_ROOT"] + "-private"}
+        training_out = bench.measure(training_env, training_args)
+        training_rows = [(f"9. training: {name}", measured, ratio, aim) for name, measured, ratio, aim
+                         in bench.summary(training_out)]
 
     r99 = pct(live["redis_ms"], 99)
     c99 = pct(live["commit_ms"], 99)
@@ -341,6 +365,7 @@ def main() -> int:
     for name, (small, large) in queries.items():
         rows.append((f"7. queries: {name}", f"{small} (small) vs {large} (large)",
                      "constant" if small == large else "GROWS", "constant"))
+    rows.extend(training_rows)
 
     print(f"\nShixun benchmark suite, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, PostgreSQL + Redis, "
           f"{args.spectators} spectators, channel layer {env.get('CHANNEL_LAYER', 'core')}, "
@@ -353,7 +378,7 @@ def main() -> int:
     folder.mkdir(exist_ok=True)
     path = folder / f"suite-{time.strftime('%Y%m%d-%H%M%S')}.json"
     path.write_text(json.dumps({"args": vars(args), "http": http, "live": live, "queries": queries,
-                                "dashboard": dashboard}, default=str))
+                                "dashboard": dashboard, "training": training_out}, default=str))
     print(f"\nraw results: {path.relative_to(ROOT)}")
     return 0 if dropped == 0 else 1
 
