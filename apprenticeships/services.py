@@ -265,13 +265,16 @@ def _theory_score(agreement: Agreement, typed: Decimal | None, grade: str) -> De
     possible."""
     from training.selectors import passed_exam_score
 
-    template = PlanTemplate.objects.filter(pk=agreement.template_id).select_related("theory_exam").first()
-    if template is None or template.theory_exam_id is None:
+    if agreement.template_id is None:
         return typed
-    score = passed_exam_score(user_id=agreement.apprentice_id, exam_id=template.theory_exam_id)
+    template = PlanTemplate.objects.filter(pk=agreement.template_id).select_related("theory_exam").first()
+    exam = template.theory_exam if template is not None else None
+    if exam is None:
+        return typed
+    score = passed_exam_score(user_id=agreement.apprentice_id, exam_id=exam.pk)
     if score is None and grade != Agreement.Grade.FAIL:
-        raise conflict("theory_exam_not_passed", f"徒弟尚未通过理论考试《{template.theory_exam.title}》，不能出师",
-                       detail={"exam_id": template.theory_exam_id})
+        raise conflict("theory_exam_not_passed", f"徒弟尚未通过理论考试《{exam.title}》，不能出师",
+                       detail={"exam_id": exam.pk})
     return score
 
 
@@ -602,7 +605,7 @@ def record_course_evidence(*, user_id: int, course, completed_at, agreements: li
     if agreements is None:
         agreements = list(Agreement.objects.filter(apprentice_id=user_id, state__in=OPEN_STATES))
     hours = min(course.learning_hours, MAX_EVIDENCE_HOURS)
-    rows = [(Evidence(agreement=agreement, kind=Evidence.Kind.COURSE_COMPLETED, source=f"training.course:{course.pk}",
+    rows: list[tuple[Evidence, User | None]] = [(Evidence(agreement=agreement, kind=Evidence.Kind.COURSE_COMPLETED, source=f"training.course:{course.pk}",
                       occurred_on=timezone.localdate(completed_at), hours=hours if hours > 0 else None,
                       description=f"完成线上课程《{course.title}》（{course.learning_hours} 学时）",
                       data={"course_id": course.pk}), None) for agreement in agreements]
@@ -618,9 +621,10 @@ def record_exam_evidence(*, attempt, agreements: list[Agreement] | None = None) 
         return 0
     items = _exam_items(agreements)
     exam = attempt.exam
-    rows = []
+    rows: list[tuple[Evidence, User | None]] = []
     for agreement in agreements:
-        for item in items.get(agreement.pk) or [None]:
+        targets: list[PlanItem | None] = [*items.get(agreement.pk, [])] or [None]
+        for item in targets:
             rows.append((Evidence(agreement=agreement, plan_item=item, kind=Evidence.Kind.EXAM_PASSED,
                                   source=f"training.exam:{exam.pk}", occurred_on=timezone.localdate(attempt.submitted_at),
                                   description=f"通过《{exam.title}》，成绩 {attempt.score} 分",

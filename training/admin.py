@@ -7,6 +7,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin, messages
 
+from miniprogram_api.admin import ReadOnlyAdmin
 from miniprogram_api.errors import ApiError
 
 from . import services
@@ -28,19 +29,6 @@ from .models import (
     Question,
     QuestionBank,
 )
-
-
-class FactAdmin(admin.ModelAdmin):
-    """Records of what learners and candidates did: visible and searchable, never edited here."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class ChapterInline(admin.TabularInline):
@@ -97,7 +85,7 @@ class LessonAdmin(admin.ModelAdmin):
 
 
 @admin.register(LessonMedia)
-class LessonMediaAdmin(FactAdmin):
+class LessonMediaAdmin(ReadOnlyAdmin):
     list_display = ["original_name", "kind", "content_type", "duration_s", "video_codec", "audio_codec", "size_bytes",
                     "uploaded_at"]
     list_filter = ["kind"]
@@ -114,20 +102,20 @@ class EnrolmentAdmin(admin.ModelAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(FactAdmin):
+class AssignmentAdmin(ReadOnlyAdmin):
     list_display = ["course", "due_date", "created_by", "created_at"]
     list_filter = ["course"]
 
 
 @admin.register(LessonProgress)
-class LessonProgressAdmin(FactAdmin):
+class LessonProgressAdmin(ReadOnlyAdmin):
     list_display = ["user", "lesson", "credited_s", "position_s", "furthest_s", "completed_at", "updated_at"]
     list_filter = ["course"]
     search_fields = ["user__display_name", "lesson__title"]
 
 
 @admin.register(ProgressItem)
-class ProgressItemAdmin(FactAdmin):
+class ProgressItemAdmin(ReadOnlyAdmin):
     list_display = ["user", "lesson", "client_id", "position_s", "outcome", "credited_s", "client_at", "received_at"]
     list_filter = ["outcome"]
     search_fields = ["user__display_name", "client_id"]
@@ -195,7 +183,7 @@ class AttemptAnswerInline(admin.TabularInline):
 
 
 @admin.register(Attempt)
-class AttemptAdmin(FactAdmin):
+class AttemptAdmin(ReadOnlyAdmin):
     list_display = ["user", "exam", "number", "state", "started_at", "deadline_at", "submitted_at", "score", "passed"]
     list_filter = ["state", "passed", "exam"]
     search_fields = ["user__display_name", "exam__title"]

@@ -37,11 +37,19 @@ from .schemas import (
     ProgressOut,
     SaveOut,
     StageKey,
-    StudioLearningOut,
     SubmitIn,
 )
 
-router = Router(tags=["线上培训"])
+# One router per URL prefix this app owns (docs/ARCHITECTURE.md, "Who owns which URL"). The studio's
+# learning view lives under /studios, which apprenticeships owns: its studios router serves it from
+# `selectors.studio_learning` and `selectors.studio_learning_workbook`.
+courses_router = Router(tags=["线上培训"])
+course_assignments_router = Router(tags=["线上培训"])
+learning_router = Router(tags=["线上培训"])
+lessons_router = Router(tags=["线上培训"])
+exams_router = Router(tags=["认证考核"])
+attempts_router = Router(tags=["认证考核"])
+question_banks_router = Router(tags=["认证考核"])
 
 XLSX_DOC = {"responses": {200: {"description": "Excel 工作簿", "content": {export.XLSX: {}}}}}
 UPLOAD_DOC = {
@@ -85,7 +93,7 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 
 
 # --- the catalogue ---------------------------------------------------------------------------------------
-@router.get("/courses", response=CourseListOut, summary="课程目录（按层级、阶段、领域、标准、工作室、我的课程筛选）")
+@courses_router.get("", response=CourseListOut, summary="课程目录（按层级、阶段、领域、标准、工作室、我的课程筛选）")
 def list_courses(request: HttpRequest, layer: LayerKey | None = None, stage: StageKey | None = None,
                  area: AreaKey | None = None, standard: Id | None = None, studio: Id | None = None,
                  mine: bool | None = None, limit: int = Query(20, ge=1, le=100),
@@ -96,24 +104,24 @@ def list_courses(request: HttpRequest, layer: LayerKey | None = None, stage: Sta
     return {"count": courses.count(), "items": presenters.course_list(request.user, page)}
 
 
-@router.get("/courses/matrix", response=MatrixOut, summary="“3+4”课程矩阵：三个层级 × 四个阶段的课程数")
+@courses_router.get("/matrix", response=MatrixOut, summary="“3+4”课程矩阵：三个层级 × 四个阶段的课程数")
 def course_matrix(request: HttpRequest):
     return selectors.matrix(request.user)
 
 
-@router.get("/courses/{int:course_id}", response=CourseDetailOut, summary="课程详情：章节、课时与我的学习进度")
+@courses_router.get("/{int:course_id}", response=CourseDetailOut, summary="课程详情：章节、课时与我的学习进度")
 def course_detail(request: HttpRequest, course_id: Id):
     return presenters.course_detail(request.user, selectors.get_course(request.user, course_id))
 
 
-@router.post("/courses/{int:course_id}/enrol", response={200: EnrolmentOut, 201: EnrolmentOut},
+@courses_router.post("/{int:course_id}/enrol", response={200: EnrolmentOut, 201: EnrolmentOut},
              summary="报名课程（开放报名的课程；重复报名返回原记录，200）")
 def enrol(request: HttpRequest, course_id: Id):
     enrolment, created = services.enrol(user=request.user, course_id=course_id)
     return created_or_replayed(created, presenters.enrolment_out(enrolment))
 
 
-@router.post("/course-assignments", response={200: AssignmentOut, 201: AssignmentOut},
+@course_assignments_router.post("", response={200: AssignmentOut, 201: AssignmentOut},
              summary="讲师、负责人或管理员：向人员、单位或角色指派课程（可设完成期限，逐人通知）")
 def assign(request: HttpRequest, payload: AssignmentIn):
     result = services.assign(actor=request.user, course_id=payload.course_id, user_ids=payload.user_ids,
@@ -125,7 +133,7 @@ def assign(request: HttpRequest, payload: AssignmentIn):
 
 
 # --- learning ---------------------------------------------------------------------------------------------
-@router.post("/learning/progress", response=ProgressOut,
+@learning_router.post("/progress", response=ProgressOut,
              summary="上报学习进度（可离线积攒后批量补传；每条 client_id 只计一次，逐条返回结果）")
 def record_progress(request: HttpRequest, payload: ProgressIn):
     check_rate(request, "progress")
@@ -141,12 +149,12 @@ def record_progress(request: HttpRequest, payload: ProgressIn):
                                    for s in ("accepted", "duplicate", "rejected")}}
 
 
-@router.get("/learning/mine", response=MyLearningOut, summary="我的学习：课程、进度、期限、续播位置、学时")
+@learning_router.get("/mine", response=MyLearningOut, summary="我的学习：课程、进度、期限、续播位置、学时")
 def my_learning(request: HttpRequest):
     return presenters.my_learning_out(request.user)
 
 
-@router.get("/lessons/{int:lesson_id}/media", response=MediaLinkOut,
+@lessons_router.get("/{int:lesson_id}/media", response=MediaLinkOut,
             summary="课时视频或文档的临时链接（签名、限时；视频支持 Range 拖动）")
 def lesson_media(request: HttpRequest, lesson_id: Id):
     lesson, media = services.open_media(user=request.user, lesson_id=lesson_id)
@@ -163,7 +171,7 @@ def lesson_media(request: HttpRequest, lesson_id: Id):
             "max_seek_s": (progress.furthest_s if progress else 0) if no_skip else None}
 
 
-@router.post("/lessons/{int:lesson_id}/media", response={201: MediaOut}, openapi_extra=UPLOAD_DOC,
+@lessons_router.post("/{int:lesson_id}/media", response={201: MediaOut}, openapi_extra=UPLOAD_DOC,
              summary="讲师：上传课时视频（MP4：H.264/AAC）或文档（PDF）；时长、编码与封面帧取自文件本身")
 def upload_lesson_media(request: HttpRequest, lesson_id: Id):
     check_rate(request, "upload")
@@ -205,25 +213,25 @@ def media_out(media: LessonMedia) -> dict:
 
 
 # --- exams ------------------------------------------------------------------------------------------------
-@router.get("/exams", response=list[MyExamOut], summary="我可以参加的考试与我的答卷")
+@exams_router.get("", response=list[MyExamOut], summary="我可以参加的考试与我的答卷")
 def my_exams(request: HttpRequest):
     return presenters.my_exams_out(request.user)
 
 
-@router.post("/exams/{int:exam_id}/attempts", response={200: AttemptOut, 201: AttemptOut},
+@exams_router.post("/{int:exam_id}/attempts", response={200: AttemptOut, 201: AttemptOut},
              summary="开始考试（题目与选项按本次答卷打乱；未交卷时再次调用返回原答卷，200）")
 def start_attempt(request: HttpRequest, exam_id: Id):
     attempt, created = services.start_attempt(user=request.user, exam_id=exam_id)
     return created_or_replayed(created, presenters.attempt_out(attempt))
 
 
-@router.get("/attempts/{int:attempt_id}", response=AttemptOut,
+@attempts_router.get("/{int:attempt_id}", response=AttemptOut,
             summary="我的答卷：答题中为试卷与已保存答案；成绩公布后含得分、正确答案与解析")
 def attempt_detail(request: HttpRequest, attempt_id: Id):
     return presenters.attempt_out(selectors.my_attempt(request.user, attempt_id))
 
 
-@router.put("/attempts/{int:attempt_id}/answers", response=SaveOut,
+@attempts_router.put("/{int:attempt_id}/answers", response=SaveOut,
             summary="自动保存答案（幂等；每题带序号 seq，较旧的保存晚到不会覆盖较新的）")
 def save_answers(request: HttpRequest, attempt_id: Id, payload: AnswersIn):
     attempt, results = services.save_answers(user=request.user, attempt_id=attempt_id, answers=[
@@ -231,7 +239,7 @@ def save_answers(request: HttpRequest, attempt_id: Id, payload: AnswersIn):
     return {"attempt_id": attempt.pk, "remaining_s": presenters.remaining(attempt), "results": results}
 
 
-@router.post("/attempts/{int:attempt_id}/submit", response=AttemptOut,
+@attempts_router.post("/{int:attempt_id}/submit", response=AttemptOut,
              summary="交卷并立即评分（可附最后答案；重复交卷返回原结果）")
 def submit(request: HttpRequest, attempt_id: Id, payload: SubmitIn | None = None):
     answers = [services.AnswerIn(a.question_id, a.answer, a.seq) for a in payload.answers] if payload else None
@@ -239,35 +247,23 @@ def submit(request: HttpRequest, attempt_id: Id, payload: SubmitIn | None = None
     return presenters.attempt_out(attempt)
 
 
-@router.get("/exams/{int:exam_id}/analysis", response=AnalysisOut,
+@exams_router.get("/{int:exam_id}/analysis", response=AnalysisOut,
             summary="讲师：试题分析（难度系数、高低分组 27% 区分度）与成绩分布")
 def exam_analysis(request: HttpRequest, exam_id: Id):
     data = selectors.analysis(request.user, exam_id)
     return {**data, "exam": presenters.exam_info(data["exam"])}
 
 
-@router.get("/exams/{int:exam_id}/analysis.xlsx", openapi_extra=XLSX_DOC, summary="讲师：试题分析导出 Excel")
+@exams_router.get("/{int:exam_id}/analysis.xlsx", openapi_extra=XLSX_DOC, summary="讲师：试题分析导出 Excel")
 def exam_analysis_xlsx(request: HttpRequest, exam_id: Id):
     data = selectors.analysis(request.user, exam_id)
     return _xlsx(export.analysis_workbook(data), f"exam-{exam_id}-analysis.xlsx")
 
 
-@router.post("/question-banks/{int:bank_id}/import", response=ImportOut, openapi_extra=UPLOAD_DOC,
+@question_banks_router.post("/{int:bank_id}/import", response=ImportOut, openapi_extra=UPLOAD_DOC,
              summary="讲师：从 Excel 导入试题（按题号新增或更新；逐行报告错误）")
 def import_questions(request: HttpRequest, bank_id: Id):
     check_rate(request, "upload")
     upload = _upload(request, 10 * 1024 * 1024)
     return services.import_questions(actor=request.user, bank_id=bank_id, data=upload.read())
 
-
-# --- the leader's view ------------------------------------------------------------------------------------
-@router.get("/studios/{int:studio_id}/learning", response=StudioLearningOut,
-            summary="负责人、讲师：工作室学习情况（指派与结业、逾期、学时、考试通过率）")
-def studio_learning(request: HttpRequest, studio_id: Id):
-    return selectors.studio_learning(request.user, studio_id)
-
-
-@router.get("/studios/{int:studio_id}/learning.xlsx", openapi_extra=XLSX_DOC, summary="负责人、讲师：学习情况导出 Excel")
-def studio_learning_xlsx(request: HttpRequest, studio_id: Id):
-    data = selectors.studio_learning(request.user, studio_id)
-    return _xlsx(export.learning_workbook(data), f"learning-{studio_id}-{data['today']:%Y%m%d}.xlsx")

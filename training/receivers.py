@@ -3,7 +3,7 @@ transaction, so the completion commits or rolls back with it)."""
 
 from django.dispatch import receiver
 
-from workorders.signals import run_approved
+from practice.signals import run_approved
 
 from . import services
 

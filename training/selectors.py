@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
@@ -52,7 +53,7 @@ def unit_prefixes(user: User) -> set[str]:
         cached = getattr(user, "_home_path", None)
         if cached is None:
             cached = OrgUnit.objects.filter(pk=user.primary_org_unit_id).values_list("path", flat=True).first() or ""
-            user._home_path = cached
+            setattr(user, "_home_path", cached)  # noqa: B010 - memoised on the request's user, like grants_of
         paths.append(cached)
     prefixes = set()
     for path in paths:
@@ -143,7 +144,8 @@ def my_attempt(user: User, attempt_id: int, *, for_update: bool = False) -> Atte
 
 
 # --- the catalogue ---------------------------------------------------------------------------------
-LAYER_FLAGS = {Layer.DECISION: "for_decision", Layer.MANAGEMENT: "for_management", Layer.EXECUTION: "for_execution"}
+LAYER_FLAGS: dict[str, str] = {Layer.DECISION: "for_decision", Layer.MANAGEMENT: "for_management",
+                               Layer.EXECUTION: "for_execution"}
 
 
 def catalogue(user: User, *, layer: str | None = None, stage: str | None = None, area: str | None = None,
@@ -281,12 +283,12 @@ def my_exams(user: User) -> list[dict]:
 
 
 # --- read by higher apps (apprenticeships, competitions) ---------------------------------------------
-def graded_attempt(attempt_id: int) -> dict | None:
+def graded_attempt(attempt_id: int) -> dict[str, Any] | None:
     """A graded attempt's outcome — score out of 100 (Decimal), passed, when — or None. For a contest's
     theory event (issue 17) and anyone else who needs an exam result without reading our tables."""
     row = (Attempt.objects.filter(pk=attempt_id, state__in=GRADED)
            .values("id", "exam_id", "user_id", "score", "passed", "submitted_at", "state").first())
-    return row
+    return dict(row) if row is not None else None
 
 
 def best_scores(*, exam_id: int, user_ids: list[int] | None = None) -> dict[int, dict]:
@@ -332,30 +334,26 @@ def analysis(user: User, exam_id: int) -> dict:
     exam = authored_exam(user, exam_id)
     attempts = list(Attempt.objects.filter(exam=exam, state__in=GRADED).values("id", "user_id", "score", "passed",
                                                                                 "paper"))
-    points = {}
-    for attempt in attempts:
-        for entry in attempt["paper"]:
-            points[(attempt["id"], entry["q"])] = Decimal(entry["p"])
-    awarded = defaultdict(dict)
+    awarded: defaultdict[int, dict[int, Decimal]] = defaultdict(dict)
     for row in AttemptAnswer.objects.filter(attempt__exam=exam, attempt__state__in=GRADED).values(
             "attempt_id", "question_id", "awarded"):
         awarded[row["attempt_id"]][row["question_id"]] = row["awarded"] or Decimal("0")
     results = []
     for attempt in attempts:
-        items = {}
+        shares: dict[int, grading.Fraction] = {}
         for entry in attempt["paper"]:
             got = awarded[attempt["id"]].get(entry["q"], Decimal("0"))
-            items[entry["q"]] = grading.Fraction(got) / grading.Fraction(Decimal(entry["p"]))
-        results.append(grading.AttemptResult(attempt["id"], attempt["score"] or Decimal("0"), items))
+            shares[entry["q"]] = grading.Fraction(got) / grading.Fraction(Decimal(entry["p"]))
+        results.append(grading.AttemptResult(attempt["id"], attempt["score"] or Decimal("0"), shares))
     stats = grading.item_analysis(results)
     questions = questions_by_id(stats)
     scores = [r.score for r in results]
     items = []
-    for qid, row in sorted(stats.items(), key=lambda kv: questions[kv[0]].code if kv[0] in questions else ""):
+    for qid, figures in sorted(stats.items(), key=lambda kv: questions[kv[0]].code if kv[0] in questions else ""):
         question = questions.get(qid)
         items.append({"question_id": qid, "code": question.code if question else "", "kind": question.kind if question else "",
                       "stem": question.stem if question else "", "difficulty": question.difficulty if question else "",
-                      **row})
+                      **figures})
     passed = sum(1 for a in attempts if a["passed"])
     return {
         "exam": exam, "attempts": len(attempts), "candidates": len({a["user_id"] for a in attempts}),
@@ -380,18 +378,19 @@ def studio_learning(user: User, studio_id: int, today: date | None = None) -> di
     members = list(unit_members(unit).order_by("display_name", "id").values("id", "display_name", "username"))
     ids = [m["id"] for m in members]
     enrolments = Enrolment.objects.filter(user_id__in=ids)
-    per_user = {row["user_id"]: row for row in enrolments.values("user_id").annotate(
+    per_user: dict[int, dict[str, Any]] = {row["user_id"]: dict(row) for row in enrolments.values("user_id").annotate(
         enrolled=Count("pk"), assigned=Count("pk", filter=Q(source=Enrolment.Source.ASSIGNED)),
         completed=Count("pk", filter=Q(completed_at__isnull=False)),
         overdue=Count("pk", filter=Q(completed_at__isnull=True, due_date__lt=today)),
         hours=Sum("course__learning_hours", filter=Q(completed_at__isnull=False)))}
-    exams = {row["user_id"]: row for row in Attempt.objects.filter(user_id__in=ids, state__in=GRADED)
+    exams: dict[int, dict[str, Any]] = {row["user_id"]: dict(row) for row in Attempt.objects.filter(
+        user_id__in=ids, state__in=GRADED)
              .values("user_id").annotate(attempts=Count("pk"), passes=Count("pk", filter=Q(passed=True)),
                                          exams_passed=Count("exam", filter=Q(passed=True), distinct=True))}
     rows = []
     for member in members:
-        e = per_user.get(member["id"], {})
-        x = exams.get(member["id"], {})
+        e: dict[str, Any] = per_user.get(member["id"], {})
+        x: dict[str, Any] = exams.get(member["id"], {})
         rows.append({
             "user": {"id": member["id"], "name": member["display_name"] or member["username"]},
             "enrolled": e.get("enrolled", 0), "assigned": e.get("assigned", 0), "completed": e.get("completed", 0),
@@ -419,3 +418,11 @@ def studio_learning(user: User, studio_id: int, today: date | None = None) -> di
                    "pass_rate": pct(passed_total, attempts_total) if attempts_total else None},
         "rows": rows, "courses": courses,
     }
+
+
+def studio_learning_workbook(user: User, studio_id: int) -> tuple[bytes, str]:
+    """The studio's learning view as an xlsx (same rows and figures as the JSON) and its file name."""
+    from .export import learning_workbook
+
+    data = studio_learning(user, studio_id)
+    return learning_workbook(data), f"learning-{studio_id}-{data['today']:%Y%m%d}.xlsx"

@@ -125,7 +125,7 @@ def assign(*, actor: User, course_id: int, user_ids: list[int], org_unit_ids: li
     outside_people = []
     for person in people.values():
         person_paths = [p for _, _, p in selectors.grants_of(person)]
-        if person.primary_org_unit_id:
+        if person.primary_org_unit is not None:
             person_paths.append(person.primary_org_unit.path)
         if not any(_in_scope(paths, p) for p in person_paths):
             outside_people.append(person.pk)
@@ -152,9 +152,9 @@ def assign(*, actor: User, course_id: int, user_ids: list[int], org_unit_ids: li
     assignment.users.set(people.values())
     assignment.org_units.set(units.values())
     result = AssignResult(assignment, True)
-    existing = {e.user_id: e for e in Enrolment.objects.filter(course=course, user_id__in=targets).select_for_update()}
+    enrolled = {e.user_id: e for e in Enrolment.objects.filter(course=course, user_id__in=targets).select_for_update()}
     for user_id, person in targets.items():
-        enrolment = existing.get(user_id)
+        enrolment = enrolled.get(user_id)
         if enrolment is None:
             _enrol(course=course, user=person, source=Enrolment.Source.ASSIGNED, assignment=assignment,
                    due_date=due_date)
@@ -239,12 +239,13 @@ def _record_one(*, user: User, item: ProgressIn, lesson: Lesson | None, enrolled
                                 detail={"range": [start, end]})
     now = timezone.now()
     progress = _locked_progress(user=user, lesson=lesson, now=now)
-    duration = lesson.media.duration_s if lesson.kind == Lesson.Kind.VIDEO and lesson.media_id else None
+    duration = lesson.media.duration_s if lesson.kind == Lesson.Kind.VIDEO and lesson.media is not None else None
     if lesson.kind == Lesson.Kind.VIDEO and duration is None:
         raise conflict("lesson_has_no_video", "该课时尚未上传视频")
     outcome = ProgressOutcome(item.client_id, "accepted", lesson_id=lesson.pk)
     before = progress.credited_s
-    if lesson.kind == Lesson.Kind.VIDEO:
+    position: Decimal
+    if duration is not None:
         clamped = watch.clamp(item.watched, duration)
         position = min(watch.q(item.position_s), duration)
         outcome.clamped = clamped.clamped or watch.q(item.position_s) > duration
@@ -352,13 +353,13 @@ def complete_practice(*, run) -> int:
 
 def backfill_practice(*, enrolment: Enrolment) -> int:
     """Runs approved before enrolling count for the course's practice lessons."""
-    from workorders.selectors import approved_runs
+    from practice.selectors import approved_runs
 
     lessons = list(Lesson.objects.filter(course_id=enrolment.course_id, kind=Lesson.Kind.PRACTICE,
                                          procedure__isnull=False).select_related("course"))
     if not lessons:
         return 0
-    runs = {}
+    runs: dict[int, int] = {}
     for run in approved_runs(user=enrolment.user, procedure=[lesson.procedure_id for lesson in lessons]) \
             .order_by("completed_at", "id"):
         runs.setdefault(run.procedure_id, run.pk)
@@ -505,11 +506,13 @@ def start_attempt(*, user: User, exam_id: int) -> tuple[Attempt, bool]:
             attempt = Attempt.objects.create(exam=exam, user=user, number=used + 1, started_at=now,
                                              deadline_at=deadline_for(exam, now), paper=paper, total_points=total)
     except IntegrityError:  # a second tap that raced the first: both get the same attempt
-        attempt = Attempt.objects.filter(exam=exam, user=user, state=Attempt.State.IN_PROGRESS).first()
-        if attempt is None:
+        winner = Attempt.objects.filter(exam=exam, user=user, state=Attempt.State.IN_PROGRESS).first()
+        if winner is None:
             raise conflict("attempts_exhausted", "本考试的次数已用完") from None
-        return attempt, False
-    attempt._questions, attempt._no_answers = questions, True  # what the presenter would read again
+        return winner, False
+    # What the presenter would otherwise read again: the chosen questions, and no answers yet.
+    setattr(attempt, "_questions", questions)  # noqa: B010
+    setattr(attempt, "_no_answers", True)  # noqa: B010
     return attempt, True
 
 
@@ -636,7 +639,8 @@ def finalise(attempt: Attempt, *, state: str, at: datetime) -> Attempt:
     attempt.passed = attempt.score >= attempt.exam.pass_mark
     attempt.state, attempt.submitted_at = state, at
     attempt.save(update_fields=["points", "score", "passed", "state", "submitted_at"])
-    attempt._questions, attempt._saved = questions, saved  # the presenter shows them without reading again
+    setattr(attempt, "_questions", questions)  # noqa: B010 - the presenter shows them without reading again
+    setattr(attempt, "_saved", saved)  # noqa: B010
     if attempt.passed:
         signals.exam_passed.send(sender=Attempt, attempt=attempt)
         for lesson in Lesson.objects.filter(kind=Lesson.Kind.QUIZ, exam_id=attempt.exam_id,

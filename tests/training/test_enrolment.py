@@ -121,7 +121,7 @@ def test_reminders_before_the_due_date_once_and_overdue_flags(people, course, cl
 def test_practice_lessons_complete_by_approved_runs(practice, clock, people):
     """A practice lesson links a procedure: the learner's approved run completes it — a run approved before
     enrolling too (backfill)."""
-    from workorders import services as work
+    from practice import services as work
 
     course = make_course(unit=practice.org.hvac, title="冷水机组巡检实操", kinds=("practice", "practice"),
                          procedure=practice.procedure)

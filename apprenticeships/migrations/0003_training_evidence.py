@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('apprenticeships', '0001_initial'),
+        ('apprenticeships', '0002_evidence_run_in_practice'),
         ('competitions', '0001_initial'),
         ('training', '0001_initial'),
         ('workorders', '0002_work_order_lifecycle'),
