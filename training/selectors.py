@@ -242,8 +242,10 @@ def my_learning(user: User) -> list[dict]:
         course_lessons = lessons[course.pk]
         done = sum(1 for lesson in course_lessons if progress.get(lesson.pk) and progress[lesson.pk].completed_at)
         resume = None
-        latest = max((progress[lesson.pk] for lesson in course_lessons if lesson.pk in progress),
-                     key=lambda p: p.updated_at, default=None)
+        # Resume where the learner left a lesson unfinished most recently (else the last one touched).
+        touched = [progress[lesson.pk] for lesson in course_lessons if lesson.pk in progress]
+        unfinished = [p for p in touched if p.completed_at is None]
+        latest = max(unfinished or touched, key=lambda p: p.updated_at, default=None)
         if latest is not None:
             lesson = next(lesson for lesson in course_lessons if lesson.pk == latest.lesson_id)
             resume = {"lesson_id": lesson.pk, "title": lesson.title, "position_s": latest.position_s}
