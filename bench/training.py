@@ -159,10 +159,22 @@ class Connection:
                 f"Authorization: Bearer {self.token}"]
         if body is not None:
             head += ["Content-Type: application/json", f"Content-Length: {len(payload)}"]
+        request = ("\r\n".join(head) + "\r\n\r\n").encode() + payload
         started = time.perf_counter()
-        self.writer.write(("\r\n".join(head) + "\r\n\r\n").encode() + payload)
-        await self.writer.drain()
-        status_line = await self.reader.readline()
+        try:
+            self.writer.write(request)
+            await self.writer.drain()
+            status_line = await self.reader.readline()
+        except ConnectionError:
+            status_line = b""
+        if not status_line:
+            # uvicorn closes keep-alive connections idle for 5 s; a phone reconnects, and so do we (the
+            # reconnection is part of the measured time, in both phases alike).
+            self.close()
+            await self.open()
+            self.writer.write(request)
+            await self.writer.drain()
+            status_line = await self.reader.readline()
         length = 0
         while True:
             line = await self.reader.readline()
