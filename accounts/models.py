@@ -108,6 +108,7 @@ class Role(models.TextChoices):
     CHIEF_JUDGE = "chief_judge", "裁判长"
     ARBITRATOR = "arbitrator", "监督仲裁"
     DISPATCHER = "dispatcher", "调度员"
+    TRAINER = "trainer", "讲师"
     ADMIN = "admin", "管理员"
 
 

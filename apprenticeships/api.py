@@ -14,6 +14,8 @@ from ninja import Query, Router
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
+from training import selectors as training_selectors
+from training.schemas import StudioLearningOut
 
 from . import certificates, export, selectors, services
 from .models import Certificate, Evidence
@@ -283,3 +285,20 @@ def verify_certificate(request: HttpRequest, code: str):
     if "text/html" in request.headers.get("Accept", ""):  # a person who scanned the QR: show the page
         return HttpResponseRedirect(f"/c/{quote(code, safe='')}")
     return certificates.verification_out(find_certificate(request, code))
+
+
+# --- the studio's online learning (training owns the logic; /studios is this app's prefix) --------------
+@studios_router.get("/{int:studio_id}/learning", response=StudioLearningOut,
+                    summary="负责人、讲师：工作室线上学习情况（指派与结业、逾期、学时、考试通过率）")
+def studio_learning(request: HttpRequest, studio_id: Id):
+    return training_selectors.studio_learning(request.user, studio_id)
+
+
+@studios_router.get("/{int:studio_id}/learning.xlsx", openapi_extra=XLSX,
+                    summary="负责人、讲师：工作室线上学习情况导出 Excel")
+def studio_learning_xlsx(request: HttpRequest, studio_id: Id):
+    content, filename = training_selectors.studio_learning_workbook(request.user, studio_id)
+    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response

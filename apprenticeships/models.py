@@ -24,6 +24,7 @@ from media.models import Photo
 from miniprogram_api.append_only import AppendOnlyModel
 from practice.models import ProcedureRun
 from standards.models import Procedure
+from training.models import Layer, Stage  # the "3+4" ladder, shared with the course catalogue
 
 
 class SkillLevel(models.TextChoices):
@@ -34,23 +35,6 @@ class SkillLevel(models.TextChoices):
     LEVEL3 = "level3", "三级/高级工"
     LEVEL2 = "level2", "二级/技师"
     LEVEL1 = "level1", "一级/高级技师"
-
-
-class Layer(models.TextChoices):
-    """The "3" of the "3+4" ladder: who the competency is for."""
-
-    DECISION = "decision", "决策层"
-    MANAGEMENT = "management", "管理层"
-    EXECUTION = "execution", "执行层"
-
-
-class Stage(models.TextChoices):
-    """The "4" of the "3+4" ladder: where in the curriculum it sits."""
-
-    THEORY = "theory", "理论研究"
-    GUIDANCE = "guidance", "职业引导"
-    POST_SKILL = "post_skill", "岗位技能"
-    CERTIFICATION = "certification", "认证考核"
 
 
 class CompetencyKind(models.TextChoices):
@@ -176,6 +160,9 @@ class PlanTemplate(models.Model):
     review_interval_weeks = models.PositiveSmallIntegerField(
         "阶段评价间隔（周）", null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(52)],
         help_text="留空则使用工作室的带教设置（默认 12 周）")
+    theory_exam = models.ForeignKey("training.Exam", verbose_name="理论考试", null=True, blank=True,
+                                    on_delete=models.PROTECT, related_name="+",
+                                    help_text="设置后，出师时的理论成绩取该考试的最好及格成绩")
     is_active = models.BooleanField("启用", default=True)
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
 
@@ -369,6 +356,8 @@ class Evidence(AppendOnlyModel):
         PRACTICE_HOURS = "practice_hours", "实训学时"
         MEDIA = "media", "照片"
         MASTER_NOTE = "master_note", "师傅记录"
+        COURSE_COMPLETED = "course_completed", "线上课程结业"
+        EXAM_PASSED = "exam_passed", "认证考试通过"
 
     agreement = models.ForeignKey(Agreement, verbose_name="协议", on_delete=models.PROTECT, related_name="evidence")
     plan_item = models.ForeignKey(PlanItem, verbose_name="计划能力项", null=True, blank=True,
@@ -383,6 +372,8 @@ class Evidence(AppendOnlyModel):
     contest_entry = models.ForeignKey(Entry, verbose_name="比武选手", null=True, blank=True,
                                       on_delete=models.PROTECT, related_name="apprenticeship_evidence")
     data = models.JSONField("详情", default=dict, blank=True)
+    source = models.CharField("来源", max_length=64, blank=True, default="",
+                              help_text="自动记录的来源（如 training.course:12），每份协议每个来源只记一次")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="提交人", null=True, blank=True,
                                    on_delete=models.PROTECT, related_name="+", help_text="为空表示系统自动记录")
     client_id = models.CharField("客户端编号", max_length=100, null=True, blank=True)  # noqa: DJ001
@@ -407,6 +398,11 @@ class Evidence(AppendOnlyModel):
                                     name="evidence_one_per_agreement_entry"),
             models.CheckConstraint(condition=~Q(kind="practice_hours") | Q(hours__gt=0),
                                    name="evidence_hours_positive"),
+            # A completed course or a passed exam is evidence once per agreement and item.
+            models.UniqueConstraint(fields=["plan_item", "source"], condition=~Q(source="") & Q(plan_item__isnull=False),
+                                    name="evidence_one_per_item_source"),
+            models.UniqueConstraint(fields=["agreement", "source"], condition=~Q(source="") & Q(plan_item__isnull=True),
+                                    name="evidence_one_per_agreement_source"),
         ]
         indexes = [models.Index(fields=["agreement", "occurred_on"])]
 

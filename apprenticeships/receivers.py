@@ -1,10 +1,12 @@
-"""Evidence that arrives by itself. Both signals are sent inside the writing transaction (the review
-of a run, the publication of a contest event), so the evidence commits or rolls back with it."""
+"""Evidence that arrives by itself. The signals are sent inside the writing transaction (the review
+of a run, the publication of a contest event, a completed course, a graded exam), so the evidence
+commits or rolls back with it."""
 
 from django.dispatch import receiver
 
 from competitions.signals import event_published
 from practice.signals import run_approved
+from training.signals import course_completed, exam_passed
 
 from . import services
 
@@ -17,3 +19,13 @@ def on_run_approved(sender, run, review, **kwargs):
 @receiver(event_published, dispatch_uid="apprenticeships.event_published")
 def on_event_published(sender, event, actor=None, **kwargs):
     services.record_contest_results(event=event, actor=actor)
+
+
+@receiver(course_completed, dispatch_uid="apprenticeships.course_completed")
+def on_course_completed(sender, enrolment, course, **kwargs):
+    services.record_course_evidence(user_id=enrolment.user_id, course=course, completed_at=enrolment.completed_at)
+
+
+@receiver(exam_passed, dispatch_uid="apprenticeships.exam_passed")
+def on_exam_passed(sender, attempt, **kwargs):
+    services.record_exam_evidence(attempt=attempt)

@@ -164,7 +164,8 @@ class EvidenceContestOut(Schema):
 
 class EvidenceOut(Schema):
     id: int
-    kind: Literal["approved_run", "contest_result", "practice_hours", "media", "master_note"]
+    kind: Literal["approved_run", "contest_result", "practice_hours", "media", "master_note", "course_completed",
+                  "exam_passed"]
     plan_item_id: int | None
     description: str
     occurred_on: date

@@ -45,6 +45,8 @@ from .models import (
 )
 
 LEADER = Role.WORKSHOP_LEADER
+# Hours that count towards an agreement's planned hours: logged practice and the 学时 of completed courses.
+HOURS_KINDS = (Evidence.Kind.PRACTICE_HOURS, Evidence.Kind.COURSE_COMPLETED)
 
 
 class ItemState:
@@ -179,7 +181,7 @@ def facts_for(ids: list[int]) -> dict[int, dict]:
     for agreement_id, item_id, _ in sorted(latest, key=lambda row: (row[2], row[1])):
         facts[agreement_id]["ready"].append(item_id)
     for ev in (Evidence.objects.filter(agreement_id__in=ids).values("agreement_id")
-                .annotate(hours=Sum("hours", filter=Q(kind=Evidence.Kind.PRACTICE_HOURS)),
+                .annotate(hours=Sum("hours", filter=Q(kind__in=HOURS_KINDS)),
                           last=Max("occurred_on", filter=~Q(kind=Evidence.Kind.MASTER_NOTE)),
                           unsigned=Count("id", filter=Q(signature__isnull=True)), total=Count("id"))
                 .order_by()):

@@ -236,6 +236,7 @@ def complete(*, actor: User, agreement_id: int, grade: str, theory_score: Decima
                                             "name": m["competency__name"]} for m in missing]})
     if not facts["final_review_signed"]:
         raise conflict("final_review_missing", "出师评价尚未由徒弟、师傅和负责人三方签字")
+    theory_score = _theory_score(locked, theory_score, grade)
     scores = [s for s in (theory_score, practical_score) if s is not None]
     if grade != Agreement.Grade.FAIL and any(s < PASS_MARK for s in scores):
         raise unprocessable("grade_inconsistent", "理论或实操成绩低于 60 分，出师等级只能为“不合格”",
@@ -256,6 +257,25 @@ def complete(*, actor: User, agreement_id: int, grade: str, theory_score: Decima
     _notify([agreement.apprentice, agreement.master], title="师带徒协议已办理出师", body=body, agreement=agreement,
             key="completed")
     return locked
+
+
+def _theory_score(agreement: Agreement, typed: Decimal | None, grade: str) -> Decimal | None:
+    """Where the plan's template names a theory exam, the theory score is the apprentice's best passed
+    score in it (read through training's selector), not a typed number; without a pass only 不合格 is
+    possible."""
+    from training.selectors import passed_exam_score
+
+    if agreement.template_id is None:
+        return typed
+    template = PlanTemplate.objects.filter(pk=agreement.template_id).select_related("theory_exam").first()
+    exam = template.theory_exam if template is not None else None
+    if exam is None:
+        return typed
+    score = passed_exam_score(user_id=agreement.apprentice_id, exam_id=exam.pk)
+    if score is None and grade != Agreement.Grade.FAIL:
+        raise conflict("theory_exam_not_passed", f"徒弟尚未通过理论考试《{exam.title}》，不能出师",
+                       detail={"exam_id": exam.pk})
+    return score
 
 
 # --- ratings and countersigns --------------------------------------------------------------------
@@ -525,7 +545,7 @@ def backfill_evidence(*, agreement: Agreement) -> int:
     for event in contest_selectors.published_events_of(agreement.apprentice, before=before):
         added += record_contest_results(event=event, agreements=[agreement],
                                         entries=contest_selectors.entries_of(event, contestant=agreement.apprentice))
-    return added
+    return added + backfill_training(agreement=agreement)
 
 
 def record_contest_results(*, event, actor: User | None = None, agreements: list[Agreement] | None = None,
@@ -565,6 +585,66 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
                                     contest_entry=entry, occurred_on=when, description=text, data=data)
                 new.append((evidence, actor))
     return _append_auto(new)
+
+
+MAX_EVIDENCE_HOURS = Decimal("999.9")  # Evidence.hours holds four digits
+
+
+def _exam_items(agreements: list[Agreement]) -> dict[int, list[PlanItem]]:
+    """Plan items a theory exam speaks for: the certification-stage knowledge competencies (理论考试)."""
+    items: dict[int, list[PlanItem]] = {}
+    for item in PlanItem.objects.filter(agreement__in=agreements, competency__stage="certification",
+                                        competency__kind="knowledge"):
+        items.setdefault(item.agreement_id, []).append(item)
+    return items
+
+
+def record_course_evidence(*, user_id: int, course, completed_at, agreements: list[Agreement] | None = None) -> int:
+    """A completed course is evidence for the learner's open agreements, with its 学时 (they count towards
+    the planned hours). Called inside the completing transaction (`training.signals.course_completed`)."""
+    if agreements is None:
+        agreements = list(Agreement.objects.filter(apprentice_id=user_id, state__in=OPEN_STATES))
+    hours = min(course.learning_hours, MAX_EVIDENCE_HOURS)
+    rows: list[tuple[Evidence, User | None]] = [(Evidence(agreement=agreement, kind=Evidence.Kind.COURSE_COMPLETED, source=f"training.course:{course.pk}",
+                      occurred_on=timezone.localdate(completed_at), hours=hours if hours > 0 else None,
+                      description=f"完成线上课程《{course.title}》（{course.learning_hours} 学时）",
+                      data={"course_id": course.pk}), None) for agreement in agreements]
+    return _append_auto(rows)
+
+
+def record_exam_evidence(*, attempt, agreements: list[Agreement] | None = None) -> int:
+    """A passed exam is evidence for the theory competencies of the candidate's open agreements (or the
+    agreement as a whole), once per exam. Called inside the grading transaction (`training.signals.exam_passed`)."""
+    if agreements is None:
+        agreements = list(Agreement.objects.filter(apprentice_id=attempt.user_id, state__in=OPEN_STATES))
+    if not agreements:
+        return 0
+    items = _exam_items(agreements)
+    exam = attempt.exam
+    rows: list[tuple[Evidence, User | None]] = []
+    for agreement in agreements:
+        targets: list[PlanItem | None] = [*items.get(agreement.pk, [])] or [None]
+        for item in targets:
+            rows.append((Evidence(agreement=agreement, plan_item=item, kind=Evidence.Kind.EXAM_PASSED,
+                                  source=f"training.exam:{exam.pk}", occurred_on=timezone.localdate(attempt.submitted_at),
+                                  description=f"通过《{exam.title}》，成绩 {attempt.score} 分",
+                                  data={"exam_id": exam.pk, "attempt_id": attempt.pk, "score": str(attempt.score)}),
+                         None))
+    return _append_auto(rows)
+
+
+def backfill_training(*, agreement: Agreement) -> int:
+    """Courses completed and exams passed before the agreement count too (up to its end date)."""
+    from training.selectors import completed_courses, passed_attempts
+
+    until = shanghai_day_start(agreement.end_date + timedelta(days=1))
+    added = 0
+    for enrolment in completed_courses(user_id=agreement.apprentice_id, before=until):
+        added += record_course_evidence(user_id=agreement.apprentice_id, course=enrolment.course,
+                                        completed_at=enrolment.completed_at, agreements=[agreement])
+    for attempt in passed_attempts(user_id=agreement.apprentice_id, before=until):
+        added += record_exam_evidence(attempt=attempt, agreements=[agreement])
+    return added
 
 
 # --- reviews -------------------------------------------------------------------------------------

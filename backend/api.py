@@ -13,6 +13,15 @@ from miniprogram_api.ping import router as ping_router
 from notifications.api import router as notifications_router
 from practice.api import runs_router, scan_router, sync_router
 from standards.api import points_router, standards_router
+from training.api import (
+    attempts_router,
+    course_assignments_router,
+    courses_router,
+    exams_router,
+    learning_router,
+    lessons_router,
+    question_banks_router,
+)
 from workorders.api import router as workorders_router
 
 api = ShixunAPI(
@@ -45,6 +54,13 @@ ROUTES = [
     ("/apprenticeships", apprenticeships_router),
     ("/studios", studios_router),
     ("/certificates", certificates_router),
+    ("/courses", courses_router),
+    ("/course-assignments", course_assignments_router),
+    ("/learning", learning_router),
+    ("/lessons", lessons_router),
+    ("/exams", exams_router),
+    ("/attempts", attempts_router),
+    ("/question-banks", question_banks_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

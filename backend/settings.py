@@ -135,6 +135,7 @@ INSTALLED_APPS = [
     "standards",
     "practice",
     "workorders",
+    "training",
     "competitions",
     "apprenticeships",
     "fixtures",
@@ -293,6 +294,9 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     # Masters and leaders hear once per overdue review (deduplicated per due date).
     "apprenticeship_reviews_overdue": ("apprenticeships.services.notify_overdue_reviews", 3600),
     "escalate_overdue_work_orders": ("workorders.jobs.escalate_overdue", env_int("WORKORDER_ESCALATION_INTERVAL", 60)),
+    # Exam attempts left open are submitted at their deadline; learners hear before a course is due.
+    "exam_auto_submit": ("training.jobs.auto_submit_expired", env_int("EXAM_AUTO_SUBMIT_INTERVAL", 30)),
+    "training_due_reminders": ("training.jobs.remind_due", 3600),
 }
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
@@ -303,6 +307,7 @@ RATE_LIMITS = {
     "sync": env_str("RATE_LIMIT_SYNC", "30/60"),
     "certificate": env_str("RATE_LIMIT_CERTIFICATE", "60/60"),  # public verification, per client IP
     "report": env_str("RATE_LIMIT_REPORT", "30/60"),
+    "progress": env_str("RATE_LIMIT_PROGRESS", "60/60"),  # learning-progress batches (one every 15 s is usual)
 }
 
 # --- Practice points, scans, runs, photos ---------------------------------------------------------
@@ -341,6 +346,23 @@ except (ValueError, AttributeError, TypeError) as _exc:
     raise ImproperlyConfigured(f"WORKORDER_DEADLINES: {_exc}") from None
 WORKORDER_LIST_MAX = env_int("WORKORDER_LIST_MAX", 100)  # largest page of a work-order list
 WORKORDER_STATS_MAX_DAYS = env_int("WORKORDER_STATS_MAX_DAYS", 366)  # longest date range of the statistics
+
+# --- Training and exams (training/) ----------------------------------------------------------------
+# Files nobody may fetch without a signed, expiring link (lesson videos, documents, posters). Kept outside
+# MEDIA_ROOT, which is served to anyone who has a URL.
+PRIVATE_MEDIA_ROOT = Path(env_str("PRIVATE_MEDIA_ROOT", str(BASE_DIR / "var" / "private")))
+SIGNED_URL_SECONDS = env_int("SIGNED_URL_SECONDS", 2 * 3600)  # lifetime of a signed media link
+TRAINING_VIDEO_MAX_BYTES = env_int("TRAINING_VIDEO_MAX_BYTES", 300 * 1024 * 1024)
+TRAINING_DOCUMENT_MAX_BYTES = env_int("TRAINING_DOCUMENT_MAX_BYTES", 30 * 1024 * 1024)
+# A video lesson is complete when this share of it has been watched (a course may set its own).
+TRAINING_COMPLETION_SHARE = env_str("TRAINING_COMPLETION_SHARE", "0.95")
+# Credited watching never exceeds the wall time since the lesson was opened, plus this (one report interval).
+TRAINING_WALL_CLOCK_GRACE_SECONDS = env_int("TRAINING_WALL_CLOCK_GRACE_SECONDS", 15)
+TRAINING_PROGRESS_MAX_ITEMS = env_int("TRAINING_PROGRESS_MAX_ITEMS", 200)  # items in one progress batch
+TRAINING_REMINDER_DAYS = env_int("TRAINING_REMINDER_DAYS", 3)  # remind learners this many days before due
+# Answers reaching the server later than the attempt's deadline plus this are refused (network slack).
+EXAM_GRACE_SECONDS = env_int("EXAM_GRACE_SECONDS", 30)
+EXAM_IMPORT_MAX_ROWS = env_int("EXAM_IMPORT_MAX_ROWS", 2000)
 
 # Uploaded photos are served from MEDIA_URL by Django unless a proxy (nginx) serves MEDIA_ROOT itself.
 SERVE_MEDIA = env_bool("SERVE_MEDIA", True)

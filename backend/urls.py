@@ -7,6 +7,7 @@ from backend.api import api
 from backend.metrics_view import metrics_view
 from competitions.views import screen
 from media.views import media
+from miniprogram_api import signed_urls
 from miniprogram_api.views import healthz, readyz
 from standards.views import qr_landing
 
@@ -23,6 +24,8 @@ urlpatterns = [
     path("q/<str:code>", qr_landing, name="qr-landing"),
     path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
     path("c/<str:code>", certificate_page, name="certificate-page"),
+    # Private files (lesson videos and documents) behind expiring signed links, with HTTP Range.
+    path("files/<str:token>", signed_urls.serve, name="signed-file"),
 ]
 
 

@@ -17,6 +17,8 @@ Marks and boards:
      (raw: Redis subscribe + a plain websockets send loop, no Django, the same clients)
 Recorded as before: mark commit → 1 spectator ÷ raw Redis PUBLISH→SUBSCRIBE; memory per idle websocket;
 query counts of the hot paths at two data sizes; the leader's dashboard (500 × 40) ÷ ping.
+Training (bench/training.py): 300 learners posting progress every 15 s, 200 candidates starting and
+submitting one exam within a minute; p99 ÷ ping p99 on the same schedule (aim ≤ 3 for start and submit).
 
 Needs PostgreSQL, Redis, wrk and nginx (Debian: wrk nginx-light). DATABASE_URL names a database whose
 server gets a throwaway `<name>_bench`. Prints a markdown table and writes bench/results/suite-<time>.json.
@@ -64,6 +66,16 @@ from scan import PREPARE as SCAN_PREPARE  # noqa: E402
 from miniprogram_api import serving  # noqa: E402
 
 LOOPBACK = "127.0.0.1"
+
+
+def _training_bench():
+    """bench/training.py, loaded by path: the name `training` belongs to the Django app."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("training_bench", HERE / "training.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 RUNS_PREPARE = """
 import json
@@ -383,6 +395,9 @@ def main() -> int:
     parser.add_argument("--apprentices", type=int, default=500)
     parser.add_argument("--competencies", type=int, default=40)
     parser.add_argument("--dashboard-requests", type=int, default=40, help="dashboards per round")
+    parser.add_argument("--learners", type=int, default=300, help="training: learners posting progress")
+    parser.add_argument("--candidates", type=int, default=200, help="training: candidates of one exam")
+    parser.add_argument("--skip-training", action="store_true", help="leave out the training figures (~10 min)")
     parser.add_argument("--layer", choices=["core", "pubsub"], default=None,
                         help="channel layer of the servers (default: the settings' default)")
     args = parser.parse_args()
@@ -409,9 +424,19 @@ def main() -> int:
     http = http_figures(env, data, args)
     live = live_figures(env, data, contest, args)
     dashboard = dashboard_figure(env, big_studio, args)
+    training_out = None
+    if not args.skip_training:
+        bench = _training_bench()
+        training_args = argparse.Namespace(workers=args.workers, learners=args.learners, candidates=args.candidates,
+                                           period=15.0, periods=4, rounds=2, exam_seconds=60)
+        training_env = {**env, "RATE_LIMIT_PROGRESS": "100000/60", "PRIVATE_MEDIA_ROOT": env["MEDIA_ROOT"] + "-private"}
+        training_out = bench.measure(training_env, training_args)
     load_after = os.getloadavg()
 
     rows = figure_rows(http, live, dashboard, queries, big_studio, args)
+    if training_out is not None:
+        rows += [(f"training: {name}", measured, ratio, aim, met_mark(measured if aim == "0" else ratio, aim))
+                 for name, measured, ratio, aim in _training_bench().summary(training_out)]
     print(f"\nShixun benchmark suite, {time.strftime('%Y-%m-%d %H:%M %Z')}, {os.cpu_count()} CPUs, PostgreSQL + Redis, "
           f"HTTP pool {serving.DEFAULT_HTTP_SERVER} × {args.workers}, channel layer {env.get('CHANNEL_LAYER', 'core')}, "
           f"load average {load_before[0]:.1f} → {load_after[0]:.1f}, {time.time() - started:.0f} s\n")
@@ -431,7 +456,7 @@ def main() -> int:
     path = folder / f"suite-{time.strftime('%Y%m%d-%H%M%S')}.json"
     http["ratio"] = {f"{a}/{b}": v for (a, b), v in http["ratio"].items()}
     path.write_text(json.dumps({"args": vars(args), "load": [load_before, load_after], "http": http, "live": live,
-                                "queries": queries, "dashboard": dashboard}, default=str))
+                                "queries": queries, "dashboard": dashboard, "training": training_out}, default=str))
     print(f"\nraw results: {path.relative_to(ROOT)}")
     dropped = live["many"]["dropped"] + live["storm"]["dropped"]
     return 0 if dropped == 0 else 1
@@ -442,6 +467,17 @@ HTTP_NAMES = {
     "step": "Shixun POST /api/v1/runs/{id}/steps", "minimal": "minimal Django JSON view (same WSGI server)",
     "raw": "raw ASGI hello world (uvicorn)",
 }
+
+
+def met_mark(ratio: str, aim: str) -> str:
+    """✓/✗ for an aim written "≤ x" or "constant"; blank for figures that are only recorded."""
+    if aim.startswith("≤"):
+        return "✓" if float(ratio) <= float(aim[1:]) else "✗"
+    if aim == "constant":
+        return "✓" if ratio == "constant" else "✗"
+    if aim == "0":  # a count (errors): the measured value is the count
+        return "✓" if ratio == "0" else "✗"
+    return ""
 
 
 def figure_rows(http: dict, live: dict, dashboard: dict, queries: dict, big_studio: dict, args) -> list[tuple]:

@@ -79,8 +79,9 @@ def redis_url() -> str:
 
 @pytest.fixture(autouse=True)
 def _media_in_tmp(settings, tmp_path_factory):
-    # Uploaded (and demo) photos go to a temporary folder, never into the working tree.
+    # Uploaded (and demo) photos and lesson files go to temporary folders, never into the working tree.
     settings.MEDIA_ROOT = tmp_path_factory.mktemp("media")
+    settings.PRIVATE_MEDIA_ROOT = tmp_path_factory.mktemp("private")
 
 
 @pytest.fixture(autouse=True)

@@ -38,7 +38,7 @@ from fixtures.accounts_demo import demo_user
 
 MATRIX_FILE = Path(__file__).with_name("permission_matrix.txt")
 ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER,
-         Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.ADMIN]
+         Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.TRAINER, Role.ADMIN]
 # Operations anybody may call without logging in.
 PUBLIC = {("POST", "/api/v1/auth/wechat-login"), ("GET", "/api/v1/competitions/{contest_id}/board"),
           ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png")}
@@ -67,12 +67,26 @@ PERSONAL = {
     ("POST", "/api/v1/apprenticeships/evidence/{evidence_id}/sign"),
     # the demo has no appeal, so nobody reaches one (appeals are covered in tests/competitions)
     ("POST", "/api/v1/judging/appeals/{appeal_id}/decide"),
+    # an exam attempt is its candidate's alone
+    ("GET", "/api/v1/attempts/{attempt_id}"), ("PUT", "/api/v1/attempts/{attempt_id}/answers"),
+    ("POST", "/api/v1/attempts/{attempt_id}/submit"),
 }
 
 
 def png() -> bytes:
     buffer = io.BytesIO()
     Image.new("RGB", (40, 30), (20, 120, 200)).save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
+def question_sheet() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["题号", "题型", "题干", "选项A", "选项B", "答案"])
+    book.active.append(["PM-1", "单选", "权限矩阵测试题", "是", "否", "A"])
+    buffer = io.BytesIO()
+    book.save(buffer)
     return buffer.getvalue()
 
 
@@ -112,6 +126,13 @@ class World:
         self.review = self.agreement.reviews.order_by("id").first()
         self.template = PlanTemplate.objects.filter(studio=self.hvac).order_by("id").first()
         self.certificate = Certificate.objects.order_by("id").first().code
+        from training.models import Attempt, Course, Exam, QuestionBank
+
+        self.course = Course.objects.get(title="冷水机组巡检实操")
+        self.lesson = self.course.lessons.get(kind="video")
+        self.exam = Exam.objects.get(title="暖通中级工理论考试（随机组卷）")
+        self.attempt = Attempt.objects.filter(user=self.li, state="submitted").order_by("id").first()
+        self.bank = QuestionBank.objects.get(org_unit=self.hvac)
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -126,6 +147,8 @@ class World:
             "entry_id": self.entry.pk, "event_id": self.event.pk, "appeal_id": 2**31 - 7,
             "agreement_id": self.agreement.pk, "plan_item_id": self.plan_item.pk,
             "evidence_id": self.evidence.pk, "review_id": self.review.pk, "studio_id": self.hvac.pk,
+            "course_id": self.course.pk, "lesson_id": self.lesson.pk, "exam_id": self.exam.pk,
+            "attempt_id": self.attempt.pk, "bank_id": self.bank.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:
@@ -192,6 +215,12 @@ class World:
             "/api/v1/apprenticeships/reviews/{review_id}/sign": {},
             "/api/v1/apprenticeships/plan-items/{plan_item_id}/countersign": {},
             "/api/v1/studios/{studio_id}/countersign": {"plan_item_ids": [self.plan_item.pk]},
+            "/api/v1/course-assignments": {"course_id": self.course.pk, "user_ids": [self.li.pk], "client_id": cid},
+            "/api/v1/learning/progress": {"items": [{"client_id": cid, "lesson_id": self.lesson.pk, "position_s": 5,
+                                                     "watched": [[0, 5]], "at": now}]},
+            "/api/v1/attempts/{attempt_id}/answers": {"answers": [{"question_id": self.attempt.paper[0]["q"],
+                                                                   "answer": "A", "seq": 1}]},
+            "/api/v1/attempts/{attempt_id}/submit": {},
         }
         return bodies.get(template)
 
@@ -241,8 +270,9 @@ def operations() -> list[tuple[str, str]]:
 
 
 @pytest.fixture
-def world(db, fake_wechat, settings):
+def world(db, fake_wechat, settings, tmp_path):
     settings.RATE_LIMITS = {key: "1000000/60" for key in settings.RATE_LIMITS}
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
     return World()
 
 
@@ -262,12 +292,19 @@ def test_permission_matrix(world, settings, tmp_path):
             with transaction.atomic():
                 if template == "/api/v1/uploads/photos":
                     response = client.post(path, {"file": io.BytesIO(png())}, **headers)
-                elif method == "POST":
+                elif template == "/api/v1/lessons/{lesson_id}/media" and method == "POST":
+                    from tests.training.kit import DEMO_VIDEO
+
+                    response = client.post(path, {"file": io.BytesIO(DEMO_VIDEO.read_bytes())}, **headers)
+                elif template == "/api/v1/question-banks/{bank_id}/import":
+                    response = client.post(path, {"file": io.BytesIO(question_sheet())}, **headers)
+                elif method in ("POST", "PUT"):
                     import json
 
                     body = world.body(method, template)
-                    response = client.post(path, json.dumps(body) if body is not None else "",
-                                           content_type="application/json", **headers)
+                    send = client.post if method == "POST" else client.put
+                    response = send(path, json.dumps(body) if body is not None else "",
+                                    content_type="application/json", **headers)
                 else:
                     response = client.get(path, **headers)
                 transaction.set_rollback(True)
@@ -309,5 +346,5 @@ def _short(key: tuple[str, str]) -> str:
     role, scope = key
     abbreviations = {"anonymous": "an", "requester": "rq", "worker": "wk", "apprentice": "ap", "master": "ms",
                      "workshop_leader": "ld", "dispatcher": "dp", "judge": "jg", "chief_judge": "cj",
-                     "arbitrator": "ar", "admin": "ad"}
+                     "arbitrator": "ar", "trainer": "tr", "admin": "ad"}
     return abbreviations[str(role)] + {"in": "+", "out": "-", "-": " "}[scope]

@@ -24,7 +24,9 @@ def test_make_run_serves_docs_and_a_demo_login(tmp_path):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", proc, timeout=90)
+        # Migrating a fresh database and loading every demo takes ~25 s of CPU; on a shared, loaded machine
+        # that was 120 s of wall time.
+        wait_until_up(f"{base}/healthz", proc, timeout=240)
         docs = requests.get(f"{base}/api/v1/docs", timeout=5)
         assert docs.status_code == 200 and "openapi.json" in docs.text
         login = requests.post(f"{base}/api/v1/auth/wechat-login", json={"code": "demo-master-wang"}, timeout=10)
@@ -35,6 +37,7 @@ def test_make_run_serves_docs_and_a_demo_login(tmp_path):
         assert me.status_code == 200 and me.json()["id"] == body["user"]["id"]
         assert requests.get(f"{base}/admin/login/", timeout=5).status_code == 200
         dispatch_reaches_the_fake_wechat(base, wechat_port)
+        a_lesson_video_plays(base)
     finally:
         stop(proc)
     output = proc.stdout.read()
@@ -63,3 +66,19 @@ def dispatch_reaches_the_fake_wechat(base: str, wechat_port: int) -> None:
             return
         time.sleep(0.5)
     raise AssertionError(f"the dispatch of {order['number']} never reached the fake WeChat: {messages[-3:]}")
+
+
+def a_lesson_video_plays(base: str) -> None:
+    """The demo's courses are on the grid, and a lesson video plays and seeks: a signed link, Range 206."""
+    token = requests.post(f"{base}/api/v1/auth/wechat-login", json={"code": "demo-apprentice-li"}, timeout=10).json()["token"]
+    headers = {"Authorization": f"Bearer {token}"}
+    grid = requests.get(f"{base}/api/v1/courses/matrix", headers=headers, timeout=10).json()
+    assert grid["total"] >= 4
+    mine = requests.get(f"{base}/api/v1/learning/mine", headers=headers, timeout=10).json()
+    resume = next(row["resume"] for row in mine["courses"] if row["course"]["title"] == "公务用车安全驾驶")
+    assert resume["title"] == "车辆例行检查（视频）" and resume["position_s"] == "10.0"  # half watched
+    response = requests.get(f"{base}/api/v1/lessons/{resume['lesson_id']}/media", headers=headers, timeout=10)
+    assert response.status_code == 200, response.text
+    link = response.json()
+    part = requests.get(link["url"], headers={"Range": "bytes=0-99"}, timeout=10)
+    assert part.status_code == 206 and len(part.content) == 100 and part.content[4:8] == b"ftyp"
