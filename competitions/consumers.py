@@ -17,15 +17,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.auth import user_from_scope
-from miniprogram_api.realtime import NewsConsumer
+from miniprogram_api.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHORIZED, NewsConsumer
 
 from . import board, fanout, selectors
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
 REORDER_WAIT = fanout.REORDER_WAIT  # seconds to wait for a missing seq before reading it from the database
 # A screen whose client stops reading keeps at most this many updates queued; past it they are replaced
 # by one snapshot (counted in shixun_board_screen_repairs_total{reason="overflow"}).

@@ -5,7 +5,7 @@ Protocol (JSON text frames):
 - then, per new notification: {"type": "notification", "id", "kind", "title", "body", "data", "created_at", "read"}
 - the client may send {"type": "resync", "since": id} and receives every notification with a larger id
   (oldest first, at most 100) as {"type": "backlog", "items": [...]}: after a reconnect nothing is missed.
-Close codes: 4401 without a valid token.
+Close codes: 4401 without a valid token (accepted, then closed: miniprogram_api.realtime.refuse).
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.auth import user_from_scope
-from miniprogram_api.realtime import NewsConsumer
+from miniprogram_api.realtime import CLOSE_UNAUTHORIZED, NewsConsumer, refuse
 
 from . import selectors
 from .services import user_group
@@ -28,7 +28,7 @@ class NotificationConsumer(NewsConsumer, AsyncWebsocketConsumer):
     async def connect(self):
         self.user = await user_from_scope(self.scope)
         if self.user is None:
-            await self.close(code=4401)
+            await refuse(self, CLOSE_UNAUTHORIZED)
             return
         self.group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
