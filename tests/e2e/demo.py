@@ -24,7 +24,8 @@ def demo_server(tmp: Path) -> Iterator[str]:
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, text=True)
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_up(f"{base}/healthz", proc, timeout=240)  # migrating and seeding take ~25 s of CPU
+        # Migrating a fresh database and seeding every demo take ~25 s of CPU, minutes on a loaded machine.
+        wait_until_up(f"{base}/healthz", proc, timeout=480)
         yield base
     finally:
         stop(proc)

@@ -1,5 +1,6 @@
-"""The mini-program's typed client (clients/miniprogram): its committed types are what the current code
-generates, it type-checks, and its node test passes against a real demo server."""
+"""Walking the demo from outside, as newcomers and the mini-program do: the typed client's committed types
+are what the current code generates and type-check, its node test passes against a real demo server,
+and `make tour` (tools/tour.py) walks every flow against the same server."""
 
 from __future__ import annotations
 
@@ -45,8 +46,21 @@ def test_the_committed_types_are_what_the_current_api_generates(node_modules, tm
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
-def test_the_node_test_passes_against_the_demo(node_modules, tmp_path):
-    with demo_server(tmp_path) as base:
-        done = npm("test", env={"SHIXUN_BASE_URL": base})
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory):
+    with demo_server(tmp_path_factory.mktemp("demo")) as base:
+        yield base
+
+
+def test_the_node_test_passes_against_the_demo(node_modules, demo):
+    done = npm("test", env={"SHIXUN_BASE_URL": demo})
     assert done.returncode == 0, done.stdout[-6000:] + done.stderr[-3000:]
     assert "# fail 0" in done.stdout
+
+
+def test_make_tour_walks_every_flow(demo):
+    done = subprocess.run([sys.executable, "tools/tour.py", demo], cwd=ROOT, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
+    for said in ("自动生成整改工单", "工单关闭（confirmed）", "榜单 websocket 收到更新", "进度", "交卷", "导览完成"):
+        assert said in done.stdout, said
