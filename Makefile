@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test install install-dev lint migrate seed serve-prod clean bench
+.PHONY: run test install install-dev lint migrate seed serve-prod clean bench client-types tour
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -43,6 +43,20 @@ lint: $(VENV)/.installed-dev
 	$(VENV)/bin/lint-imports --no-cache
 	$(PY) tools/import_cycles.py
 	env -u DATABASE_URL -u REDIS_URL $(VENV)/bin/mypy $(MYPY_TARGETS)  # types need no database: embedded settings
+
+# The mini-program's TypeScript types (clients/miniprogram/src/generated) from the current code's OpenAPI
+# document and websocket JSON Schema; tests/e2e/test_miniprogram_client.py fails when the committed ones differ.
+CLIENT := clients/miniprogram
+client-types: $(VENV)/.installed-dev
+	rm -rf var/client-schemas
+	env -u DATABASE_URL -u REDIS_URL $(PY) tools/client_schemas.py var/client-schemas
+	cd $(CLIENT) && { [ -d node_modules ] || npm ci --no-audit --no-fund; } && node scripts/generate.mjs ../../var/client-schemas
+	cd $(CLIENT) && npx tsc --noEmit -p .
+
+# A walk through every flow against the running demo (`make run` in another terminal), printed in
+# Chinese and English: tools/tour.py. `make tour PORT=9000` for a demo on another port.
+tour: $(VENV)/.installed-dev
+	$(PY) tools/tour.py http://$(HOST):$(PORT)
 
 migrate: $(VENV)/.installed
 	$(PY) manage.py migrate

@@ -5,6 +5,7 @@ from accounts.api import auth_router, me_router
 from accounts.auth import BearerAuth
 from apprenticeships.api import certificates_router, studios_router
 from apprenticeships.api import router as apprenticeships_router
+from backend.realtime_schema import router as realtime_router
 from competitions.api import contests_router, judging_router
 from media.api import uploads_router
 from miniprogram_api.envelope import install_handlers
@@ -41,6 +42,7 @@ ROUTES = [
     ("/auth", auth_router),
     ("/me", me_router),
     ("/ping", ping_router),
+    ("/realtime", realtime_router),
     ("/notifications", notifications_router),
     ("/points", points_router),
     ("/standards", standards_router),

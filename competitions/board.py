@@ -10,7 +10,6 @@ BoardUpdate for resync, and handed to the channel layer only after commit; consu
 
 from __future__ import annotations
 
-import json
 import threading
 import time
 from collections import OrderedDict
@@ -24,6 +23,7 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from miniprogram_api.realtime import publish_after_commit
+from miniprogram_api.ws_schemas import WsMessage
 
 from . import scoring
 from .models import (
@@ -39,6 +39,7 @@ from .models import (
     SheetSubmission,
 )
 from .selectors import affiliation_sql, same_affiliation
+from .ws_schemas import BoardSnapshotMessage, BoardUpdateMessage
 
 KEEP_UPDATES = 1000  # update messages kept per contest for resync; older gaps get a snapshot
 
@@ -55,8 +56,10 @@ def judge_group(user_id: int) -> str:
     return f"judge.{user_id}"
 
 
-def dumps(message: dict) -> str:
-    return json.dumps(message, ensure_ascii=False, separators=(",", ":"), default=str)
+def dumps(schema: type[WsMessage], message: dict) -> str:
+    """A board frame, checked against its published schema (competitions/ws_schemas.py) as it is built:
+    once per seq and view, then forwarded as text to every screen."""
+    return schema.model_validate(message).frame()
 
 
 def lock(contest_id: int) -> ContestBoard:
@@ -331,10 +334,11 @@ def advance(board: ContestBoard, event_ids: Iterable[int], *, events: list[Event
     board.save(update_fields=["seq", "state", "updated_at"])
     ts = round(time.time() * 1000, 3)  # epoch ms, stamped as the update is built (just before commit)
     any_unpublished = any(e.state != Event.State.PUBLISHED for e in on_board)
-    public_text = dumps({"type": "update", "seq": board.seq, "ts": ts, "frozen": time_frozen and any_unpublished,
-                         "events": public_events, "removed_events": gone})
-    jury_text = dumps({"type": "update", "seq": board.seq, "ts": ts, "frozen": time_frozen and any_unpublished,
-                       "events": jury_events, "removed_events": gone})
+    frozen_now = time_frozen and any_unpublished
+    public_text = dumps(BoardUpdateMessage, {"type": "update", "seq": board.seq, "ts": ts, "frozen": frozen_now,
+                                             "events": public_events, "removed_events": gone})
+    jury_text = dumps(BoardUpdateMessage, {"type": "update", "seq": board.seq, "ts": ts, "frozen": frozen_now,
+                                           "events": jury_events, "removed_events": gone})
     BoardUpdate.objects.create(contest_id=contest.id, seq=board.seq, public_text=public_text, jury_text=jury_text)
     if board.seq % 100 == 0:
         BoardUpdate.objects.filter(contest_id=contest.id, seq__lte=board.seq - KEEP_UPDATES).delete()
@@ -377,7 +381,7 @@ def snapshot(contest_id: int, *, jury: bool) -> tuple[int, str] | None:
             _snapshot_cache.move_to_end(key)
             return found
     board = ContestBoard.objects.select_related("contest").get(contest_id=contest_id)
-    found = (board.seq, dumps(build_snapshot(board, jury=jury, now=now)))
+    found = (board.seq, dumps(BoardSnapshotMessage, build_snapshot(board, jury=jury, now=now)))
     with _cache_lock:
         _snapshot_cache[(contest_id, board.seq, board.updated_at, jury, time_frozen)] = found
         while len(_snapshot_cache) > 256:

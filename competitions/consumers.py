@@ -17,15 +17,14 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.auth import user_from_scope
-from miniprogram_api.realtime import NewsConsumer
+from miniprogram_api.realtime import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, CLOSE_UNAUTHORIZED, NewsConsumer
+from miniprogram_api.ws_schemas import ErrorMessage, PongMessage, WsMessage
 
 from . import board, fanout, selectors
+from .ws_schemas import BoardPongMessage, JudgeHelloMessage, ResyncedMessage
 
 logger = logging.getLogger(__name__)
 
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_FORBIDDEN = 4403
-CLOSE_NOT_FOUND = 4404
 REORDER_WAIT = fanout.REORDER_WAIT  # seconds to wait for a missing seq before reading it from the database
 # A screen whose client stops reading keeps at most this many updates queued; past it they are replaced
 # by one snapshot (counted in shixun_board_screen_repairs_total{reason="overflow"}).
@@ -130,19 +129,19 @@ class BoardConsumer(AsyncWebsocketConsumer):
         try:
             message = json.loads(text_data or "")
         except ValueError:
-            await self.send_json({"type": "error", "code": "malformed_json", "message": "消息不是合法的 JSON"})
+            await self.send_message(ErrorMessage(code="malformed_json", message="消息不是合法的 JSON"))
             return
         kind = message.get("type") if isinstance(message, dict) else None
         if kind == "ping":
-            await self.send_json({"type": "pong", "seq": self.last_seq})
+            await self.send_message(BoardPongMessage(seq=self.last_seq))
         elif kind == "resync":
             since = message.get("since")
             if not isinstance(since, int) or isinstance(since, bool):
-                await self.send_json({"type": "error", "code": "bad_since", "message": "since 应为整数序号"})
+                await self.send_message(ErrorMessage(code="bad_since", message="since 应为整数序号"))
                 return
             await self.resync(since)
         else:
-            await self.send_json({"type": "error", "code": "unknown_type", "message": "不支持的消息类型"})
+            await self.send_message(ErrorMessage(code="unknown_type", message="不支持的消息类型"))
 
     async def resync(self, since: int):
         async with self.send_lock:
@@ -157,8 +156,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
                 await self.send(text_data=text)
             if updates:
                 self.last_seq = max(self.last_seq, updates[-1][0])
-            await self.send_json({"type": "resynced", "since": since, "seq": updates[-1][0] if updates else since,
-                                  "missed": len(updates)})
+            await self.send_message(ResyncedMessage(since=since, seq=updates[-1][0] if updates else since,
+                                                    missed=len(updates)))
 
     async def _board_update(self, seq: int, text: str):
         if seq <= self.last_seq:
@@ -205,8 +204,8 @@ class BoardConsumer(AsyncWebsocketConsumer):
         self.pending = {s: t for s, t in self.pending.items() if s > self.last_seq}
         await self.flush()
 
-    async def send_json(self, message: dict):
-        await self.send(text_data=json.dumps(message, ensure_ascii=False))
+    async def send_message(self, message: WsMessage):
+        await self.send(text_data=message.frame())
 
 
 class JuryBoardConsumer(BoardConsumer):
@@ -264,7 +263,7 @@ class JudgeConsumer(NewsConsumer, AsyncWebsocketConsumer):
             return
         self.group = board.judge_group(user.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
-        await self.send(text_data=json.dumps(hello, ensure_ascii=False, default=str))
+        await self.send(text_data=hello.frame())
 
     async def disconnect(self, code):
         if self.group:
@@ -276,17 +275,17 @@ class JudgeConsumer(NewsConsumer, AsyncWebsocketConsumer):
         except ValueError:
             message = None
         if isinstance(message, dict) and message.get("type") == "ping":
-            await self.send(text_data=json.dumps({"type": "pong"}))
+            await self.send(text_data=PongMessage().frame())
         else:
-            await self.send(text_data=json.dumps({"type": "error", "code": "unknown_type",
-                                                  "message": "不支持的消息类型"}, ensure_ascii=False))
+            await self.send(text_data=ErrorMessage(code="unknown_type", message="不支持的消息类型").frame())
 
     async def judge_message(self, event):
-        await self.send(text_data=json.dumps(event["message"], ensure_ascii=False, default=str))
+        # services build the news through JudgeServerMessage (competitions.services.notify_judges)
+        await self.send(text_data=event["text"])
 
 
-def _judge_hello(user) -> dict | None:
+def _judge_hello(user) -> JudgeHelloMessage | None:
     events = selectors.judged_event_ids(user)
     if events is None:
         return None
-    return {"type": "hello", "user_id": user.id, "events": events, "remarks": selectors.pending_remarks_for(user)}
+    return JudgeHelloMessage(user_id=user.id, events=events, remarks=selectors.pending_remarks_for(user))

@@ -44,6 +44,7 @@ from .selectors import (
     studio_or_team_ids,
     user_path,
 )
+from .ws_schemas import JudgeServerMessage
 
 MIN_PANEL_FOR_JUDGEMENT = 3  # WorldSkills: judgement aspects need three or more judges
 
@@ -54,11 +55,18 @@ def audit(*, event: Event, action: str, actor: User, entry: Entry | None = None,
                                    entry=entry, aspect=aspect, reason=reason, data=data or {})
 
 
+def judge_news(message: dict) -> dict:
+    """A channel-layer message for judges' consoles, its frame built through the published schema."""
+    text = JudgeServerMessage.model_validate(message).model_dump_json(exclude_unset=True)  # no null `reason`
+    return {"type": "judge.message", "text": text}
+
+
 def notify_judges(event: Event, message: dict, judge_ids: list[int] | None = None) -> None:
     if judge_ids is None:
         judge_ids = list(PanelMember.objects.filter(event=event).values_list("judge_id", flat=True))
+    news = judge_news(message)
     for judge_id in judge_ids:
-        publish_after_commit(board.judge_group(judge_id), {"type": "judge.message", "message": message})
+        publish_after_commit(board.judge_group(judge_id), news)
 
 
 def _locked_event(event_id: int) -> tuple[Event, ContestBoard]:
@@ -383,8 +391,7 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
         batch.seq[contest_id] = board.advance(locked[contest_id], by_event, events=contest_events[contest_id],
                                               computed=computed)
     if acks:
-        publish_after_commit(board.judge_group(judge.id), {"type": "judge.message", "message": {
-            "type": "ack", "marks": acks}})
+        publish_after_commit(board.judge_group(judge.id), judge_news({"type": "ack", "marks": acks}))
     return batch
 
 

@@ -8,6 +8,7 @@ message can always resync from the database.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import os
 import threading
@@ -112,3 +113,38 @@ class NewsConsumer:
             await getattr(self, get_handler_name(message))(message)
             return
         await super().dispatch(message)
+
+
+# -- refusing a websocket ---------------------------------------------------------------------------
+# One behaviour everywhere (docs/API.md, "Websockets"): a refused connection is accepted and then closed
+# with an application code, so the client can tell why. (A close before accept reaches the client as a
+# bare HTTP 403 with no reason.)
+CLOSE_UNAUTHORIZED = 4401  # no or invalid token: log in again
+CLOSE_FORBIDDEN = 4403  # valid token, not allowed
+CLOSE_NOT_FOUND = 4404  # no such contest (or other object named in the path)
+
+
+async def refuse(consumer, code: int) -> None:
+    """Refuse a connection not yet accepted: accept it, then close with `code`."""
+    await consumer.accept()
+    await consumer.close(code=code)
+
+
+NO_ROUTE_BODY = json.dumps({"code": "not_found", "message": "没有这个实时通道", "detail": None},
+                           ensure_ascii=False).encode()
+
+
+class NoRoute:
+    """The last websocket route: a path no consumer serves (a typo, the board URL without its trailing
+    slash) is answered with HTTP 404 and the usual JSON error, through the ASGI websocket denial response
+    where the server offers it (uvicorn does), else closed with 4404 — never an HTTP 500 with a traceback."""
+
+    async def __call__(self, scope, receive, send):
+        await receive()  # websocket.connect
+        if "websocket.http.response" in (scope.get("extensions") or {}):
+            await send({"type": "websocket.http.response.start", "status": 404,
+                        "headers": [(b"content-type", b"application/json; charset=utf-8")]})
+            await send({"type": "websocket.http.response.body", "body": NO_ROUTE_BODY})
+            return
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CLOSE_NOT_FOUND})

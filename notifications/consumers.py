@@ -5,7 +5,8 @@ Protocol (JSON text frames):
 - then, per new notification: {"type": "notification", "id", "kind", "title", "body", "data", "created_at", "read"}
 - the client may send {"type": "resync", "since": id} and receives every notification with a larger id
   (oldest first, at most 100) as {"type": "backlog", "items": [...]}: after a reconnect nothing is missed.
-Close codes: 4401 without a valid token.
+{"type": "ping"} is answered {"type": "pong"}. Every frame is a model of notifications/ws_schemas.py.
+Close codes: 4401 without a valid token (accepted, then closed: miniprogram_api.realtime.refuse).
 """
 
 from __future__ import annotations
@@ -16,10 +17,12 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 
 from accounts.auth import user_from_scope
-from miniprogram_api.realtime import NewsConsumer
+from miniprogram_api.realtime import CLOSE_UNAUTHORIZED, NewsConsumer, refuse
+from miniprogram_api.ws_schemas import ErrorMessage, PongMessage
 
 from . import selectors
 from .services import user_group
+from .ws_schemas import BacklogMessage, NotificationMessage, NotificationsHelloMessage
 
 
 class NotificationConsumer(NewsConsumer, AsyncWebsocketConsumer):
@@ -28,13 +31,13 @@ class NotificationConsumer(NewsConsumer, AsyncWebsocketConsumer):
     async def connect(self):
         self.user = await user_from_scope(self.scope)
         if self.user is None:
-            await self.close(code=4401)
+            await refuse(self, CLOSE_UNAUTHORIZED)
             return
         self.group = user_group(self.user.pk)
         await self.channel_layer.group_add(self.group, self.channel_name)
         await self.accept()
         summary = await database_sync_to_async(selectors.summary)(self.user)
-        await self.send(text_data=json.dumps({"type": "hello", **summary}, ensure_ascii=False))
+        await self.send(text_data=NotificationsHelloMessage(**summary).frame())
 
     async def disconnect(self, code):
         if getattr(self, "group", None):
@@ -43,15 +46,17 @@ class NotificationConsumer(NewsConsumer, AsyncWebsocketConsumer):
     async def receive(self, text_data=None, bytes_data=None):
         try:
             message = json.loads(text_data or "")
+            if message.get("type") == "ping":
+                await self.send(text_data=PongMessage().frame())
+                return
             since = int(message.get("since", 0)) if message.get("type") == "resync" else None
         except (ValueError, TypeError, AttributeError):
             since = None
         if since is None:
-            await self.send(text_data=json.dumps({"type": "error", "code": "bad_message",
-                                                  "message": "无法识别的消息"}, ensure_ascii=False))
+            await self.send(text_data=ErrorMessage(code="bad_message", message="无法识别的消息").frame())
             return
         items = await database_sync_to_async(selectors.since)(self.user, since)
-        await self.send(text_data=json.dumps({"type": "backlog", "items": items}, ensure_ascii=False))
+        await self.send(text_data=BacklogMessage(items=items).frame())
 
     async def notification_message(self, event):
-        await self.send(text_data=json.dumps({"type": "notification", **event["payload"]}, ensure_ascii=False))
+        await self.send(text_data=NotificationMessage(**event["payload"]).frame())

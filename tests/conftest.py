@@ -24,6 +24,9 @@ def pytest_report_header(config):
 
 
 def pytest_sessionstart(session):
+    from tests.realtime.frames import install
+
+    install()  # every websocket frame a test receives is checked against the published schema
     if REQUIRE_SERVICES:
         if "postgresql" not in django_settings.DATABASES["default"]["ENGINE"]:
             raise pytest.UsageError("REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")

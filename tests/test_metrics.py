@@ -67,8 +67,10 @@ async def test_websocket_connections_are_counted(make_user, api):
     assert sample(await database_sync_to_async(scrape)(), "shixun_websocket_connections", route=route) == base + 1
     await ws.disconnect()
     assert sample(await database_sync_to_async(scrape)(), "shixun_websocket_connections", route=route) == base
-    refused = WebsocketCommunicator(application, route)
-    assert not (await refused.connect())[0]
+    refused = WebsocketCommunicator(application, route)  # accepted, then closed with 4401 (ADR 0065)
+    assert (await refused.connect())[0]
+    assert (await refused.receive_output(timeout=3))["code"] == 4401
+    await refused.wait(timeout=3)
     assert sample(await database_sync_to_async(scrape)(), "shixun_websocket_connections", route=route) == base
 
 

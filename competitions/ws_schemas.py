@@ -1,0 +1,228 @@
+"""Websocket messages of competitions: the board (public and jury views) and the judge's console.
+
+Board frames are serialised once per seq and forwarded as text by every consumer (board.py builds them
+here); docs/API.md describes the protocol, these models are its exact shape."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, RootModel
+
+from miniprogram_api.ws_schemas import ErrorMessage, PingMessage, PongMessage, ResyncMessage, WsMessage
+
+
+# -- the board ----------------------------------------------------------------------------------------
+class BoardSection(WsMessage):
+    id: int
+    name: str
+    weight: str = Field(description="decimal as text, e.g. \"20.00\"")
+
+
+class BoardAspect(WsMessage):
+    id: int
+    name: str
+    section_id: int
+    kind: str
+
+
+class ModerationFlag(WsMessage):
+    aspect_id: int
+    aspect: str
+    spread: str
+    limit: str
+
+
+class PublicRow(WsMessage):
+    rank: int
+    code: str
+    name: str | None = Field(description="null until the event's results are published")
+    total: str
+    sections: dict[str, str] = Field(description="section id → section score (decimal as text)")
+
+
+class JuryRow(WsMessage):
+    rank: int
+    code: str
+    entry_id: int
+    name: str
+    unit: str
+    total: str
+    sections: dict[str, str]
+    flags: list[ModerationFlag]
+    marked: int
+    expected: int
+    submitted: int
+    judges: int
+    remarks: list[int] = Field(description="aspect ids with an open re-mark request")
+
+
+class PublicEventHeader(WsMessage):
+    id: int
+    name: str
+    state: str
+    sections: list[BoardSection]
+    frozen: bool
+
+
+class JuryEventHeader(PublicEventHeader):
+    aspects: list[BoardAspect]
+
+
+class PublicEventSnapshot(PublicEventHeader):
+    rows: list[PublicRow]
+
+
+class JuryEventSnapshot(JuryEventHeader):
+    rows: list[JuryRow]
+
+
+class PublicEventUpdate(PublicEventHeader):
+    rows: list[PublicRow] = Field(description="only the rows that changed: merge them by code")
+    removed: list[str] = Field(description="codes no longer on the board")
+
+
+class JuryEventUpdate(JuryEventHeader):
+    rows: list[JuryRow] = Field(description="only the rows that changed: merge them by code")
+    removed: list[str] = Field(description="codes no longer on the board")
+
+
+class BoardContest(WsMessage):
+    id: int
+    name: str
+
+
+class BoardSnapshotMessage(WsMessage):
+    """The whole board as of `seq` (on connect, and whenever a gap cannot be filled)."""
+
+    type: Literal["snapshot"] = "snapshot"
+    seq: int
+    ts: float = Field(description="epoch milliseconds")
+    frozen: bool
+    freeze_at: str | None
+    contest: BoardContest
+    view: Literal["public", "jury"]
+    events: list[PublicEventSnapshot] | list[JuryEventSnapshot]
+
+
+class BoardUpdateMessage(WsMessage):
+    """One committed change: seq is the previous seq + 1."""
+
+    type: Literal["update"] = "update"
+    seq: int
+    ts: float
+    frozen: bool
+    events: list[PublicEventUpdate] | list[JuryEventUpdate]
+    removed_events: list[int]
+
+
+class ResyncedMessage(WsMessage):
+    """After a resync: `missed` updates (seq since+1 … seq) were sent before this message."""
+
+    type: Literal["resynced"] = "resynced"
+    since: int
+    seq: int
+    missed: int
+
+
+class BoardPongMessage(WsMessage):
+    type: Literal["pong"] = "pong"
+    seq: int = Field(description="the last seq this connection was sent")
+
+
+class BoardServerMessage(RootModel):
+    """What /ws/competitions/{id}/board/ and …/jury/ send."""
+
+    root: Annotated[BoardSnapshotMessage | BoardUpdateMessage | ResyncedMessage | BoardPongMessage | ErrorMessage,
+                    Field(discriminator="type")]
+
+
+class BoardClientMessage(RootModel):
+    """What a board client may send."""
+
+    root: Annotated[PingMessage | ResyncMessage, Field(discriminator="type")]
+
+
+# -- the judge's console --------------------------------------------------------------------------------
+class PendingRemark(WsMessage):
+    id: int
+    event_id: int
+    entry_id: int
+    code: str
+    aspect_id: int
+    reason: str
+    source: str
+
+
+class JudgeHelloMessage(WsMessage):
+    type: Literal["hello"] = "hello"
+    user_id: int
+    events: list[int] = Field(description="events this judge sits on")
+    remarks: list[PendingRemark]
+
+
+class AckedMark(WsMessage):
+    id: int
+    entry_id: int
+    aspect_id: int
+    value: str
+    revision: int
+    source: str
+    submitted: bool
+    created_at: str
+    client_id: str
+    replayed: bool
+
+
+class AckMessage(WsMessage):
+    """My marks were stored (also those sent from another device)."""
+
+    type: Literal["ack"] = "ack"
+    marks: list[AckedMark]
+
+
+class OverrideMessage(WsMessage):
+    """The chief judge replaced one of my marks."""
+
+    type: Literal["override"] = "override"
+    event_id: int
+    entry_id: int
+    code: str
+    aspect_id: int
+    value: str
+    revision: int
+    reason: str
+
+
+class ModerationMessage(WsMessage):
+    """Please mark this aspect of this entry again."""
+
+    type: Literal["moderation"] = "moderation"
+    request_id: int
+    event_id: int
+    entry_id: int
+    code: str
+    aspect_id: int
+    aspect: str
+    reason: str
+    source: str
+
+
+class EventStateMessage(WsMessage):
+    """An event I judge was opened, locked, unlocked or published."""
+
+    type: Literal["event_state"] = "event_state"
+    event_id: int
+    state: str
+    reason: str | None = None
+
+
+class JudgeServerMessage(RootModel):
+    """What /ws/judging/ sends."""
+
+    root: Annotated[JudgeHelloMessage | AckMessage | OverrideMessage | ModerationMessage | EventStateMessage
+                    | PongMessage | ErrorMessage, Field(discriminator="type")]
+
+
+class JudgeClientMessage(RootModel):
+    root: Annotated[PingMessage, Field(discriminator="type")]
