@@ -5,6 +5,8 @@ from typing import Literal
 from ninja import Schema
 from pydantic import Field
 
+from miniprogram_api.schemas import Id
+
 
 class AspectOut(Schema):
     id: int
@@ -111,8 +113,8 @@ class AssignmentsOut(Schema):
 
 class MarkIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100, description="手机生成的 UUID，重发时不变")
-    entry_id: int
-    aspect_id: int
+    entry_id: Id
+    aspect_id: Id
     value: Decimal = Field(..., description="测量项 0–满分（两位小数）；评判项 0–分制上限的整数")
     kind: Literal["measurement", "judgement"] | None = Field(None, description="可选：与评分项类型核对")
 
@@ -123,18 +125,18 @@ class MarksIn(Schema):
 
 class OverrideIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100)
-    judge_id: int | None = Field(None, description="评判项必填：更正哪位裁判的分")
-    entry_id: int
-    aspect_id: int
+    judge_id: Id | None = Field(None, description="评判项必填：更正哪位裁判的分")
+    entry_id: Id
+    aspect_id: Id
     value: Decimal
     reason: str = Field(..., max_length=1000)
 
 
 class RemarkIn(Schema):
-    entry_id: int
-    aspect_id: int
+    entry_id: Id
+    aspect_id: Id
     reason: str = Field(..., max_length=1000)
-    judge_ids: list[int] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
+    judge_ids: list[Id] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
 
 
 class ChiefReasonIn(Schema):
@@ -147,11 +149,11 @@ class PublishIn(Schema):
 
 class AppealIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100)
-    aspect_id: int | None = None
+    aspect_id: Id | None = None
     reason: str = Field(..., max_length=2000)
 
 
 class DecisionIn(Schema):
     decision: Literal["upheld", "rejected"]
     reason: str = Field(..., max_length=2000)
-    aspect_ids: list[int] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
+    aspect_ids: list[Id] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
