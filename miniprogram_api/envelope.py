@@ -211,7 +211,8 @@ FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
 
 
 def refuse_non_object_body(request: HttpRequest) -> JsonResponse | None:
-    """Every write's body is a JSON object or nothing (uploads are multipart). An array, a string, a
+    """Every write's body is a JSON object or nothing (uploads are multipart); anything else is a 422
+    `validation_error` whose detail names the field `body` (type `body_not_object`). An array, a string, a
     number or `null` used to reach operations that declare no body or an optional one, which then acted
     on it; checked here, before any view runs, so that no operation can forget it."""
     if request.method not in WRITE_METHODS or request.content_type in FORM_TYPES:
@@ -227,8 +228,9 @@ def refuse_non_object_body(request: HttpRequest) -> JsonResponse | None:
     except (ValueError, UnicodeDecodeError):
         return error_response(400, "malformed_json", "请求体不是合法的 JSON")
     if not isinstance(body, dict):
-        return error_response(422, "body_not_object", "请求体必须是 JSON 对象（{…}）",
-                              {"received": type(body).__name__ if body is not None else "null"})
+        # the code operations with a required body always answered for this (validation_error): kept
+        return error_response(422, "validation_error", "提交的数据不符合要求：请求体必须是 JSON 对象（{…}）",
+                              [{"field": "body", "type": "body_not_object", "message": "应为 JSON 对象"}])
     return None
 
 
