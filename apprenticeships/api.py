@@ -9,11 +9,11 @@ from urllib.parse import quote
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from ninja import Query, Router
+from ninja import Router
 
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Id, Limit, Offset
 from training import selectors as training_selectors
 from training.schemas import StudioLearningOut
 
@@ -99,7 +99,7 @@ def add_evidence(request: HttpRequest, agreement_id: Id, payload: EvidenceIn):
             summary="协议列表：role=master 为我带的徒弟（每人的完整计划），role=leader 为所辖工作室")
 def list_agreements(request: HttpRequest, role: Roles | None = None,
                     state: Literal["draft", "active", "completed", "terminated"] | None = None,
-                    studio: Id | None = None, limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+                    studio: Id | None = None, limit: Limit = 20, offset: Offset = 0):
     agreements = selectors.agreements_for_role(request.user, role)
     if state:
         agreements = agreements.filter(state=state)

@@ -49,7 +49,7 @@ def verify_path(code: str) -> str:
 
 
 def verify_url(code: str) -> str:
-    return f"{settings.QR_BASE_URL}{verify_path(code)}"
+    return f"{settings.PUBLIC_BASE_URL}{verify_path(code)}"
 
 
 def png_path(code: str) -> str:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from datetime import date as Date  # noqa: N812 - a field is called `date`
 from decimal import Decimal
 from typing import Literal
 
@@ -10,7 +9,7 @@ from pydantic import Field
 
 from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Bool, Date, Id
 
 ClientId = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
 OptionalClientId = Field(None, min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
@@ -25,8 +24,8 @@ class AgreementIn(Schema):
     apprentice_id: Id
     master_id: Id
     template_id: Id
-    start_date: date
-    end_date: date | None = Field(None, description="不填则按模板的培养周期计算")
+    start_date: Date
+    end_date: Date | None = Field(None, description="不填则按模板的培养周期计算")
     planned_hours: Decimal | None = Field(None, ge=0, le=10000, decimal_places=1,
                                           description="不填则取模板的计划学时")
     review_interval_weeks: int | None = Field(None, ge=1, le=52, description="不填则取模板或工作室设置（默认 12 周）")
@@ -42,8 +41,8 @@ class CohortIn(Schema):
     studio_id: Id
     template_id: Id
     master_id: Id
-    start_date: date
-    end_date: date | None = None
+    start_date: Date
+    end_date: Date | None = None
     apprentices: list[CohortMemberIn] = Field(..., min_length=1, max_length=200)
     client_id: Text = ClientId
 
@@ -89,7 +88,7 @@ class CommentIn(Schema):
 class ApprenticeshipReviewIn(Schema):
     summary: Text = Field(..., min_length=1, max_length=4000)
     next_steps: Text = Field("", max_length=2000)
-    is_final: bool = Field(False, description="出师评价（三方签字后才能办理出师）")
+    is_final: Bool = Field(False, description="出师评价（三方签字后才能办理出师）")
     client_id: Text | None = OptionalClientId
 
 

@@ -277,7 +277,13 @@ WECHAT_SUBSCRIBE_TEMPLATES: dict[str, dict] = subscribe_templates()
 # The outbox sender's first retry delay; it doubles per attempt up to an hour.
 OUTBOX_RETRY_BASE_SECONDS = float(env_str("OUTBOX_RETRY_BASE_SECONDS", "10"))
 
-QR_BASE_URL = env_str("QR_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+# The one public base of every absolute link the server hands out (printed QR codes `/q/<code>`, the
+# certificate's QR, `qr_link`): PUBLIC_BASE_URL, else the older name QR_BASE_URL, else the address the
+# server runs on (HOST/PORT, as `make run` and run_demo set them).
+_RUN_HOST = env_str("HOST", "127.0.0.1")
+PUBLIC_BASE_URL = (env_str("PUBLIC_BASE_URL") or env_str("QR_BASE_URL")
+                   or f"http://{'127.0.0.1' if _RUN_HOST in ('', '0.0.0.0', '::') else _RUN_HOST}:"
+                      f"{env_str('PORT', '8000')}").rstrip("/")
 
 # Live boards: how often each board connection re-checks its seq against the database (repairs news the
 # channel layer lost: a Redis restart, an expired group membership).
@@ -318,7 +324,18 @@ SCAN_LINK_WINDOW_SECONDS = env_int("SCAN_LINK_WINDOW_SECONDS", 2 * 3600)  # a ru
 WECHAT_SCAN_PAGE = env_str("WECHAT_SCAN_PAGE", "pages/scan/index")  # the page a mini-program code opens
 WECHAT_ENV_VERSION = env_str("WECHAT_ENV_VERSION", "release")
 WECHAT_CODE_WIDTH = env_int("WECHAT_CODE_WIDTH", 430)
+def _packaged_cjk_font() -> list[str]:
+    """Noto Sans CJK from the PyPI package `noto-cjk-sans-otc` (a dependency): labels need no apt."""
+    try:
+        import noto_cjk_sans_otc
+    except ImportError:  # pragma: no cover - it is a dependency
+        return []
+    return [str(noto_cjk_sans_otc.FONT_PATH)]
+
+
+# Label fonts, first found wins; in a collection the Simplified Chinese face is used (docs/adr/0060).
 LABEL_FONT_PATHS = env_list("LABEL_FONT_PATHS", [
+    *_packaged_cjk_font(),
     "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",  # Debian fonts-wqy-microhei
     "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
     "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",

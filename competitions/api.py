@@ -7,15 +7,28 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from ninja import Router
 
 from miniprogram_api.errors import ApiError, not_found
+from miniprogram_api.schemas import Id
 
 from . import board, export, presenters, selectors, services
 from .schemas import (
     AppealIn,
     AssignmentsOut,
+    BoardSnapshotOut,
     ChiefReasonIn,
+    ContestAppealFiledOut,
+    ContestAppealListOut,
+    ContestAppealOut,
+    ContestAuditOut,
     ContestListItem,
     ContestOut,
     DecisionIn,
+    JudgingDrawOut,
+    JudgingEventStateOut,
+    JudgingMarksOut,
+    JudgingModerationOut,
+    JudgingOverrideOut,
+    JudgingRemarkRequestOut,
+    JudgingSheetOut,
     MarksIn,
     OverrideIn,
     PublishIn,
@@ -26,7 +39,13 @@ contests_router = Router(tags=["技能比武"])
 judging_router = Router(tags=["评分（裁判）"])
 
 
+XLSX = {"responses": {200: {"description": "Excel 工作簿", "content": {
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": {}}}}}
+
+
 def _json(data, status: int = 200) -> JsonResponse:
+    """The bodies are built (and their times formatted) by presenters and services; each operation
+    declares their schema (`response=`), which schemathesis checks every answer against."""
     return JsonResponse(data, status=status, safe=False, json_dumps_params={"ensure_ascii": False})
 
 
@@ -37,26 +56,27 @@ def list_contests(request: HttpRequest):
 
 
 @contests_router.get("/{contest_id}", response=ContestOut, summary="比武详情：项目、模块、评分项、状态")
-def contest_detail(request: HttpRequest, contest_id: int):
+def contest_detail(request: HttpRequest, contest_id: Id):
     return selectors.contest_detail(request.user, selectors.get_contest(request.user, contest_id))
 
 
-@contests_router.get("/{contest_id}/board", auth=None, summary="公开榜快照（与 websocket 首条消息相同）")
-def public_board(request: HttpRequest, contest_id: int):
+@contests_router.get("/{contest_id}/board", auth=None, response=BoardSnapshotOut, summary="公开榜快照（与 websocket 首条消息相同）")
+def public_board(request: HttpRequest, contest_id: Id):
     text = board.snapshot_text(contest_id, jury=False)
     if text is None:
         raise not_found("比武")
     return HttpResponse(text, content_type="application/json")
 
 
-@contests_router.get("/{contest_id}/jury-board", summary="评审榜快照（裁判长、仲裁、管理员；含复核提示）")
-def jury_board(request: HttpRequest, contest_id: int):
+@contests_router.get("/{contest_id}/jury-board", response=BoardSnapshotOut, summary="评审榜快照（裁判长、仲裁、管理员；含复核提示）")
+def jury_board(request: HttpRequest, contest_id: Id):
     selectors.jury_contest(request.user, contest_id)
     return HttpResponse(board.snapshot_text(contest_id, jury=True), content_type="application/json")
 
 
-@contests_router.get("/{contest_id}/results.xlsx", summary="成绩导出（Excel：名次、总分、模块分、每位裁判的评分）")
-def results_xlsx(request: HttpRequest, contest_id: int):
+@contests_router.get("/{contest_id}/results.xlsx", summary="成绩导出（Excel：名次、总分、模块分、每位裁判的评分）",
+                     openapi_extra=XLSX)
+def results_xlsx(request: HttpRequest, contest_id: Id):
     contest = selectors.jury_contest(request.user, contest_id)
     response = HttpResponse(export.results_workbook(contest),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -64,20 +84,21 @@ def results_xlsx(request: HttpRequest, contest_id: int):
     return response
 
 
-@contests_router.get("/{contest_id}/audit", summary="操作日志（只增不改）")
-def audit_log(request: HttpRequest, contest_id: int):
+@contests_router.get("/{contest_id}/audit", response=ContestAuditOut, summary="操作日志（只增不改）")
+def audit_log(request: HttpRequest, contest_id: Id):
     contest = selectors.jury_contest(request.user, contest_id)
     return _json({"items": [presenters.audit_entry_out(a) for a in selectors.audit_log(contest)]})
 
 
-@contests_router.get("/{contest_id}/appeals", summary="申诉列表（裁判长、仲裁）")
-def list_appeals(request: HttpRequest, contest_id: int):
+@contests_router.get("/{contest_id}/appeals", response=ContestAppealListOut, summary="申诉列表（裁判长、仲裁）")
+def list_appeals(request: HttpRequest, contest_id: Id):
     contest = selectors.jury_contest(request.user, contest_id)
     return _json({"items": [presenters.appeal_out(a) for a in selectors.appeals_of(contest)]})
 
 
-@contests_router.post("/entries/{entry_id}/appeals", summary="选手申诉（成绩公布后限时）")
-def file_appeal(request: HttpRequest, entry_id: int, payload: AppealIn):
+@contests_router.post("/entries/{entry_id}/appeals", response={200: ContestAppealFiledOut, 201: ContestAppealFiledOut},
+                      summary="选手申诉（成绩公布后限时）")
+def file_appeal(request: HttpRequest, entry_id: Id, payload: AppealIn):
     body = services.file_appeal(user=request.user, entry_id=entry_id, aspect_id=payload.aspect_id,
                                 reason=payload.reason, client_id=payload.client_id)
     return _json(body, status=200 if body["replayed"] else 201)
@@ -89,7 +110,7 @@ def assignments(request: HttpRequest):
     return selectors.assignments(request.user)
 
 
-@judging_router.post("/marks", summary="提交评分（批量；按 client_id 幂等；逐条返回结果）")
+@judging_router.post("/marks", response=JudgingMarksOut, summary="提交评分（批量；按 client_id 幂等；逐条返回结果）")
 def post_marks(request: HttpRequest, payload: MarksIn):
     items = [services.MarkItem(client_id=m.client_id, entry_id=m.entry_id, aspect_id=m.aspect_id, value=m.value,
                                kind=m.kind) for m in payload.marks]
@@ -101,14 +122,16 @@ def post_marks(request: HttpRequest, payload: MarksIn):
     raise ApiError(first["code"], first["message"], status=first["status"], detail=body)
 
 
-@judging_router.post("/entries/{entry_id}/submit", summary="提交我对该选手的评分表（此后仅裁判长可更正）")
-def submit_sheet(request: HttpRequest, entry_id: int):
+@judging_router.post("/entries/{entry_id}/submit", response={200: JudgingSheetOut, 201: JudgingSheetOut},
+                     summary="提交我对该选手的评分表（此后仅裁判长可更正）")
+def submit_sheet(request: HttpRequest, entry_id: Id):
     submission, created = services.submit_sheet(judge=request.user, entry_id=entry_id)
     return _json({"entry_id": entry_id, "submitted": True, "submitted_at": submission.submitted_at.isoformat(),
                   "replayed": not created}, status=201 if created else 200)
 
 
-@judging_router.post("/marks/override", summary="裁判长更正分数（须填原因，记入操作日志）")
+@judging_router.post("/marks/override", response={200: JudgingOverrideOut, 201: JudgingOverrideOut},
+                     summary="裁判长更正分数（须填原因，记入操作日志）")
 def override_mark(request: HttpRequest, payload: OverrideIn):
     body = services.override_mark(actor=request.user, client_id=payload.client_id, judge_id=payload.judge_id,
                                   entry_id=payload.entry_id, aspect_id=payload.aspect_id, value=payload.value,
@@ -116,19 +139,19 @@ def override_mark(request: HttpRequest, payload: OverrideIn):
     return _json(body, status=200 if body["replayed"] else 201)
 
 
-@judging_router.post("/events/{event_id}/open", summary="开始评分（检查评分方案，未抽签的选手自动抽签）")
-def open_event(request: HttpRequest, event_id: int):
+@judging_router.post("/events/{event_id}/open", response=JudgingEventStateOut, summary="开始评分（检查评分方案，未抽签的选手自动抽签）")
+def open_event(request: HttpRequest, event_id: Id):
     return _json(presenters.event_state_out(services.open_event(actor=request.user, event_id=event_id)))
 
 
-@judging_router.post("/events/{event_id}/draw", summary="抽签：为未分配加密号的选手随机分配")
-def draw(request: HttpRequest, event_id: int):
+@judging_router.post("/events/{event_id}/draw", response=JudgingDrawOut, summary="抽签：为未分配加密号的选手随机分配")
+def draw(request: HttpRequest, event_id: Id):
     drawn = services.draw_codes(actor=request.user, event_id=event_id)
     return _json({"drawn": len(drawn)})
 
 
-@judging_router.get("/events/{event_id}/moderation", summary="复核：分差超限提示、待复评、锁定前缺项（裁判长）")
-def moderation_status(request: HttpRequest, event_id: int):
+@judging_router.get("/events/{event_id}/moderation", response=JudgingModerationOut, summary="复核：分差超限提示、待复评、锁定前缺项（裁判长）")
+def moderation_status(request: HttpRequest, event_id: Id):
     event = selectors.get_event(event_id)
     selectors.require_chief(request.user, event)
     rows = board.compute_event(event)["jury_rows"]
@@ -139,31 +162,32 @@ def moderation_status(request: HttpRequest, event_id: int):
     })
 
 
-@judging_router.post("/events/{event_id}/moderation", summary="发起复评：请裁判对某评分项重新评分（记录原因）")
-def request_remark(request: HttpRequest, event_id: int, payload: RemarkIn):
+@judging_router.post("/events/{event_id}/moderation", response={200: JudgingRemarkRequestOut, 201: JudgingRemarkRequestOut},
+                     summary="发起复评：请裁判对某评分项重新评分（记录原因）")
+def request_remark(request: HttpRequest, event_id: Id, payload: RemarkIn):
     req = services.request_remark(actor=request.user, event_id=event_id, entry_id=payload.entry_id,
                                   aspect_id=payload.aspect_id, reason=payload.reason, judge_ids=payload.judge_ids)
     return _json(presenters.remark_request_out(req, with_source=False), status=201)
 
 
-@judging_router.post("/events/{event_id}/lock", summary="锁定项目（全部评分表已提交）")
-def lock(request: HttpRequest, event_id: int):
+@judging_router.post("/events/{event_id}/lock", response=JudgingEventStateOut, summary="锁定项目（全部评分表已提交）")
+def lock(request: HttpRequest, event_id: Id):
     return _json(presenters.event_state_out(services.lock_event(actor=request.user, event_id=event_id)))
 
 
-@judging_router.post("/events/{event_id}/unlock", summary="解锁项目（须填原因）")
-def unlock(request: HttpRequest, event_id: int, payload: ChiefReasonIn):
+@judging_router.post("/events/{event_id}/unlock", response=JudgingEventStateOut, summary="解锁项目（须填原因）")
+def unlock(request: HttpRequest, event_id: Id, payload: ChiefReasonIn):
     return _json(presenters.event_state_out(services.unlock_event(actor=request.user, event_id=event_id, reason=payload.reason)))
 
 
-@judging_router.post("/events/{event_id}/publish", summary="公布成绩（解密姓名，开启申诉期）")
-def publish(request: HttpRequest, event_id: int, payload: PublishIn | None = None):
+@judging_router.post("/events/{event_id}/publish", response=JudgingEventStateOut, summary="公布成绩（解密姓名，开启申诉期）")
+def publish(request: HttpRequest, event_id: Id, payload: PublishIn | None = None):
     minutes = payload.appeal_window_minutes if payload else None
     return _json(presenters.event_state_out(services.publish_event(actor=request.user, event_id=event_id,
                                                    appeal_window_minutes=minutes)))
 
 
-@judging_router.post("/appeals/{appeal_id}/decide", summary="仲裁裁决申诉（成立则发起复评）")
-def decide_appeal(request: HttpRequest, appeal_id: int, payload: DecisionIn):
+@judging_router.post("/appeals/{appeal_id}/decide", response=ContestAppealOut, summary="仲裁裁决申诉（成立则发起复评）")
+def decide_appeal(request: HttpRequest, appeal_id: Id, payload: DecisionIn):
     return _json(services.decide_appeal(actor=request.user, appeal_id=appeal_id, decision=payload.decision,
                                         reason=payload.reason, aspect_ids=payload.aspect_ids))

@@ -1,9 +1,11 @@
 from datetime import datetime
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 from ninja import Schema
 from pydantic import Field
+
+from miniprogram_api.schemas import Id
 
 
 class AspectOut(Schema):
@@ -111,8 +113,8 @@ class AssignmentsOut(Schema):
 
 class MarkIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100, description="手机生成的 UUID，重发时不变")
-    entry_id: int
-    aspect_id: int
+    entry_id: Id
+    aspect_id: Id
     value: Decimal = Field(..., description="测量项 0–满分（两位小数）；评判项 0–分制上限的整数")
     kind: Literal["measurement", "judgement"] | None = Field(None, description="可选：与评分项类型核对")
 
@@ -123,18 +125,18 @@ class MarksIn(Schema):
 
 class OverrideIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100)
-    judge_id: int | None = Field(None, description="评判项必填：更正哪位裁判的分")
-    entry_id: int
-    aspect_id: int
+    judge_id: Id | None = Field(None, description="评判项必填：更正哪位裁判的分")
+    entry_id: Id
+    aspect_id: Id
     value: Decimal
     reason: str = Field(..., max_length=1000)
 
 
 class RemarkIn(Schema):
-    entry_id: int
-    aspect_id: int
+    entry_id: Id
+    aspect_id: Id
     reason: str = Field(..., max_length=1000)
-    judge_ids: list[int] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
+    judge_ids: list[Id] | None = Field(None, description="留空表示本项目全部（非回避）裁判")
 
 
 class ChiefReasonIn(Schema):
@@ -147,11 +149,139 @@ class PublishIn(Schema):
 
 class AppealIn(Schema):
     client_id: str = Field(..., min_length=1, max_length=100)
-    aspect_id: int | None = None
+    aspect_id: Id | None = None
     reason: str = Field(..., max_length=2000)
 
 
 class DecisionIn(Schema):
     decision: Literal["upheld", "rejected"]
     reason: str = Field(..., max_length=2000)
-    aspect_ids: list[int] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
+    aspect_ids: list[Id] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
+
+
+# --- answers of the contest and judging endpoints (the bodies presenters.py and services.py build) ------
+class ContestActorOut(Schema):
+    id: int
+    name: str
+
+
+class ContestAuditEntryOut(Schema):
+    id: int
+    event_id: int | None
+    action: str
+    action_display: str
+    actor: ContestActorOut
+    entry_id: int | None
+    aspect_id: int | None
+    reason: str
+    data: dict[str, Any]
+    created_at: datetime
+
+
+class ContestAuditOut(Schema):
+    items: list[ContestAuditEntryOut]
+
+
+class ContestAppealOut(Schema):
+    id: int
+    entry_id: int
+    aspect_id: int | None
+    reason: str
+    status: str
+    decision_reason: str
+    created_at: datetime
+    decided_at: datetime | None
+    remark_request_ids: list[int]
+
+
+class ContestAppealFiledOut(ContestAppealOut):
+    replayed: bool = Field(description="同一 client_id 的重发：返回第一次的结果")
+
+
+class ContestAppealListOut(Schema):
+    items: list[ContestAppealOut]
+
+
+class JudgingMarkOut(Schema):
+    id: int
+    entry_id: int
+    aspect_id: int
+    value: str = Field(description="两位小数的字符串，如 \"8.50\"")
+    revision: int
+    source: str
+    submitted: bool
+    created_at: datetime
+
+
+class JudgingMarkResultOut(Schema):
+    client_id: str
+    status: int = Field(description="这一条的结果：201 新记录，200 重发，4xx 拒绝（见 code、message）")
+    replayed: bool | None = None
+    mark: JudgingMarkOut | None = None
+    code: str | None = None
+    message: str | None = None
+
+
+class JudgingMarksOut(Schema):
+    results: list[JudgingMarkResultOut]
+    seq: dict[str, int] = Field(description="比武 id → 本批评分后的榜单序号（websocket 按 seq 补齐）")
+
+
+class JudgingOverrideOut(Schema):
+    mark: JudgingMarkOut
+    seq: int | None = None
+    replayed: bool
+
+
+class JudgingSheetOut(Schema):
+    entry_id: int
+    submitted: bool
+    submitted_at: datetime
+    replayed: bool
+
+
+class JudgingEventStateOut(Schema):
+    id: int
+    state: str
+    locked_at: datetime | None
+    published_at: datetime | None
+    appeal_deadline: datetime | None
+
+
+class JudgingDrawOut(Schema):
+    drawn: int = Field(description="本次分配加密号的选手数")
+
+
+class JudgingRemarkRequestOut(Schema):
+    id: int
+    entry_id: int
+    aspect_id: int
+    judges: list[Any]
+    reason: str
+    status: str
+    source: str | None = None
+    created_at: datetime | None = None
+
+
+class JudgingModerationOut(Schema):
+    flags: list[dict[str, Any]] = Field(description="分差超限等提示：entry_id、code 及提示内容")
+    requests: list[JudgingRemarkRequestOut]
+    lock_problems: dict[str, Any] = Field(description="锁定前缺项：sheets、measurements、remarks")
+
+
+class BoardContestOut(Schema):
+    id: int
+    name: str
+
+
+class BoardSnapshotOut(Schema):
+    """The board as the websocket's first message (`type` = snapshot); rows per event."""
+
+    type: str
+    seq: int
+    ts: int
+    frozen: bool
+    freeze_at: datetime | None
+    contest: BoardContestOut
+    view: str = Field(description="public 或 jury")
+    events: list[dict[str, Any]]

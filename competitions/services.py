@@ -213,12 +213,24 @@ def check_value(aspect: Aspect, value: Decimal) -> None:
         if value != value.to_integral_value():
             raise Refusal(422, "mark_not_integer", f"评判项“{aspect.name}”只能打 0–{aspect.scale_max} 的整数分")
         if not 0 <= value <= aspect.scale_max:
-            raise Refusal(422, "mark_out_of_range", f"评判项“{aspect.name}”的分值应在 0–{aspect.scale_max} 之间")
+            raise out_of_range(aspect, Decimal(aspect.scale_max))
     else:
         if exponent < -2:
             raise Refusal(422, "mark_precision", f"测量项“{aspect.name}”的分值最多两位小数")
         if not 0 <= value <= aspect.max_mark:
-            raise Refusal(422, "mark_out_of_range", f"测量项“{aspect.name}”的分值应在 0–{aspect.max_mark} 之间")
+            raise out_of_range(aspect, Decimal(aspect.max_mark))
+
+
+def plain_number(value: Decimal) -> str:
+    """10, 2.5, 0.75: no exponent, no trailing zeros (the way a judge writes a mark)."""
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def out_of_range(aspect: Aspect, upper: Decimal) -> Refusal:
+    """One text for every aspect kind: what the judge sees is "分值应在 0–N 之间", N written plainly."""
+    label = "评判项" if aspect.kind == Aspect.Kind.JUDGEMENT else "测量项"
+    return Refusal(422, "mark_out_of_range", f"{label}“{aspect.name}”的分值应在 0–{plain_number(upper)} 之间")
 
 
 def two_places(value: Decimal) -> str:

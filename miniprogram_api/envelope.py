@@ -6,7 +6,9 @@ ninja (unknown routes, 405s, Django's own 500s) for paths under /api/.
 
 from __future__ import annotations
 
+import json
 import logging
+import re
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.db import DatabaseError, DataError, InterfaceError, OperationalError
@@ -47,10 +49,24 @@ def error_response(status: int, code: str | None = None, message: str | None = N
     return response
 
 
+_LOCATIONS = ("body", "query", "path", "header", "form", "file", "payload")
+
+
 def _field_name(loc) -> str:
-    # ninja locations look like ("body", "payload", "code"); the mini-program wants "code".
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form", "file", "payload")]
-    return ".".join(parts) or ".".join(str(p) for p in loc)
+    """ninja locations look like ("body", "payload", "marks", 0, "value"); the mini-program's code names
+    that field `marks[0].value` (and a query parameter by its name)."""
+    parts = list(loc)
+    while parts and parts[0] in _LOCATIONS:
+        parts.pop(0)
+    if not parts:
+        return ".".join(str(p) for p in loc)
+    name = ""
+    for part in parts:
+        if isinstance(part, int):
+            name += f"[{part}]"
+        else:
+            name += f".{part}" if name else str(part)
+    return name
 
 
 FIELD_MESSAGES = {
@@ -78,16 +94,50 @@ FIELD_MESSAGES = {
     "dict_type": "应为对象",
     "model_attributes_type": "应为对象",
     "extra_forbidden": "不允许的字段",
+    "greater_than": "数值过小",
+    "less_than": "数值过大",
+    "bool_type": "应为 true 或 false",
+    "date_type": "应为日期（YYYY-MM-DD）",
+    "datetime_type": "应为 ISO 8601 时间",
+    "int_from_float": "应为整数",
+    "decimal_type": "应为数字",
+    "float_type": "应为数字",
+    "json_invalid": "不是合法的 JSON",
+    "value_error": "取值不合法",
 }
+
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _bound(err: dict) -> str:
+    ctx = err.get("ctx") or {}
+    for key, text in (("ge", "不能小于 {}"), ("gt", "应大于 {}"), ("le", "不能大于 {}"), ("lt", "应小于 {}"),
+                      ("min_length", "至少 {} 项/字"), ("max_length", "最多 {} 项/字")):
+        if key in ctx:
+            return text.format(ctx[key])
+    return ""
+
+
+def field_message(err: dict) -> str:
+    """In Chinese: our own validators already speak it; pydantic's types get the table's text, with the
+    bound when there is one ("数值过大（不能大于 100）")."""
+    kind = err.get("type", "")
+    raw = str(err.get("msg", ""))
+    if CJK.search(raw):  # our validators' own words (pydantic's are English)
+        return raw.removeprefix("Value error, ")
+    message = FIELD_MESSAGES.get(kind, "取值不合法")
+    bound = _bound(err) if kind in BOUNDED else ""
+    return f"{message}（{bound}）" if bound else message
+
+
+BOUNDED = {"greater_than_equal", "greater_than", "less_than_equal", "less_than", "too_long", "too_short",
+           "string_too_long", "string_too_short"}
 
 
 def validation_detail(errors: list[dict]) -> list[dict]:
     return [
-        {
-            "field": _field_name(err.get("loc", ())),
-            "type": err.get("type", ""),
-            "message": FIELD_MESSAGES.get(err.get("type", ""), "取值不合法"),
-        }
+        {"field": _field_name(err.get("loc", ())), "type": err.get("type", ""), "message": field_message(err)}
         for err in errors
     ]
 
@@ -98,7 +148,7 @@ def install_handlers(api) -> None:
 
     def on_validation(request: HttpRequest, exc: ValidationError):
         detail = validation_detail(exc.errors)
-        fields = "、".join(d["field"] for d in detail[:5])
+        fields = "；".join(f"{d['field']} {d['message']}" for d in detail[:5])
         return error_response(422, "validation_error", f"提交的数据不符合要求：{fields}", detail)
 
     def on_authentication(request: HttpRequest, exc: AuthenticationError):
@@ -156,8 +206,42 @@ def install_handlers(api) -> None:
     api.add_exception_handler(Exception, on_unexpected)
 
 
+WRITE_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def refuse_non_object_body(request: HttpRequest) -> JsonResponse | None:
+    """Every write's body is a JSON object or nothing (uploads are multipart); anything else is a 422
+    `validation_error` whose detail names the field `body` (type `body_not_object`). An array, a string, a
+    number or `null` used to reach operations that declare no body or an optional one, which then acted
+    on it; checked here, before any view runs, so that no operation can forget it."""
+    if request.method not in WRITE_METHODS or request.content_type in FORM_TYPES:
+        return None
+    try:
+        raw = request.body
+    except RequestDataTooBig:
+        return error_response(413)
+    if not raw.strip():
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, UnicodeDecodeError):
+        return error_response(400, "malformed_json", "请求体不是合法的 JSON")
+    if not isinstance(body, dict):
+        # the code operations with a required body always answered for this (validation_error): kept
+        return error_response(422, "validation_error", "提交的数据不符合要求：请求体必须是 JSON 对象（{…}）",
+                              [{"field": "body", "type": "body_not_object", "message": "应为 JSON 对象"}])
+    return None
+
+
 class ApiEnvelopeMiddleware(MiddlewareMixin):
-    """Give non-ninja responses under /api/ (unknown route, wrong method, crash) the same envelope."""
+    """Give non-ninja responses under /api/ (unknown route, wrong method, crash) the same envelope, and
+    refuse a write whose body is not a JSON object before it reaches any operation."""
+
+    def process_request(self, request: HttpRequest) -> HttpResponse | None:
+        if request.path.startswith("/api/"):
+            return refuse_non_object_body(request)
+        return None
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         if (

@@ -1,8 +1,7 @@
 from django.http import HttpRequest
 from ninja import Query, Router, Schema
-from pydantic import Field
 
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Bool, Id, Limit
 
 from . import selectors, services
 from .schemas import MarkReadIn, MarkReadOut, NotificationPage
@@ -11,9 +10,9 @@ router = Router(tags=["消息"])
 
 
 class PageQuery(Schema):
-    unread: bool = False
+    unread: Bool = False
     before_id: Id | None = None
-    limit: int = Field(20, ge=1, le=100)
+    limit: Limit = 20
 
 
 @router.get("", response=NotificationPage, summary="我的消息（新的在前；before_id 翻页）")

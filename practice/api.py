@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from datetime import date, datetime
 from typing import Literal
 
 import pydantic
@@ -17,6 +16,7 @@ from miniprogram_api.envelope import validation_detail
 from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
+from miniprogram_api.schemas import Bool, Date, DateTime, Id, Limit, Offset
 
 from . import presenters, selectors, services
 from .schemas import (
@@ -53,7 +53,7 @@ def _run(request: HttpRequest, run_id: int) -> dict:
 @scan_router.get("/{path:code}", response=ScanOut,
             summary="扫码：实操点、现行规程与本人未完成的实操（每次扫码都留痕）；code 可为码值或完整链接")
 def scan(request: HttpRequest, code: str, source: Literal["camera", "manual"] = "camera",
-         client_time: datetime | None = None,
+         client_time: DateTime | None = None,
          latitude: float | None = Query(None, ge=-90, le=90), longitude: float | None = Query(None, ge=-180, le=180),
          accuracy: float | None = Query(None, ge=0, le=100000, description="定位精度（米）")):
     check_rate(request, "scan")
@@ -85,13 +85,13 @@ def start_run(request: HttpRequest, payload: RunIn):
 
 
 @runs_router.get("", response=RunListOut, summary="实操记录：mine=true 为本人的；否则为本人可见的（负责人、师傅可见本工作室）")
-def list_runs(request: HttpRequest, mine: bool | None = None, point: int | None = None,
-              procedure: int | None = None, verdict: Verdicts | None = None,
+def list_runs(request: HttpRequest, mine: Bool | None = None, point: Id | None = None,
+              procedure: Id | None = None, verdict: Verdicts | None = None,
               status: Literal["open", "completed"] | None = None,
               review: Literal["pending", "approved", "rejected"] | None = None,
-              studio: int | None = None, performer: int | None = None,
-              date_from: date | None = None, date_to: date | None = None,
-              limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0)):
+              studio: Id | None = None, performer: Id | None = None,
+              date_from: Date | None = None, date_to: Date | None = None,
+              limit: Limit = 20, offset: Offset = 0):
     runs = selectors.list_runs(request.user, mine=mine, point=point, procedure=procedure, verdict=verdict,
                                status=status, review=review, studio=studio, performer=performer,
                                date_from=date_from, date_to=date_to)
@@ -99,7 +99,7 @@ def list_runs(request: HttpRequest, mine: bool | None = None, point: int | None 
 
 
 @runs_router.get("/{run_id}", response=RunDetailOut, summary="实操记录详情：全部步骤记录（含被取代的）、审核、工单")
-def get_run(request: HttpRequest, run_id: int):
+def get_run(request: HttpRequest, run_id: Id):
     run = selectors.visible_run(request.user, run_id)
     reviews = list(run.reviews.select_related("reviewer").order_by("created_at", "id"))
     return presenters.run_detail_out(run, selectors.records_of(run), reviews, selectors.work_orders_of(run), request)
@@ -107,7 +107,7 @@ def get_run(request: HttpRequest, run_id: int):
 
 @runs_router.post("/{run_id}/steps", response={200: RecordOut, 201: RecordOut},
              summary="记录一个步骤，返回服务器判定的结论（client_id 重发返回同一条，200）")
-def record_step(request: HttpRequest, run_id: int, payload: StepIn):
+def record_step(request: HttpRequest, run_id: Id, payload: StepIn):
     record, created = services.record_step(
         user=request.user, run_id=run_id, client_id=payload.client_id, step_id=payload.step_id,
         value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
@@ -117,7 +117,7 @@ def record_step(request: HttpRequest, run_id: int, payload: StepIn):
 
 @runs_router.post("/{run_id}/corrections", response={200: RecordOut, 201: RecordOut},
              summary="更正已完成实操的一个步骤（追加一条带原因的新记录，原记录保留）")
-def correct_step(request: HttpRequest, run_id: int, payload: CorrectionIn):
+def correct_step(request: HttpRequest, run_id: Id, payload: CorrectionIn):
     record, created = services.record_step(
         user=request.user, run_id=run_id, client_id=payload.client_id, step_id=payload.step_id,
         value=payload.value, note=payload.note, photo_ids=payload.photo_ids, recorded_at=payload.recorded_at,
@@ -127,14 +127,14 @@ def correct_step(request: HttpRequest, run_id: int, payload: CorrectionIn):
 
 
 @runs_router.post("/{run_id}/complete", response=RunOut, summary="完成实操（缺必填步骤时 422 并列出）")
-def complete_run(request: HttpRequest, run_id: int, payload: RunCompleteIn | None = None):
+def complete_run(request: HttpRequest, run_id: Id, payload: RunCompleteIn | None = None):
     services.complete_run(user=request.user, run_id=run_id, completed_at=payload.completed_at if payload else None)
     return _run(request, run_id)
 
 
 @runs_router.post("/{run_id}/review", response={200: RunReviewOut, 201: RunReviewOut},
              summary="审核已完成的实操：通过或退回（本工作室的师傅、负责人）")
-def review_run(request: HttpRequest, run_id: int, payload: RunReviewIn):
+def review_run(request: HttpRequest, run_id: Id, payload: RunReviewIn):
     review, created = services.review_run(reviewer=request.user, run_id=run_id, decision=payload.decision,
                                           comment=payload.comment, client_id=payload.client_id)
     return created_or_replayed(created, presenters.review_out(review))

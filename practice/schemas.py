@@ -9,6 +9,7 @@ from pydantic import Field
 
 from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
+from miniprogram_api.schemas import DateTime, Id
 from standards.schemas import PointBriefOut, ProcedureTreeOut, StudioOut
 
 from .services import ScanPlace
@@ -20,7 +21,7 @@ class OfflineScanIn(Schema):
     """How the point was scanned, for runs made offline (the scan is logged when they sync)."""
 
     source: Literal["camera", "manual"] = "camera"
-    client_time: datetime | None = None
+    client_time: DateTime | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     accuracy: float | None = Field(None, ge=0, le=100000, description="定位精度（米）")
@@ -30,9 +31,9 @@ class RunIn(Schema):
     client_id: Text = ClientId
     point_code: Text = Field(..., min_length=1, max_length=64,
                             description="扫到的二维码码值（或手动输入的标签编号，如 HVAC-01，会被标记为可疑）")
-    procedure_version_id: int
-    started_at: datetime
-    scan_id: int | None = Field(None, description="GET /scan 返回的 scan_id；不填时自动关联本人最近一次扫码")
+    procedure_version_id: Id
+    started_at: DateTime
+    scan_id: Id | None = Field(None, description="GET /scan 返回的 scan_id；不填时自动关联本人最近一次扫码")
     scan: OfflineScanIn | None = Field(None, description="离线扫码的情况（没有 scan_id 时）")
 
     def scan_place(self) -> ScanPlace | None:
@@ -44,12 +45,12 @@ class RunIn(Schema):
 
 class StepIn(Schema):
     client_id: Text = ClientId
-    step_id: int
+    step_id: Id
     value: Any = Field(None, description='check: "pass"|"flag"|"fail"；number/meter：数字；choice：选项值；'
                                          "text：文字；photo/signature：不填（图片放 photo_ids）")
     note: Text = Field("", max_length=2000)
-    photo_ids: list[int] = Field(default_factory=list, max_length=9)
-    recorded_at: datetime | None = None
+    photo_ids: list[Id] = Field(default_factory=list, max_length=9)
+    recorded_at: DateTime | None = None
 
 
 class CorrectionIn(StepIn):
@@ -57,7 +58,7 @@ class CorrectionIn(StepIn):
 
 
 class RunCompleteIn(Schema):
-    completed_at: datetime | None = None
+    completed_at: DateTime | None = None
 
 
 class RunReviewIn(Schema):
@@ -68,7 +69,7 @@ class RunReviewIn(Schema):
 
 class SyncRunIn(RunIn):
     steps: list[StepIn] = Field(default_factory=list, max_length=settings.SYNC_MAX_STEPS)
-    completed_at: datetime | None = Field(None, description="填写则在记录步骤后完成该实操")
+    completed_at: DateTime | None = Field(None, description="填写则在记录步骤后完成该实操")
 
 
 class SyncIn(Schema):

@@ -3,8 +3,8 @@ common L7160 label stock) for many.
 
 One renderer draws a label at any resolution; the PDF pastes labels onto A4 pages and stores them as
 1-bit images (CCITT G4: crisp edges, small files), so what is printed is exactly what the PNG shows.
-The Chinese point name needs a CJK font: WenQuanYi Micro Hei (Debian `fonts-wqy-microhei`) by default,
-see `LABEL_FONT_PATHS`.
+The Chinese point name needs a CJK font: Noto Sans CJK SC from the PyPI package `noto-cjk-sans-otc` (a
+dependency, so no apt is needed), else Debian's fonts; see `LABEL_FONT_PATHS` and docs/adr/0060.
 """
 
 from __future__ import annotations
@@ -37,11 +37,12 @@ class LabelData:
     name: str
     code: str  # the human code printed under the name, e.g. HVAC-01
     studio: str
-    link: str  # what the QR encodes: QR_BASE_URL/q/<opaque code>
+    link: str  # what the QR encodes: PUBLIC_BASE_URL/q/<opaque code>
 
 
 def font_missing() -> ApiError:
-    return ApiError("label_font_missing", "服务器缺少中文字体（fonts-wqy-microhei），暂时无法生成标签", status=503)
+    return ApiError("label_font_missing", "服务器缺少中文字体（请安装依赖 noto-cjk-sans-otc 或设置 LABEL_FONT_PATHS），"
+                                          "暂时无法生成标签", status=503)
 
 
 def font_path() -> str:
@@ -51,9 +52,25 @@ def font_path() -> str:
     raise font_missing()
 
 
+@lru_cache(maxsize=8)
+def face_index(path: str) -> int:
+    """In a font collection (.ttc: Noto Sans CJK holds JP, KR, SC, TC, HK), the Simplified Chinese face;
+    index 0 would draw Japanese glyph forms."""
+    if not path.lower().endswith((".ttc", ".otc")):
+        return 0
+    for index in range(16):
+        try:
+            family, _style = ImageFont.truetype(path, size=12, index=index).getname()
+        except OSError:
+            break
+        if family and family.endswith((" SC", "SC")):
+            return index
+    return 0
+
+
 @lru_cache(maxsize=64)
 def _font(path: str, size: int) -> ImageFont.FreeTypeFont:
-    return ImageFont.truetype(path, size=size, index=0)
+    return ImageFont.truetype(path, size=size, index=face_index(path))
 
 
 def font(size: int) -> ImageFont.FreeTypeFont:

@@ -285,7 +285,7 @@ class QRCode(models.Model):
 
 def qr_link(code: str) -> str:
     """What the printed QR encodes: WeChat's "ordinary link" QR codes open the mini-program from it."""
-    return f"{settings.QR_BASE_URL}/q/{code}"
+    return f"{settings.PUBLIC_BASE_URL}/q/{code}"
 
 
 def step_problems(step: Step, siblings: dict[int, Step] | None = None) -> list[str]:

@@ -74,7 +74,7 @@ class PointProcedureOut(Schema):
 
 class PointOut(PointBriefOut):
     qr_code: str | None = Field(None, description="当前有效的二维码码值（作废后为 null）")
-    qr_link: str | None = Field(None, description="二维码内容：QR_BASE_URL/q/<码值>")
+    qr_link: str | None = Field(None, description="二维码内容：PUBLIC_BASE_URL/q/<码值>")
     procedures: list[PointProcedureOut]
     label_url: str
     wxacode_url: str

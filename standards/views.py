@@ -1,4 +1,4 @@
-"""The page behind a printed QR (`QR_BASE_URL/q/<code>`).
+"""The page behind a printed QR (`PUBLIC_BASE_URL/q/<code>`).
 
 Inside WeChat, a QR link registered for the mini-program ("扫普通链接二维码打开小程序") opens the
 mini-program directly and this page is never shown. Anyone scanning it with another app lands here

@@ -23,7 +23,9 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/openapi.json", get_wsgi_applica
 # Representative callers: nobody, a front-line worker, a leader with a scope, a judge, an admin. The
 # permission matrix (every endpoint × every role) lives in its own test; fuzzing every role would only
 # multiply the same inputs.
-ROLES = ["anonymous", Role.WORKER, Role.WORKSHOP_LEADER, Role.CHIEF_JUDGE, Role.ADMIN]
+ROLES = ["anonymous", Role.WORKER, Role.WORKSHOP_LEADER, Role.CHIEF_JUDGE, Role.ADMIN, Role.JUDGE,
+         Role.APPRENTICE, Role.MASTER, Role.TRAINER]
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 
 
 @pytest.fixture(autouse=True)
@@ -65,6 +67,15 @@ def test_api_never_fails_and_matches_its_schema(case, role_token, fake_wechat):
                                                                 status_code_conformance],
                                       excluded_checks=[negative_data_rejection])
     assert SESSION_KEY.encode() not in response.content
+    if case.method.upper() in WRITES:
+        # the same operation and path with a body that is not a JSON object is refused, whatever the role
+        from django.test import Client
+
+        extra = {"HTTP_AUTHORIZATION": headers["Authorization"]} if headers else {}
+        refused = Client().generic(case.method.upper(), case.formatted_path, b"[null,null]",
+                                   content_type="application/json", **extra)
+        assert refused.status_code == 422, refused.content
+        assert refused.json()["detail"][0]["type"] == "body_not_object", refused.content
 
 
 def test_every_schema_name_in_the_openapi_document_is_unique():

@@ -76,3 +76,20 @@ def test_redis_url_switches_cache_and_channel_layer():
                         REDIS_URL="redis://127.0.0.1:6379/0")
     assert result.stdout.split() == ["backend.cache.RedisCache",  # Django's RedisCache, one pool per process
                                      "channels_redis.core.RedisChannelLayer"]
+
+
+@pytest.mark.parametrize("env, base", [
+    ({"PORT": "18006"}, "http://127.0.0.1:18006"),
+    ({"HOST": "0.0.0.0", "PORT": "9000"}, "http://127.0.0.1:9000"),
+    ({"HOST": "192.168.1.20", "PORT": "9000"}, "http://192.168.1.20:9000"),
+    ({"PORT": "9000", "QR_BASE_URL": "https://old.example/"}, "https://old.example"),
+    ({"PORT": "9000", "PUBLIC_BASE_URL": "https://sx.example.gov.cn"}, "https://sx.example.gov.cn"),
+])
+def test_every_absolute_link_follows_the_address_the_demo_runs_on(env, base):
+    """qr_link, the labels' QR and the certificate's QR used to say port 8000 whatever PORT was."""
+    result = run_manage("shell", "-v", "0", "-c",
+                        "from standards.models import qr_link; from apprenticeships.certificates import verify_url;"
+                        "print(qr_link('abc')); print(verify_url('XYZ'))",
+                        **{"HOST": "", "PUBLIC_BASE_URL": "", "QR_BASE_URL": "", **env})
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == [f"{base}/q/abc", f"{base}/api/v1/certificates/XYZ"]

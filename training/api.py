@@ -7,12 +7,12 @@ from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
-from ninja import Query, Router, Status
+from ninja import Router, Status
 
 from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Bool, Id, Limit, Offset
 from miniprogram_api.signed_urls import url as signed_url
 
 from . import export, presenters, selectors, services
@@ -96,8 +96,8 @@ def _xlsx(content: bytes, filename: str) -> HttpResponse:
 @courses_router.get("", response=CourseListOut, summary="课程目录（按层级、阶段、领域、标准、工作室、我的课程筛选）")
 def list_courses(request: HttpRequest, layer: LayerKey | None = None, stage: StageKey | None = None,
                  area: AreaKey | None = None, standard: Id | None = None, studio: Id | None = None,
-                 mine: bool | None = None, limit: int = Query(20, ge=1, le=100),
-                 offset: int = Query(0, ge=0, le=1_000_000)):
+                 mine: Bool | None = None, limit: Limit = 20,
+                 offset: Offset = 0):
     courses = selectors.catalogue(request.user, layer=layer, stage=stage, area=area, standard=standard,
                                   studio=studio, mine=mine)
     page = list(courses[offset:offset + limit])

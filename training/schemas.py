@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Date, DateTime, Id
 
 ClientId = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
 Seconds = Annotated[Decimal, Field(ge=0, le=86400, max_digits=8, decimal_places=3)]
@@ -28,7 +28,7 @@ class AssignmentIn(Schema):
     org_unit_ids: list[Id] = Field(default_factory=list, max_length=200)
     roles: list[Literal["worker", "master", "apprentice", "workshop_leader", "trainer", "dispatcher", "judge",
                         "chief_judge", "arbitrator"]] = Field(default_factory=list, max_length=10)
-    due_date: date | None = Field(None, description="完成期限（北京时间日期），不填为不限期")
+    due_date: Date | None = Field(None, description="完成期限（北京时间日期），不填为不限期")
     client_id: Text | None = Field(None, min_length=1, max_length=100, description="重发时保持不变")
 
 
@@ -38,7 +38,7 @@ class ProgressItemIn(Schema):
     position_s: Seconds = Field(..., description="当前播放位置（秒），用于续播")
     watched: list[tuple[Seconds, Seconds]] = Field(default_factory=list, max_length=200,
                                                    description="本次上报以来看过的区间 [[从, 到], …]（秒）")
-    at: datetime = Field(..., description="手机记录这条进度的时间")
+    at: DateTime = Field(..., description="手机记录这条进度的时间")
 
 
 class ProgressIn(Schema):

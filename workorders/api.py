@@ -3,7 +3,6 @@ complete, confirm and rate — one endpoint per action. Parse, call a service, r
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
@@ -13,7 +12,7 @@ from ninja import Query, Router
 from miniprogram_api.clock import aware
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Bool, Date, Id, Limit, Offset
 from practice.services import ScanPlace
 
 from . import presenters, selectors, services
@@ -68,7 +67,7 @@ STATS_DOC = {"responses": {200: {"description": "统计（format=csv / xlsx 时�
 
 @router.get("/stats", response=StatsOut, openapi_extra=STATS_DOC,
             summary="工单统计（调度员、工作室负责人）：按状态、类别、工作室、人员；响应与完工时长中位数与P90、超时率、满意度")
-def stats(request: HttpRequest, date_from: date | None = None, date_to: date | None = None,
+def stats(request: HttpRequest, date_from: Date | None = None, date_to: Date | None = None,
           studio: Id | None = None, format: Literal["json", "csv", "xlsx"] = "json"):  # noqa: A002
     data = order_stats.stats(request.user, date_from=date_from, date_to=date_to, studio=studio)
     if format == "json":
@@ -90,9 +89,9 @@ STATE_FILTER = Query(None, description="状态，可多选（state=submitted&sta
             summary="工单列表：scope=mine 我报修的 / assigned 派给我的 / pool 可抢的 / all 本工作室全部（调度、负责人）")
 def list_orders(request: HttpRequest, scope: Literal["mine", "assigned", "pool", "all"] | None = None,
                 state: list[States] | None = STATE_FILTER,
-                urgency: Urgencies | None = None, overdue: bool | None = None, point: Id | None = None,
-                category: Id | None = None, date_from: date | None = None, date_to: date | None = None,
-                limit: int = Query(20, ge=1, le=100), offset: int = Query(0, ge=0, le=1_000_000)):
+                urgency: Urgencies | None = None, overdue: Bool | None = None, point: Id | None = None,
+                category: Id | None = None, date_from: Date | None = None, date_to: Date | None = None,
+                limit: Limit = 20, offset: Offset = 0):
     now = timezone.now()
     orders = selectors.list_orders(request.user, scope=scope, states=state, urgency=urgency, overdue=overdue,
                                    point=point, category=category, date_from=date_from, date_to=date_to, now=now)

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import DateTime, Id
 
 from .lifecycle import ACTIONS, EVENT_LABELS, STATE_LABELS
 
@@ -49,7 +49,7 @@ class ArriveIn(Schema):
     scan_code: Text | None = Field(None, max_length=300,
                                    description="现场实操点的二维码（码值或完整链接）；手动输入标签编号会被标记为可疑")
     source: Literal["camera", "manual"] = "camera"
-    client_time: datetime | None = None
+    client_time: DateTime | None = None
     latitude: float | None = Field(None, ge=-90, le=90)
     longitude: float | None = Field(None, ge=-180, le=180)
     accuracy: float | None = Field(None, ge=0, le=100000, description="定位精度（米）")

@@ -200,6 +200,20 @@ def test_bad_values_are_refused_with_a_code(kit, case):
     assert not Mark.objects.exists()
 
 
+def test_range_texts_read_the_same_for_every_aspect_kind(kit):
+    """Measurement said "0–20.00", judgement "0–3": one text, the bound written plainly."""
+    entry = kit.entries[2]
+    texts = []
+    for aspect, value in [(kit.measurement, "20.01"), (kit.judgement[0], "4")]:
+        item = {"client_id": str(uuid.uuid4()), "entry_id": entry.id, "aspect_id": aspect.id, "value": value}
+        texts.append(assert_error(kit.post_marks(kit.judges[1], [item]), 422, "mark_out_of_range")["detail"]
+                     ["results"][0]["message"])
+    upper = f"{kit.measurement.max_mark.normalize():f}"
+    assert texts == [f"测量项“{kit.measurement.name}”的分值应在 0–{upper} 之间",
+                     f"评判项“{kit.judgement[0].name}”的分值应在 0–{kit.judgement[0].scale_max} 之间"]
+    assert "." not in texts[0].split("0–")[1]
+
+
 def test_refusals_for_panel_recusal_state_and_submission(kit, make_user):
     hvac_entry = kit.entries[0]  # HVAC team: judge 0 (HVAC studio) is recused
     other = kit.entries[2]
@@ -242,7 +256,11 @@ def test_schema_errors_are_422_with_the_field(kit):
     assert_error(client.post("judging/marks", {"marks": []}), 422, "validation_error")
     body = assert_error(client.post("judging/marks", {"marks": [{"entry_id": 1, "aspect_id": 1, "value": "x"}]}),
                         422, "validation_error")
-    assert {d["field"] for d in body["detail"]} >= {"marks.0.client_id", "marks.0.value"}
+    # fields as the mini-program's code names them (marks[0].value, not pydantic's marks.0.value), in Chinese
+    assert {d["field"] for d in body["detail"]} >= {"marks[0].client_id", "marks[0].value"}
+    messages = {d["field"]: d["message"] for d in body["detail"]}
+    assert messages["marks[0].value"] == "应为数字" and messages["marks[0].client_id"] == "缺少必填字段"
+    assert "marks[0].value" in body["message"] and "marks.0" not in body["message"]
     assert_error(client.raw("POST", "judging/marks", b"{not json"), 400, "malformed_json")
     assert_error(kit.api.post("judging/marks", {"marks": []}), 401)
 

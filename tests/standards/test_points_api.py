@@ -16,7 +16,7 @@ from tests.practice import make_point, qr_of, require_tool
 
 
 def link(code: str) -> str:
-    return f"{settings.QR_BASE_URL}/q/{code}"
+    return f"{settings.PUBLIC_BASE_URL}/q/{code}"
 
 
 def test_workers_cannot_manage_points(practice):
@@ -48,7 +48,53 @@ def test_a_label_png_carries_the_link_qr_at_300_dpi(practice):
     assert image.size == (750, 450)  # 63.5 × 38.1 mm at 300 dpi
     assert round(image.info["dpi"][0]) == 300
     assert decode(image) == [link(practice.code)]
-    assert labels.font_path().endswith("wqy-microhei.ttc")
+    assert labels.font_path().endswith("NotoSansCJK-Regular.ttc")  # the PyPI package's, not Debian's
+
+
+def test_labels_need_no_debian_font(practice, settings):
+    """A fresh machine without fonts-wqy-microhei/fonts-noto-cjk: the font from the PyPI dependency
+    draws the Chinese name (Simplified Chinese face of the collection)."""
+    settings.LABEL_FONT_PATHS = [p for p in settings.LABEL_FONT_PATHS if not p.startswith("/usr/share/")]
+    response = practice.client(practice.leader).get(f"points/{practice.point.pk}/label.png")
+    assert response.status_code == 200
+    assert decode(Image.open(io.BytesIO(response.content))) == [link(practice.code)]
+    path = labels.font_path()
+    assert "noto_cjk_sans_otc" in path
+    assert labels.font(20).getname()[0] == "Noto Sans CJK SC"
+    assert labels.font(20).getlength("暖通") > 0
+
+
+def _sheet_qrs(pdf_bytes: bytes, tmp_path, count: int) -> list[list[str]]:
+    pdftoppm = require_tool("pdftoppm")
+    tmp_path.mkdir(exist_ok=True)
+    pdf = tmp_path / "sheet.pdf"
+    pdf.write_bytes(pdf_bytes)
+    subprocess.run([pdftoppm, "-r", "150", "-f", "1", "-l", "1", "-png", str(pdf), str(tmp_path / "s")], check=True)
+    page = Image.open(next(tmp_path.glob("s-*1.png")))
+    mm = 150 / 25.4
+    found = []
+    for index in range(count):
+        row, column = divmod(index, labels.COLUMNS)
+        left = (labels.MARGIN_LEFT_MM + column * labels.COLUMN_PITCH_MM) * mm
+        top = (labels.MARGIN_TOP_MM + row * labels.LABEL_H_MM) * mm
+        found.append(decode(page.crop((round(left), round(top), round(left + labels.LABEL_W_MM * mm),
+                                       round(top + labels.LABEL_H_MM * mm)))))
+    return found
+
+
+def test_repeated_ids_and_copies_print_copies(practice, tmp_path):
+    """labels.pdf?ids=1,1,1 printed one label; repeats and copies=N are copies, in the order asked."""
+    leader = practice.client(practice.leader)
+    other = make_point(studio=practice.org.hvac, code="HVAC-02", name="风机盘管")
+    one, two = link(practice.code), link(qr_of(other))
+    pk = practice.point.pk
+    response = leader.get("points/labels.pdf", {"ids": f"{pk},{pk},{pk}"})
+    assert response.status_code == 200
+    assert _sheet_qrs(response.content, tmp_path / "a", 4) == [[one], [one], [one], []]
+    response = leader.get("points/labels.pdf", {"ids": f"{pk},{other.pk}", "copies": 2})
+    assert _sheet_qrs(response.content, tmp_path / "b", 5) == [[one], [one], [two], [two], []]
+    assert_error(leader.get("points/labels.pdf", {"ids": str(pk), "copies": 0}), 422, "validation_error")
+    assert_error(leader.get("points/labels.pdf", {"ids": str(pk), "copies": 22}), 422, "validation_error")
 
 
 def test_the_label_sheet_is_a4_with_21_labels_a_page_and_every_qr_decodes(practice, tmp_path):

@@ -1098,7 +1098,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 批量打印标签（A4 PDF，3×7）：ids=1,2,3 或 studio=工作室 id */
+        /** 批量打印标签（A4 PDF，3×7）：ids=1,2,3 或 studio=工作室 id；重复的 id 或 copies=N 打印多份 */
         get: operations["standards_api_points_labels_pdf"];
         put?: never;
         post?: never;
@@ -2206,6 +2206,39 @@ export interface components {
             /** Total Points */
             total_points: string;
         };
+        /** BoardContestOut */
+        BoardContestOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /**
+         * BoardSnapshotOut
+         * @description The board as the websocket's first message (`type` = snapshot); rows per event.
+         */
+        BoardSnapshotOut: {
+            contest: components["schemas"]["BoardContestOut"];
+            /** Events */
+            events: {
+                [key: string]: unknown;
+            }[];
+            /** Freeze At */
+            freeze_at: string | null;
+            /** Frozen */
+            frozen: boolean;
+            /** Seq */
+            seq: number;
+            /** Ts */
+            ts: number;
+            /** Type */
+            type: string;
+            /**
+             * View
+             * @description public 或 jury
+             */
+            view: string;
+        };
         /** BulkCountersignIn */
         BulkCountersignIn: {
             /**
@@ -2445,6 +2478,103 @@ export interface components {
              * @description 满意度 1–5
              */
             rating: number;
+        };
+        /** ContestActorOut */
+        ContestActorOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** ContestAppealFiledOut */
+        ContestAppealFiledOut: {
+            /** Aspect Id */
+            aspect_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision Reason */
+            decision_reason: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Remark Request Ids */
+            remark_request_ids: number[];
+            /**
+             * Replayed
+             * @description 同一 client_id 的重发：返回第一次的结果
+             */
+            replayed: boolean;
+            /** Status */
+            status: string;
+        };
+        /** ContestAppealListOut */
+        ContestAppealListOut: {
+            /** Items */
+            items: components["schemas"]["ContestAppealOut"][];
+        };
+        /** ContestAppealOut */
+        ContestAppealOut: {
+            /** Aspect Id */
+            aspect_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision Reason */
+            decision_reason: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+            /** Remark Request Ids */
+            remark_request_ids: number[];
+            /** Status */
+            status: string;
+        };
+        /** ContestAuditEntryOut */
+        ContestAuditEntryOut: {
+            /** Action */
+            action: string;
+            /** Action Display */
+            action_display: string;
+            actor: components["schemas"]["ContestActorOut"];
+            /** Aspect Id */
+            aspect_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Data */
+            data: {
+                [key: string]: unknown;
+            };
+            /** Entry Id */
+            entry_id: number | null;
+            /** Event Id */
+            event_id: number | null;
+            /** Id */
+            id: number;
+            /** Reason */
+            reason: string;
+        };
+        /** ContestAuditOut */
+        ContestAuditOut: {
+            /** Items */
+            items: components["schemas"]["ContestAuditEntryOut"][];
         };
         /** ContestListItem */
         ContestListItem: {
@@ -3076,6 +3206,141 @@ export interface components {
             /** Stem */
             stem: string;
         };
+        /** JudgingDrawOut */
+        JudgingDrawOut: {
+            /**
+             * Drawn
+             * @description 本次分配加密号的选手数
+             */
+            drawn: number;
+        };
+        /** JudgingEventStateOut */
+        JudgingEventStateOut: {
+            /** Appeal Deadline */
+            appeal_deadline: string | null;
+            /** Id */
+            id: number;
+            /** Locked At */
+            locked_at: string | null;
+            /** Published At */
+            published_at: string | null;
+            /** State */
+            state: string;
+        };
+        /** JudgingMarkOut */
+        JudgingMarkOut: {
+            /** Aspect Id */
+            aspect_id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Id */
+            id: number;
+            /** Revision */
+            revision: number;
+            /** Source */
+            source: string;
+            /** Submitted */
+            submitted: boolean;
+            /**
+             * Value
+             * @description 两位小数的字符串，如 "8.50"
+             */
+            value: string;
+        };
+        /** JudgingMarkResultOut */
+        JudgingMarkResultOut: {
+            /** Client Id */
+            client_id: string;
+            /** Code */
+            code?: string | null;
+            mark?: components["schemas"]["JudgingMarkOut"] | null;
+            /** Message */
+            message?: string | null;
+            /** Replayed */
+            replayed?: boolean | null;
+            /**
+             * Status
+             * @description 这一条的结果：201 新记录，200 重发，4xx 拒绝（见 code、message）
+             */
+            status: number;
+        };
+        /** JudgingMarksOut */
+        JudgingMarksOut: {
+            /** Results */
+            results: components["schemas"]["JudgingMarkResultOut"][];
+            /**
+             * Seq
+             * @description 比武 id → 本批评分后的榜单序号（websocket 按 seq 补齐）
+             */
+            seq: {
+                [key: string]: number;
+            };
+        };
+        /** JudgingModerationOut */
+        JudgingModerationOut: {
+            /**
+             * Flags
+             * @description 分差超限等提示：entry_id、code 及提示内容
+             */
+            flags: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Lock Problems
+             * @description 锁定前缺项：sheets、measurements、remarks
+             */
+            lock_problems: {
+                [key: string]: unknown;
+            };
+            /** Requests */
+            requests: components["schemas"]["JudgingRemarkRequestOut"][];
+        };
+        /** JudgingOverrideOut */
+        JudgingOverrideOut: {
+            mark: components["schemas"]["JudgingMarkOut"];
+            /** Replayed */
+            replayed: boolean;
+            /** Seq */
+            seq?: number | null;
+        };
+        /** JudgingRemarkRequestOut */
+        JudgingRemarkRequestOut: {
+            /** Aspect Id */
+            aspect_id: number;
+            /** Created At */
+            created_at?: string | null;
+            /** Entry Id */
+            entry_id: number;
+            /** Id */
+            id: number;
+            /** Judges */
+            judges: unknown[];
+            /** Reason */
+            reason: string;
+            /** Source */
+            source?: string | null;
+            /** Status */
+            status: string;
+        };
+        /** JudgingSheetOut */
+        JudgingSheetOut: {
+            /** Entry Id */
+            entry_id: number;
+            /** Replayed */
+            replayed: boolean;
+            /** Submitted */
+            submitted: boolean;
+            /**
+             * Submitted At
+             * Format: date-time
+             */
+            submitted_at: string;
+        };
         /** LearnerRowOut */
         LearnerRowOut: {
             /** Assigned */
@@ -3475,6 +3740,7 @@ export interface components {
             before_id?: number | null;
             /**
              * Limit
+             * @description 每页条数（1–100）
              * @default 20
              */
             limit?: number;
@@ -3609,7 +3875,7 @@ export interface components {
             qr_code?: string | null;
             /**
              * Qr Link
-             * @description 二维码内容：QR_BASE_URL/q/<码值>
+             * @description 二维码内容：PUBLIC_BASE_URL/q/<码值>
              */
             qr_link?: string | null;
             /** Radius M */
@@ -6011,7 +6277,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContestAppealListOut"];
+                };
             };
         };
     };
@@ -6049,7 +6317,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContestAuditOut"];
+                };
             };
         };
     };
@@ -6087,7 +6357,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BoardSnapshotOut"];
+                };
             };
         };
     };
@@ -6125,7 +6397,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["BoardSnapshotOut"];
+                };
             };
         };
     };
@@ -6158,12 +6432,14 @@ export interface operations {
                     "application/json": components["schemas"]["Error"];
                 };
             };
-            /** @description OK */
+            /** @description Excel 工作簿 */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
             };
         };
     };
@@ -6205,7 +6481,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContestAppealFiledOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestAppealFiledOut"];
+                };
             };
         };
     };
@@ -6639,7 +6926,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["ContestAppealOut"];
+                };
             };
         };
     };
@@ -6715,7 +7004,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingSheetOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgingSheetOut"];
+                };
             };
         };
     };
@@ -6753,7 +7053,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingDrawOut"];
+                };
             };
         };
     };
@@ -6791,7 +7093,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingEventStateOut"];
+                };
             };
         };
     };
@@ -6829,7 +7133,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingModerationOut"];
+                };
             };
         };
     };
@@ -6871,7 +7177,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingRemarkRequestOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgingRemarkRequestOut"];
+                };
             };
         };
     };
@@ -6909,7 +7226,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingEventStateOut"];
+                };
             };
         };
     };
@@ -6951,7 +7270,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingEventStateOut"];
+                };
             };
         };
     };
@@ -6993,7 +7314,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingEventStateOut"];
+                };
             };
         };
     };
@@ -7033,7 +7356,9 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingMarksOut"];
+                };
             };
         };
     };
@@ -7073,7 +7398,18 @@ export interface operations {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["JudgingOverrideOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgingOverrideOut"];
+                };
             };
         };
     };
@@ -7286,6 +7622,7 @@ export interface operations {
         parameters: {
             query?: {
                 before_id?: number | null;
+                /** @description 每页条数（1–100） */
                 limit?: number;
                 unread?: boolean;
             };
@@ -7656,6 +7993,8 @@ export interface operations {
     standards_api_points_labels_pdf: {
         parameters: {
             query?: {
+                /** @description 每个实操点打印的份数 */
+                copies?: number;
                 ids?: string;
                 studio?: number | null;
             };
