@@ -9,6 +9,14 @@ from experts import services
 from experts.models import Expert, Speciality
 
 
+@pytest.fixture(autouse=True)
+def _speciality_tree(db):
+    # The data migration planted it, but a transactional test elsewhere may have flushed the tables.
+    from experts.specialities import ensure_tree
+
+    ensure_tree()
+
+
 def spec(code: str) -> int:
     return Speciality.objects.get(code=code).pk
 
