@@ -86,17 +86,25 @@ class Conflicts:
                    person_ids=tuple(person_ids))
 
 
+WORK_UNITS = (OrgUnit.Kind.STUDIO, OrgUnit.Kind.TEAM)
+
+
 def _within(path: str | None, ancestors: Sequence[str]) -> bool:
     return bool(path) and any(path.startswith(a) for a in ancestors)  # type: ignore[union-attr]
 
 
 def avoidance_reason(expert: Expert, conflicts: Conflicts) -> str | None:
     """Why the expert must step aside, or None. The expert's own unit inside an avoided unit (or an
-    outside unit of the same name); the expert among the avoided persons; the expert's declared
+    outside unit of the same name), or an avoided unit inside the expert's studio or team; the expert among the avoided persons; the expert's declared
     avoidance list naming an avoided unit (or a unit containing it, or inside it) or person.
     Needs `avoidances` prefetched with their org_unit."""
-    own_path = expert.org_unit.path if expert.org_unit_id and expert.org_unit else None
+    own = expert.org_unit if expert.org_unit_id else None
+    own_path = own.path if own else None
     if _within(own_path, conflicts.unit_paths):
+        return "本人所在单位需回避"
+    # A studio's or team's expert also avoids the units inside it (a studio master and a contestant of
+    # one of its teams); an expert placed at a base or the bureau does not avoid everything below.
+    if own is not None and own.kind in WORK_UNITS and any(p.startswith(own.path) for p in conflicts.unit_paths):
         return "本人所在单位需回避"
     if expert.unit_name and expert.unit_name in conflicts.unit_names:
         return "本人所在单位需回避"
@@ -111,6 +119,13 @@ def avoidance_reason(expert: Expert, conflicts: Conflicts) -> str | None:
         if avoid.person_id and avoid.person_id in conflicts.person_ids:
             return "回避人员"
     return None
+
+
+def with_avoidances(expert: Expert) -> Expert:
+    """The expert again, with what avoidance_reason needs loaded."""
+    return (Expert.objects.select_related("org_unit")
+            .prefetch_related(Prefetch("avoidances", queryset=Avoidance.objects.select_related("org_unit")))
+            .get(pk=expert.pk))
 
 
 def must_avoid(user: User, *, unit_paths: Sequence[str] = (), person_ids: Iterable[int] = ()) -> bool:

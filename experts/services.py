@@ -222,12 +222,13 @@ def reject_application(*, actor: User, application_id: int, reason: str) -> Appl
 @transaction.atomic
 def draw(*, actor: User | None, purpose: str, count: int, backups: int = 0, speciality_ids: list[int] = (),  # type: ignore[assignment]
          categories: list[str] = (), avoid_unit_ids: list[int] = (), avoid_person_ids: list[int] = (),  # type: ignore[assignment]
-         subject: str = "", seed: str | None = None) -> Draw:
+         subject: str = "", seed: str | None = None, drawn_by: User | None = None) -> Draw:
     """Draw `count` experts and `backups` backups at random from the qualified, recorded so anyone can
     re-run it (the candidate list and the seed; selectors.draw_order). Members are invited through
     notifications at once; backups wait. Too few qualified: 422 with how many qualify, nothing written.
 
-    `actor` None is a draw by another app's service (it checked its own permission)."""
+    `actor` None is a draw by another app's service (it checked its own permission; `drawn_by` is then
+    whom to record and tell when the backups run out)."""
     if actor is not None:
         _require_manager(actor)
     purpose = purpose.strip()
@@ -252,7 +253,8 @@ def draw(*, actor: User | None, purpose: str, count: int, backups: int = 0, spec
     record = Draw.objects.create(
         purpose=purpose[:200], subject=subject, specialities=specialities, categories=cats, count=count,
         backups=backups, avoid_units=sorted(units), avoid_persons=sorted(set(avoid_person_ids)),
-        candidates=[{"id": e.pk, "code": e.code} for e in candidates], seed=seed, drawn_by=actor)
+        candidates=[{"id": e.pk, "code": e.code} for e in candidates], seed=seed,
+        drawn_by=actor or drawn_by)
     by_code = {e.code: e for e in candidates}
     order = selectors.draw_order(seed, list(by_code))[:count + backups]
     now = timezone.now()
