@@ -96,6 +96,8 @@ def seat_confirmed_judge(*, seat: Seat, draw: Draw) -> PanelMember | None:
     event = Event.objects.select_related("contest").filter(pk=int(draw.subject[len(SUBJECT):])).first()
     if event is None:
         return None
+    if event.state != Event.State.DRAFT and not PanelMember.objects.filter(event=event, judge_id=seat.expert.user_id).exists():
+        return None  # scoring has begun: the organiser decides whether a late confirmation joins the panel
     member, _ = PanelMember.objects.get_or_create(event=event, judge_id=seat.expert.user_id,
                                                   defaults={"source": "drawn", "draw": draw})
     _record(event, seat.expert.user, chief=False)  # type: ignore[arg-type]
