@@ -15,7 +15,6 @@ from miniprogram_api.schemas import Id
 from . import export, presenters, selectors, services
 from .models import Application
 from .schemas import (
-    AnswerIn,
     ApplicationIn,
     ApplicationOut,
     CategoryKey,
@@ -24,6 +23,7 @@ from .schemas import (
     DrawOut,
     ExpertPage,
     ExpertRecordOut,
+    InvitationAnswerIn,
     InvitationOut,
     RejectIn,
     SeatOut,
@@ -215,6 +215,6 @@ def invitations(request: HttpRequest):
 
 @router.post("/invitations/{int:seat_id}/answer", response=SeatOut,
              summary="被抽中的专家：确认参加或谢绝（谢绝须填原因，自动递补下一位备选）")
-def answer(request: HttpRequest, seat_id: Id, payload: AnswerIn):
+def answer(request: HttpRequest, seat_id: Id, payload: InvitationAnswerIn):
     seat = services.answer(actor=request.user, seat_id=seat_id, accept=payload.accept, reason=payload.reason)
     return presenters.seat_row(seat)

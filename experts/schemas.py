@@ -44,7 +44,7 @@ class DrawIn(Schema):
     avoid_persons: list[Id] = Field(default_factory=list, max_length=500, description="回避人员（用户 id）")
 
 
-class AnswerIn(Schema):
+class InvitationAnswerIn(Schema):
     accept: bool
     reason: Text = Field("", max_length=200, description="谢绝原因（谢绝时必填）")
 
@@ -82,7 +82,7 @@ class EngagementOut(Schema):
     occurred_on: date
 
 
-class RatingOut(Schema):
+class ExpertRatingOut(Schema):
     source: str
     title: str
     score: Decimal
@@ -113,7 +113,7 @@ class ExpertRecordOut(ExpertOut):
     certifications: list[CertificationOut]
     avoidances: list[AvoidanceOut]
     engagements: list[EngagementOut]
-    ratings: list[RatingOut]
+    ratings: list[ExpertRatingOut]
     rating_mean: Decimal | None
 
 

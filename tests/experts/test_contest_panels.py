@@ -79,3 +79,15 @@ def test_only_the_organiser_forms_the_panel_and_only_before_scoring(api, org, ma
     assert_error(api.as_user(manager).post(f"judging/events/{event.pk}/judge-draws", {"count": 1}), 409,
                  "event_not_draft")
     assert_error(api.as_user(manager).post("judging/events/999999/judge-draws", {"count": 1}), 404)
+
+
+def test_a_seat_added_in_the_admin_needs_a_roster_judge_and_a_reason(org, make_user, roster):
+    from competitions.admin import PanelMemberForm
+
+    event, _ = make_event(org, make_user)
+    anyone = make_user("随便一人", unit=org.base)
+    assert not PanelMemberForm({"event": event.pk, "judge": anyone.pk, "reason": "熟人"}).is_valid()
+    assert not PanelMemberForm({"event": event.pk, "judge": roster["base2"].user_id, "reason": ""}).is_valid()
+    form = PanelMemberForm({"event": event.pk, "judge": roster["base2"].user_id, "reason": "赛项需要"})
+    assert form.is_valid(), form.errors
+    assert form.save().source == "picked"
