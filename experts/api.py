@@ -13,7 +13,7 @@ from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
 
 from . import export, presenters, selectors, services
-from .models import Application
+from .models import Application, Seat
 from .schemas import (
     ApplicationIn,
     ApplicationOut,
@@ -217,4 +217,15 @@ def invitations(request: HttpRequest):
              summary="被抽中的专家：确认参加或谢绝（谢绝须填原因，自动递补下一位备选）")
 def answer(request: HttpRequest, seat_id: Id, payload: InvitationAnswerIn):
     seat = services.answer(actor=request.user, seat_id=seat_id, accept=payload.accept, reason=payload.reason)
+    return presenters.seat_row(seat)
+
+
+@router.post("/draws/{int:draw_id}/seats/{int:seat_id}/answer", response=SeatOut,
+             summary="管理员：代为登记专家的电话答复（系统外专家没有账号）")
+def answer_on_behalf(request: HttpRequest, draw_id: Id, seat_id: Id, payload: InvitationAnswerIn):
+    _manager(request)
+    if not Seat.objects.filter(pk=seat_id, draw_id=draw_id).exists():
+        raise not_found("抽取邀请", code="seat_not_found")
+    seat = services.answer(actor=request.user, seat_id=seat_id, accept=payload.accept, reason=payload.reason,
+                           on_behalf=True)
     return presenters.seat_row(seat)

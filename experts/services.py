@@ -281,7 +281,11 @@ def answer(*, actor: User, seat_id: int, accept: bool, reason: str = "", on_beha
     """The drawn expert confirms or declines (`on_behalf`: a manager records an outside expert's answer
     given by phone). A decline invites the next backup in draw order; an answer already given is kept
     (the same answer again returns the seat, a different one is 409)."""
-    seat = Seat.objects.select_for_update().select_related("expert", "draw").filter(pk=seat_id).first()
+    draw_id = Seat.objects.filter(pk=seat_id).values_list("draw_id", flat=True).first()
+    # Lock the draw's seats in position order before reading this one: two declines at once then queue
+    # (no deadlock) and call two different backups.
+    list(Seat.objects.select_for_update().filter(draw_id=draw_id).order_by("position").values_list("id"))
+    seat = Seat.objects.select_related("expert", "draw").filter(pk=seat_id).first()
     if seat is None:
         raise not_found("抽取邀请", code="seat_not_found")
     if on_behalf:
@@ -297,8 +301,6 @@ def answer(*, actor: User, seat_id: int, accept: bool, reason: str = "", on_beha
                        detail={"status": seat.status})
     if not accept and not reason.strip():
         raise unprocessable("reason_required", "请填写谢绝原因")
-    # Lock the draw's seats in order, so two declines at once call two different backups.
-    list(Seat.objects.select_for_update().filter(draw_id=seat.draw_id).order_by("position").values_list("id"))
     seat.status, seat.answered_at, seat.reason = wanted, timezone.now(), reason.strip()[:200]
     seat.save(update_fields=["status", "answered_at", "reason"])
     if accept:

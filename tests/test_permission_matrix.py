@@ -239,6 +239,7 @@ class World:
             "/api/v1/experts/applications/{application_id}/reject": reason,
             "/api/v1/experts/draws": {"purpose": "权限矩阵测试", "count": 1, "categories": ["judge"]},
             "/api/v1/experts/invitations/{seat_id}/answer": {"accept": True},
+            "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {"accept": True},
             "/api/v1/judging/events/{event_id}/judge-draws": {"count": 1},
             "/api/v1/judging/events/{event_id}/panel": {"user_id": self.judge.pk, **reason},
         }

@@ -153,3 +153,64 @@ def test_an_invitation_is_only_answered_by_its_expert_and_a_backup_waits(api, or
     assert me.post(f"experts/invitations/{member.pk}/answer", {"accept": True}).status_code == 200  # a resend
     backup.refresh_from_db()
     assert backup.status == "standby"
+
+
+def test_a_manager_records_an_outside_experts_answer_by_phone(api, make_user, org, manager, roster):
+    draw = services.draw(actor=manager, purpose="院校评审", count=1, backups=1, categories=["judge"],
+                         speciality_ids=[spec("hvac-chiller")], seed="phone")
+    member = draw.seats.get(position=1)
+    url = f"experts/draws/{draw.pk}/seats/{member.pk}/answer"
+    assert_error(api.as_user(make_user("别人", unit=org.hvac)).post(url, {"accept": True}), 403)
+    assert_error(api.as_user(manager).post(f"experts/draws/{draw.pk + 1}/seats/{member.pk}/answer",
+                                           {"accept": True}), 404)
+    answered = api.as_user(manager).post(url, {"accept": False, "reason": "电话谢绝"})
+    assert answered.status_code == 200 and answered.json()["status"] == "declined"
+    assert draw.seats.get(position=2).status == "invited"
+
+
+def test_two_declines_at_once_call_two_different_backups(postgres, org, make_user, manager, roster):
+    import threading
+
+    from django.db import connection
+
+    draw = services.draw(actor=manager, purpose="并发谢绝", count=2, backups=2, categories=["judge"], seed="race")
+    members = list(draw.seats.filter(is_backup=False).select_related("expert"))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def decline(seat):
+        try:
+            barrier.wait()
+            services.answer(actor=manager, seat_id=seat.pk, accept=False, reason="冲突", on_behalf=True)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decline, args=(seat,)) for seat in members]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors
+    assert sorted(draw.seats.filter(is_backup=True).values_list("status", flat=True)) == ["invited", "invited"]
+
+
+def test_a_drawn_expert_gets_a_wechat_subscribe_message_through_the_outbox(settings, manager, roster):
+    import json
+    from pathlib import Path
+
+    from accounts.models import WechatIdentity
+    from notifications.models import OutboxMessage
+
+    settings.WECHAT_SUBSCRIBE_TEMPLATES = json.loads(
+        (Path(settings.BASE_DIR) / "fixtures" / "demo_subscribe_templates.json").read_text(encoding="utf-8"))
+    for key in ("bas1", "bas2"):
+        WechatIdentity.objects.create(user=roster[key].user, appid=settings.WECHAT_APPID, openid=f"openid-{key}")
+    draw = services.draw(actor=manager, purpose="楼宇自控评审", count=1, categories=["judge"],
+                         speciality_ids=[spec("bas")])
+    seat = draw.seats.get()
+    message = OutboxMessage.objects.get(recipient=seat.expert.user)
+    assert message.template_id == "demo-tpl-expert-draw"
+    assert message.page == f"pages/experts/invitation?seat={seat.pk}"
+    assert message.data["thing1"]["value"] == "楼宇自控评审"
