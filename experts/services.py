@@ -282,6 +282,8 @@ def answer(*, actor: User, seat_id: int, accept: bool, reason: str = "", on_beha
     given by phone). A decline invites the next backup in draw order; an answer already given is kept
     (the same answer again returns the seat, a different one is 409)."""
     draw_id = Seat.objects.filter(pk=seat_id).values_list("draw_id", flat=True).first()
+    if draw_id is None:
+        raise not_found("抽取邀请", code="seat_not_found")
     # Lock the draw's seats in position order before reading this one: two declines at once then queue
     # (no deadlock) and call two different backups.
     list(Seat.objects.select_for_update().filter(draw_id=draw_id).order_by("position").values_list("id"))
