@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "accounts",
     "media",
     "notifications",
+    "experts",
     "standards",
     "practice",
     "workorders",

@@ -1,5 +1,8 @@
+from django import forms
 from django.contrib import admin, messages
 
+from experts.models import Category
+from experts.selectors import is_active_in_category
 from miniprogram_api.admin import ReadOnlyAdmin
 
 from . import board, services
@@ -50,10 +53,31 @@ class SectionInline(admin.TabularInline):
     show_change_link = True
 
 
+class PanelMemberForm(forms.ModelForm):
+    """A seat added here follows the roster's rule (issue 15): an active expert of the 裁判 category, picked
+    with a reason. Seats set before the roster existed are left as they are."""
+
+    class Meta:
+        model = PanelMember
+        fields = ["event", "judge", "is_chief", "reason"]
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and data.get("judge") is not None:
+            if not is_active_in_category(data["judge"], Category.JUDGE):
+                raise forms.ValidationError("只能指定专家库中在库的裁判类专家")
+            if not (data.get("reason") or "").strip():
+                raise forms.ValidationError({"reason": "指定裁判须填写理由"})
+            self.instance.source = "picked"
+        return data
+
+
 class PanelInline(admin.TabularInline):
     model = PanelMember
+    form = PanelMemberForm
     extra = 0
     autocomplete_fields = ["judge"]
+    readonly_fields = ["source", "draw"]
 
 
 @admin.register(Event)
@@ -102,7 +126,9 @@ class EntryAdmin(admin.ModelAdmin):
 
 @admin.register(PanelMember)
 class PanelMemberAdmin(admin.ModelAdmin):
-    list_display = ["judge", "event", "is_chief"]
+    form = PanelMemberForm
+    readonly_fields = ["source", "draw"]
+    list_display = ["judge", "event", "is_chief", "source", "reason"]
     list_filter = ["is_chief", "event"]
     search_fields = ["judge__display_name", "event__name"]
     autocomplete_fields = ["judge"]

@@ -4,12 +4,12 @@ the chief judge's and arbitrator's actions). Parse, call a service or selector, 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from ninja import Router
+from ninja import Router, Status
 
 from miniprogram_api.errors import ApiError, not_found
 from miniprogram_api.schemas import Id
 
-from . import board, export, presenters, selectors, services
+from . import board, export, panels, presenters, selectors, services
 from .schemas import (
     AppealIn,
     AssignmentsOut,
@@ -22,6 +22,8 @@ from .schemas import (
     ContestListItem,
     ContestOut,
     DecisionIn,
+    JudgeDrawIn,
+    JudgeDrawOut,
     JudgingDrawOut,
     JudgingEventStateOut,
     JudgingMarksOut,
@@ -31,6 +33,8 @@ from .schemas import (
     JudgingSheetOut,
     MarksIn,
     OverrideIn,
+    PanelMemberOut,
+    PickJudgeIn,
     PublishIn,
     RemarkIn,
 )
@@ -191,3 +195,20 @@ def publish(request: HttpRequest, event_id: Id, payload: PublishIn | None = None
 def decide_appeal(request: HttpRequest, appeal_id: Id, payload: DecisionIn):
     return _json(services.decide_appeal(actor=request.user, appeal_id=appeal_id, decision=payload.decision,
                                         reason=payload.reason, aspect_ids=payload.aspect_ids))
+
+
+# --- panels from the expert roster (issue 15) ---------------------------------------------------------------
+@judging_router.post("/events/{event_id}/judge-draws", response={201: JudgeDrawOut},
+                     summary="主办方：从专家库随机抽取裁判（回避选手所在单位及回避名单；确认后入裁判组）")
+def draw_judges(request: HttpRequest, event_id: Id, payload: JudgeDrawIn):
+    draw = panels.draw_judges(actor=request.user, event_id=event_id, count=payload.count, backups=payload.backups,
+                              speciality_ids=list(payload.specialities))
+    return Status(201, panels.draw_out(draw))
+
+
+@judging_router.post("/events/{event_id}/panel", response={201: PanelMemberOut},
+                     summary="主办方：指定专家库中的裁判（须填写理由）")
+def pick_judge(request: HttpRequest, event_id: Id, payload: PickJudgeIn):
+    member = panels.pick_judge(actor=request.user, event_id=event_id, user_id=payload.user_id,
+                               reason=payload.reason, is_chief=payload.is_chief)
+    return Status(201, panels.member_out(member))

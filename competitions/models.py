@@ -162,6 +162,13 @@ class PanelMember(models.Model):
     judge = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="裁判", on_delete=models.PROTECT,
                               related_name="panels")
     is_chief = models.BooleanField("裁判长", default=False)
+    # How the judge got the seat (issue 15): drawn from the expert roster, or picked by the organiser with
+    # a reason; "" for seats set before the roster existed (and in the admin).
+    source = models.CharField("来源", max_length=8, blank=True, default="",
+                              choices=[("drawn", "专家库抽取"), ("picked", "主办方指定")])
+    reason = models.CharField("指定理由", max_length=200, blank=True, default="")
+    draw = models.ForeignKey("experts.Draw", verbose_name="抽取记录", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+")
 
     class Meta:
         verbose_name = "裁判组成员"

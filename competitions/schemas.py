@@ -285,3 +285,43 @@ class BoardSnapshotOut(Schema):
     contest: BoardContestOut
     view: str = Field(description="public 或 jury")
     events: list[dict[str, Any]]
+    aspect_ids: list[int] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
+
+
+# --- panels from the expert roster (issue 15) ---------------------------------------------------------
+class JudgeDrawIn(Schema):
+    count: int = Field(..., ge=1, le=30, description="抽取裁判人数")
+    backups: int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
+    specialities: list[int] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
+
+
+class PanelSeatOut(Schema):
+    seat_id: int
+    position: int
+    is_backup: bool
+    status: str
+    expert_code: str
+    expert_name: str
+
+
+class JudgeDrawOut(Schema):
+    draw_id: int
+    seed: str
+    candidates: int
+    members: list[PanelSeatOut]
+    backups: list[PanelSeatOut]
+
+
+class PickJudgeIn(Schema):
+    user_id: int = Field(..., ge=1, le=2**63 - 1)
+    reason: str = Field(..., min_length=1, max_length=200, description="指定理由（记录在案）")
+    is_chief: bool = False
+
+
+class PanelMemberOut(Schema):
+    judge_id: int
+    judge_name: str
+    is_chief: bool
+    source: str
+    reason: str
+    draw_id: int | None

@@ -70,6 +70,10 @@ PERSONAL = {
     # an exam attempt is its candidate's alone
     ("GET", "/api/v1/attempts/{attempt_id}"), ("PUT", "/api/v1/attempts/{attempt_id}/answers"),
     ("POST", "/api/v1/attempts/{attempt_id}/submit"),
+    # a draw invitation is answered by the drawn expert (a manager records an outside expert's answer in the
+    # admin); an expert's CV is uploaded by the applicant
+    ("POST", "/api/v1/experts/invitations/{seat_id}/answer"),
+    ("POST", "/api/v1/experts/applications/{application_id}/cv"), ("GET", "/api/v1/experts/me"),
 }
 
 
@@ -133,6 +137,13 @@ class World:
         self.exam = Exam.objects.get(title="暖通中级工理论考试（随机组卷）")
         self.attempt = Attempt.objects.filter(user=self.li, state="submitted").order_by("id").first()
         self.bank = QuestionBank.objects.get(org_unit=self.hvac)
+        from experts.models import Application, Draw, Expert, Speciality
+
+        self.expert = Expert.objects.get(user=self.wang)
+        self.application = Application.objects.order_by("id").first()
+        self.draw = Draw.objects.order_by("id").first()
+        self.seat = self.draw.seats.order_by("position").first()
+        self.speciality = Speciality.objects.get(code="hvac")
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -148,7 +159,8 @@ class World:
             "agreement_id": self.agreement.pk, "plan_item_id": self.plan_item.pk,
             "evidence_id": self.evidence.pk, "review_id": self.review.pk, "studio_id": self.hvac.pk,
             "course_id": self.course.pk, "lesson_id": self.lesson.pk, "exam_id": self.exam.pk,
-            "attempt_id": self.attempt.pk, "bank_id": self.bank.pk,
+            "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
+            "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:
@@ -221,6 +233,15 @@ class World:
             "/api/v1/attempts/{attempt_id}/answers": {"answers": [{"question_id": self.attempt.paper[0]["q"],
                                                                    "answer": "A", "seq": 1}]},
             "/api/v1/attempts/{attempt_id}/submit": {},
+            "/api/v1/experts/applications": {"client_id": cid, "categories": ["local"],
+                                             "speciality_ids": [self.speciality.pk]},
+            "/api/v1/experts/applications/{application_id}/approve": {},
+            "/api/v1/experts/applications/{application_id}/reject": reason,
+            "/api/v1/experts/draws": {"purpose": "权限矩阵测试", "count": 1, "categories": ["judge"]},
+            "/api/v1/experts/invitations/{seat_id}/answer": {"accept": True},
+            "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {"accept": True},
+            "/api/v1/judging/events/{event_id}/judge-draws": {"count": 1},
+            "/api/v1/judging/events/{event_id}/panel": {"user_id": self.judge.pk, **reason},
         }
         return bodies.get(template)
 
@@ -296,6 +317,8 @@ def test_permission_matrix(world, settings, tmp_path):
                     from tests.training.kit import DEMO_VIDEO
 
                     response = client.post(path, {"file": io.BytesIO(DEMO_VIDEO.read_bytes())}, **headers)
+                elif template == "/api/v1/experts/applications/{application_id}/cv":
+                    response = client.post(path, {"file": io.BytesIO(b"%PDF-1.4 cv")}, **headers)
                 elif template == "/api/v1/question-banks/{bank_id}/import":
                     response = client.post(path, {"file": io.BytesIO(question_sheet())}, **headers)
                 elif method in ("POST", "PUT"):
