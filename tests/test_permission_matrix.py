@@ -41,7 +41,8 @@ ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_L
          Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.TRAINER, Role.ADMIN]
 # Operations anybody may call without logging in.
 PUBLIC = {("POST", "/api/v1/auth/wechat-login"), ("GET", "/api/v1/competitions/{contest_id}/board"),
-          ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png")}
+          ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png"),
+          ("GET", "/api/v1/realtime/schema.json")}
 # Reads that are deliberately open to every logged-in person whatever their studio.
 OPEN_TO_ALL = {
     # Scanning any point's code is how anybody reports a fault there, and how any worker practises.
