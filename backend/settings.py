@@ -396,7 +396,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "backend.logs.RedactSecretsFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "backend.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "backend.logs.JsonFormatter"},
     },
     "handlers": {
