@@ -1,0 +1,1 @@
+from tests.practice import admin_site, practice  # noqa: F401 - shared fixtures
