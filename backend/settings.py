@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "training",
     "competitions",
     "apprenticeships",
+    "privacy",
     "fixtures",
 ]
 

@@ -1,0 +1,19 @@
+from datetime import datetime
+
+from ninja import Schema
+from pydantic import Field
+
+
+class PrivacyGuideOut(Schema):
+    version: str
+    title: str
+    text: str
+
+
+class PrivacyAcceptIn(Schema):
+    version: str = Field(..., min_length=1, max_length=32, description="所同意的指引版本（GET /privacy 的 version）")
+
+
+class PrivacyAcceptanceOut(Schema):
+    version: str
+    accepted_at: datetime
