@@ -298,7 +298,11 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     # Exam attempts left open are submitted at their deadline; learners hear before a course is due.
     "exam_auto_submit": ("training.jobs.auto_submit_expired", env_int("EXAM_AUTO_SUBMIT_INTERVAL", 30)),
     "training_due_reminders": ("training.jobs.remind_due", 3600),
+    # Personal-data exports of large accounts are built in the background (issue 18).
+    "privacy_build_exports": ("privacy.services.build_pending_exports", env_int("PRIVACY_EXPORT_INTERVAL", 60)),
 }
+# GET /me/data-export builds the zip in the request up to this many rows; above, in the background.
+PRIVACY_EXPORT_SYNC_MAX_ROWS = env_int("PRIVACY_EXPORT_SYNC_MAX_ROWS", 5000)
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
 RATE_LIMITS = {

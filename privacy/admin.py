@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from miniprogram_api.admin import ReadOnlyAdmin
 
-from .models import PrivacyAcceptance
+from .models import DataExport, PrivacyAcceptance
 
 
 @admin.register(PrivacyAcceptance)
@@ -11,3 +11,11 @@ class PrivacyAcceptanceAdmin(ReadOnlyAdmin):
     list_filter = ["version"]
     search_fields = ["user__display_name", "user__username"]
     date_hierarchy = "accepted_at"
+
+
+@admin.register(DataExport)
+class DataExportAdmin(ReadOnlyAdmin):
+    list_display = ["id", "user", "status", "rows", "size_bytes", "requested_at", "ready_at", "downloaded_at"]
+    list_filter = ["status"]
+    search_fields = ["user__display_name", "user__username"]
+    date_hierarchy = "requested_at"

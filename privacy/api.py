@@ -1,12 +1,16 @@
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Router
 
 from miniprogram_api.idempotency import created_or_replayed
 
 from . import selectors, services
-from .schemas import PrivacyAcceptanceOut, PrivacyAcceptIn, PrivacyGuideOut
+from .schemas import DataExportOut, PrivacyAcceptanceOut, PrivacyAcceptIn, PrivacyGuideOut
 
 router = Router(tags=["个人信息"])
+data_export_router = Router(tags=["个人信息"])
+
+ZIP = {"responses": {200: {"description": "个人信息压缩包（data.json + data.xlsx）", "content": {"application/zip": {}}}}}
 
 
 @router.get("", response=PrivacyGuideOut, auth=None, summary="用户隐私保护指引（当前版本与全文）")
@@ -19,3 +23,17 @@ def privacy_guide(request: HttpRequest):
 def accept(request: HttpRequest, payload: PrivacyAcceptIn):
     record, created = services.accept_privacy(user=request.user, version=payload.version)
     return created_or_replayed(created, {"version": record.version, "accepted_at": record.accepted_at})
+
+
+@data_export_router.get("", response={202: DataExportOut}, openapi_extra=ZIP,
+                        summary="导出我的个人信息（zip：JSON + Excel；数据多时后台生成，202 后再次请求下载；只能下载一次）")
+def data_export(request: HttpRequest):
+    result = services.data_export(user=request.user)
+    export = result.export
+    if result.content is None:
+        return 202, {"id": export.pk, "status": export.status, "requested_at": export.requested_at, "rows": export.rows}
+    response = HttpResponse(result.content, content_type="application/zip")
+    stamp = timezone.localtime(export.requested_at).strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="shixun-data-{request.user.pk}-{stamp}.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response

@@ -24,3 +24,36 @@ class PrivacyAcceptance(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.user_id} 同意 {self.version}"
+
+
+class DataExport(models.Model):
+    """One personal-data export (PIPL art. 45): requested, built (in the background for large accounts),
+    downloaded once. The row stays as the record that an export happened."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "生成中"
+        READY = "ready", "可下载"
+        DOWNLOADED = "downloaded", "已下载"
+        EXPIRED = "expired", "已过期"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="data_exports")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    requested_at = models.DateTimeField("申请时间")
+    ready_at = models.DateTimeField("生成时间", null=True, blank=True)
+    downloaded_at = models.DateTimeField("下载时间", null=True, blank=True)
+    rows = models.PositiveIntegerField("记录数", default=0)
+    size_bytes = models.PositiveIntegerField("大小（字节）", default=0)
+    file_path = models.CharField("文件", max_length=200, blank=True, help_text="PRIVATE_MEDIA_ROOT 下的路径，下载后删除")
+
+    class Meta:
+        verbose_name = "个人信息导出"
+        verbose_name_plural = "个人信息导出"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status__in=["pending", "ready"]),
+                                    name="data_export_one_open_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 导出 {self.get_status_display()}"

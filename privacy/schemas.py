@@ -17,3 +17,10 @@ class PrivacyAcceptIn(Schema):
 class PrivacyAcceptanceOut(Schema):
     version: str
     accepted_at: datetime
+
+
+class DataExportOut(Schema):
+    id: int
+    status: str = Field(..., description="pending：生成中，稍后再次请求即可下载；ready：可下载")
+    requested_at: datetime
+    rows: int
