@@ -2,13 +2,30 @@ from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from ninja import Router
 
+from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 
 from . import selectors, services
-from .schemas import DataExportOut, PrivacyAcceptanceOut, PrivacyAcceptIn, PrivacyGuideOut
+from .schemas import (
+    DataExportOut,
+    DeletionRequestIn,
+    DeletionRequestOut,
+    PrivacyAcceptanceOut,
+    PrivacyAcceptIn,
+    PrivacyGuideOut,
+)
 
 router = Router(tags=["个人信息"])
+
+
+def require_object_body(request: HttpRequest) -> None:
+    """A body, when there is one, must be a JSON object (ninja reads an all-optional schema from anything)."""
+    if request.body and not request.body.lstrip().startswith(b"{"):
+        raise ApiError("invalid_body", "请求体必须是 JSON 对象", status=422)
+
+
 data_export_router = Router(tags=["个人信息"])
+deletion_router = Router(tags=["个人信息"])
 
 ZIP = {"responses": {200: {"description": "个人信息压缩包（data.json + data.xlsx）", "content": {"application/zip": {}}}}}
 
@@ -37,3 +54,11 @@ def data_export(request: HttpRequest):
     response["Content-Disposition"] = f'attachment; filename="shixun-data-{request.user.pk}-{stamp}.zip"'
     response["Cache-Control"] = "private, no-store"
     return response
+
+
+@deletion_router.post("", response={200: DeletionRequestOut, 201: DeletionRequestOut},
+                      summary="申请删除我的个人信息（管理员审核后匿名化；重复申请返回同一申请）")
+def deletion_request(request: HttpRequest, payload: DeletionRequestIn):
+    require_object_body(request)  # every field is optional: `[]` or `"x"` must not pass as an empty request
+    item, created = services.request_deletion(user=request.user, reason=payload.reason)
+    return created_or_replayed(created, {"id": item.pk, "status": item.status, "requested_at": item.requested_at})

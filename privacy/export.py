@@ -63,6 +63,7 @@ SECTIONS: dict[str, str] = {
     "apprenticeships.Certificate": "签发的证书",
     "privacy.PrivacyAcceptance": "隐私指引同意记录",
     "privacy.DataExport": "个人信息导出记录",
+    "privacy.DeletionRequest": "删除申请",
 }
 
 # model label → why it is not in the export
@@ -78,7 +79,7 @@ INDIRECT: dict[str, tuple[str, str]] = {
 }
 
 SECRET_FIELDS: dict[str, set[str]] = {
-    "accounts.ApiToken": {"token_hash"},
+    "accounts.ApiToken": {"key_hash"},
     "accounts.WechatIdentity": {"session_key"},
 }
 

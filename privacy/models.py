@@ -57,3 +57,36 @@ class DataExport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} 导出 {self.get_status_display()}"
+
+
+class DeletionRequest(models.Model):
+    """A person asked to be deleted (PIPL art. 47). An admin reviews it; approval anonymises the person:
+    records others rely on (runs, marks, orders, history) stay, under a stable pseudonym."""
+
+    class Status(models.TextChoices):
+        REQUESTED = "requested", "待审核"
+        APPROVED = "approved", "已匿名化"
+        REJECTED = "rejected", "已驳回"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="用户", on_delete=models.CASCADE,
+                             related_name="deletion_requests")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.REQUESTED)
+    reason = models.CharField("申请说明", max_length=500, blank=True)
+    requested_at = models.DateTimeField("申请时间")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_note = models.CharField("审核意见", max_length=500, blank=True)
+    pseudonym = models.CharField("匿名代号", max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = "删除申请"
+        verbose_name_plural = "删除申请"
+        ordering = ["-requested_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["user"], condition=models.Q(status="requested"),
+                                    name="deletion_request_one_open_per_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} 删除申请 {self.get_status_display()}"

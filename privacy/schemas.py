@@ -24,3 +24,13 @@ class DataExportOut(Schema):
     status: str = Field(..., description="pending：生成中，稍后再次请求即可下载；ready：可下载")
     requested_at: datetime
     rows: int
+
+
+class DeletionRequestIn(Schema):
+    reason: str = Field("", max_length=500, description="申请说明（可不填）")
+
+
+class DeletionRequestOut(Schema):
+    id: int
+    status: str = Field(..., description="requested：待管理员审核；approved：已匿名化；rejected：已驳回")
+    requested_at: datetime

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 import uuid
 from dataclasses import dataclass
@@ -16,7 +18,7 @@ from miniprogram_api.signed_urls import private_path, store_private
 
 from . import guide
 from .export import build_zip, count_rows
-from .models import DataExport, PrivacyAcceptance
+from .models import DataExport, DeletionRequest, PrivacyAcceptance
 
 
 def accept_privacy(*, user: User, version: str) -> tuple[PrivacyAcceptance, bool]:
@@ -103,3 +105,64 @@ def build_pending_exports() -> int:
                    dedupe_key=f"privacy:export:{export.pk}")
             built += 1
     return built
+
+
+def pseudonym_for(user: User) -> str:
+    """A stable pseudonym: the same person always gets the same one; it reveals neither name nor id."""
+    digest = hmac.new(settings.SECRET_KEY.encode(), f"shixun.pseudonym:{user.pk}".encode(), hashlib.sha256)
+    return f"已注销用户{digest.hexdigest()[:8]}"
+
+
+@transaction.atomic
+def request_deletion(*, user: User, reason: str = "") -> tuple[DeletionRequest, bool]:
+    """POST /me/deletion-request: one open request per person; asking again returns it."""
+    open_request = DeletionRequest.objects.select_for_update().filter(
+        user=user, status=DeletionRequest.Status.REQUESTED).first()
+    if open_request is not None:
+        return open_request, False
+    try:
+        with transaction.atomic():
+            created = DeletionRequest.objects.create(user=user, reason=reason, requested_at=timezone.now())
+    except IntegrityError:
+        return DeletionRequest.objects.get(user=user, status=DeletionRequest.Status.REQUESTED), False
+    logger.info("deletion request %s filed by user %s", created.pk, user.pk)
+    return created, True
+
+
+@transaction.atomic
+def decide_deletion(*, deletion_request: DeletionRequest, admin: User, approve: bool, note: str = "") -> DeletionRequest:
+    """An admin approves (anonymise now) or rejects a deletion request."""
+    locked = DeletionRequest.objects.select_for_update().select_related("user").get(pk=deletion_request.pk)
+    if locked.status != DeletionRequest.Status.REQUESTED:
+        raise ApiError("deletion_already_decided", "该申请已审核", status=409)
+    if approve and locked.user_id == admin.pk:
+        raise ApiError("deletion_self_review", "不能审核自己的删除申请", status=409)
+    locked.decided_by, locked.decided_at, locked.decision_note = admin, timezone.now(), note
+    if approve:
+        locked.pseudonym = anonymise(user=locked.user)
+        locked.status = DeletionRequest.Status.APPROVED
+    else:
+        locked.status = DeletionRequest.Status.REJECTED
+    locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "pseudonym"])
+    logger.info("deletion request %s %s by admin %s", locked.pk, locked.status, admin.pk)
+    return locked
+
+
+def anonymise(*, user: User) -> str:
+    """Replace the person by a pseudonym and remove what identifies them: name, phone, e-mail, WeChat
+    identities (openid, unionid, session key), tokens, roles, unsent WeChat messages, a password. Rows that
+    point at the user (runs, marks, orders, history, evidence) are kept as they are: they now show the
+    pseudonym. There is no avatar stored (the mini-program shows WeChat's own)."""
+    from accounts.models import ApiToken, RoleGrant, WechatIdentity
+    from notifications.models import OutboxMessage
+
+    pseudonym = pseudonym_for(user)
+    User.objects.filter(pk=user.pk).update(
+        display_name=pseudonym, username=f"deleted-{pseudonym[-8:]}-{user.pk}", phone="", email="",
+        first_name="", last_name="", is_active=False, is_staff=False, is_superuser=False, password="!")
+    WechatIdentity.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    RoleGrant.objects.filter(user=user).delete()
+    OutboxMessage.objects.filter(recipient=user, state__in=["pending", "failed"]).delete()  # not yet sent
+    user.refresh_from_db()
+    return pseudonym

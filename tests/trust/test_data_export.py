@@ -55,7 +55,7 @@ def test_a_demo_persons_export_holds_all_their_rows_and_no_secrets(demo, api, op
             expected -= 1  # this export is recorded after its contents were collected
         assert len(data["sections"][name]) == expected, label
     text = json.dumps(data, ensure_ascii=False)
-    assert "SK-must-not-leave" not in text and "session_key" not in text and "token_hash" not in text
+    assert "SK-must-not-leave" not in text and "session_key" not in text and "key_hash" not in text
     assert data["excluded"] == EXCLUDED
     assert data["sections"]["微信身份"] and data["sections"]["角色授权"]
     book = load_workbook(io.BytesIO(xlsx))
