@@ -132,6 +132,7 @@ INSTALLED_APPS = [
     "accounts",
     "media",
     "notifications",
+    "audit",
     "standards",
     "practice",
     "workorders",
@@ -151,6 +152,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.ExportAccessLog",  # every attachment download is in the access log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.middleware.OneThreadHop",  # must stay last: see the module

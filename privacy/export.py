@@ -64,6 +64,7 @@ SECTIONS: dict[str, str] = {
     "privacy.PrivacyAcceptance": "隐私指引同意记录",
     "privacy.DataExport": "个人信息导出记录",
     "privacy.DeletionRequest": "删除申请",
+    "audit.AccessLogEntry": "访问日志（本人的操作）",
 }
 
 # model label → why it is not in the export

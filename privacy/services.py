@@ -13,6 +13,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from audit import services as audit
+from audit.models import AccessLogEntry
 from miniprogram_api.errors import ApiError
 from miniprogram_api.signed_urls import private_path, store_private
 
@@ -69,6 +71,8 @@ def data_export(*, user: User) -> ExportResult:
             if content is not None:
                 open_export.refresh_from_db()
                 logger.info("personal-data export %s downloaded by user %s", open_export.pk, user.pk)
+                audit.record(action=AccessLogEntry.Action.DATA_EXPORT, actor=user, target=f"user:{user.pk}",
+                             detail={"export_id": open_export.pk, "rows": open_export.rows})
                 return ExportResult(open_export, content)
         return ExportResult(open_export, None)
     rows = count_rows(user)
@@ -80,6 +84,8 @@ def data_export(*, user: User) -> ExportResult:
     export = DataExport.objects.create(user=user, requested_at=now, ready_at=now, downloaded_at=now, rows=rows,
                                        size_bytes=len(content), status=DataExport.Status.DOWNLOADED)
     logger.info("personal-data export %s built and downloaded by user %s", export.pk, user.pk)
+    audit.record(action=AccessLogEntry.Action.DATA_EXPORT, actor=user, target=f"user:{user.pk}",
+                 detail={"export_id": export.pk, "rows": rows})
     return ExportResult(export, content)
 
 
@@ -145,6 +151,8 @@ def decide_deletion(*, deletion_request: DeletionRequest, admin: User, approve: 
         locked.status = DeletionRequest.Status.REJECTED
     locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "pseudonym"])
     logger.info("deletion request %s %s by admin %s", locked.pk, locked.status, admin.pk)
+    audit.record(action=AccessLogEntry.Action.DELETION_DECIDED, actor=admin, target=f"user:{locked.user_id}",
+                 detail={"request_id": locked.pk, "status": locked.status})
     return locked
 
 
