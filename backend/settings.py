@@ -183,10 +183,22 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.security.ComplexityValidator"},  # 等保 level 2: three kinds of characters
 ]
+# Admin logins: locked after repeated failures per account and per address (accounts/security.py).
+AUTHENTICATION_BACKENDS = ["accounts.security.LockoutModelBackend"]
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_ADDRESS_FAILURES = env_int("LOGIN_LOCKOUT_ADDRESS_FAILURES", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Admin sessions end after this many idle seconds (renewed on every request) and with the browser.
+SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The admin's URL path (a less guessable one in production, e.g. "manage-7f3a/").
+ADMIN_PATH = env_str("ADMIN_PATH", "admin/").strip("/") + "/"
 
 # Redis carries the cache (WeChat access token, rate limits, scan cache) and the channel layer.
 # Without REDIS_URL both live in process memory, which is only right for a single-process demo.

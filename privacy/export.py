@@ -81,7 +81,6 @@ INDIRECT: dict[str, tuple[str, str]] = {
 
 SECRET_FIELDS: dict[str, set[str]] = {
     "accounts.ApiToken": {"key_hash"},
-    "accounts.WechatIdentity": {"session_key"},
 }
 
 

@@ -48,7 +48,8 @@ def test_an_e2e_run_logs_no_secret(fake_wechat):
                      open_timeout=10) as ws:
             assert ws.subprotocol == "bearer"
             ws.recv(timeout=10)
-        session_key = WechatIdentity.objects.get(openid="logscan-user").session_key
+        assert WechatIdentity.objects.filter(openid="logscan-user").exists()
+        session_key = fake_wechat.state.session_keys["logscan-user"]
         access_token = fake_wechat.state.current_token
     finally:
         stop(proc)
