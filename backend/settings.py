@@ -314,6 +314,15 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     "training_due_reminders": ("training.jobs.remind_due", 3600),
     # Personal-data exports of large accounts are built in the background (issue 18).
     "privacy_build_exports": ("privacy.services.build_pending_exports", env_int("PRIVACY_EXPORT_INTERVAL", 60)),
+    "privacy_retention": ("privacy.retention.apply_retention", 86400),
+}
+# Days each kind of data is kept (privacy/retention.py; docs/OPERATIONS.md says why). access_log ≥ 180.
+RETENTION_DAYS = {
+    "scan_gps_coarse": env_int("RETENTION_SCAN_GPS_COARSE_DAYS", 30),
+    "scan_gps": env_int("RETENTION_SCAN_GPS_DAYS", 180),
+    "notifications": env_int("RETENTION_NOTIFICATIONS_DAYS", 365),
+    "outbox_delivered": env_int("RETENTION_OUTBOX_DAYS", 30),
+    "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
 }
 # GET /me/data-export builds the zip in the request up to this many rows; above, in the background.
 PRIVACY_EXPORT_SYNC_MAX_ROWS = env_int("PRIVACY_EXPORT_SYNC_MAX_ROWS", 5000)
