@@ -48,7 +48,7 @@ def test_notifications_and_delivered_outbox_rows_expire(clock, make_user, settin
     assert apply_retention()["notifications"] == 1
 
 
-def test_access_log_is_kept_at_least_180_days_and_a_shorter_setting_is_refused(clock, settings):
+def test_access_log_is_kept_at_least_180_days_and_a_shorter_setting_is_refused(db, clock, settings):
     AccessLogEntry.objects.create(action="export", at=clock.now - timedelta(days=200))
     AccessLogEntry.objects.create(action="export", at=clock.now - timedelta(days=400))
     assert apply_retention()["access_log"] == 1  # the default keeps a year
