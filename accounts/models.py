@@ -80,13 +80,13 @@ class User(AbstractUser):
 
 
 class WechatIdentity(models.Model):
-    """The user's identity in one WeChat app. The session_key never leaves the server."""
+    """The user's identity in one WeChat app. WeChat's session_key is not stored: nothing needs it (phone
+numbers come from getuserphonenumber's code, not from decrypting with it), docs/adr/0086."""
 
     user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="wechat_identities")
     appid = models.CharField("AppID", max_length=32)
     openid = models.CharField("OpenID", max_length=64)
     unionid = models.CharField("UnionID", max_length=64, blank=True, db_index=True)
-    session_key = models.CharField("会话密钥", max_length=64, blank=True)
     created_at = models.DateTimeField("首次登录", auto_now_add=True)
     last_login_at = models.DateTimeField("最近登录", default=timezone.now)
 

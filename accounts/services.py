@@ -50,17 +50,16 @@ def _user_for_session(*, appid: str, session: wechat.Session) -> tuple[User, boo
                     .filter(appid=appid, openid=session.openid).first()
                 )
                 if identity:
-                    identity.session_key = session.session_key
                     identity.last_login_at = timezone.now()
                     if session.unionid:
                         identity.unionid = session.unionid
-                    identity.save(update_fields=["session_key", "last_login_at", "unionid"])
+                    identity.save(update_fields=["last_login_at", "unionid"])
                     return identity.user, False
                 user = User.objects.create(username=_username_for(session.openid))
                 user.set_unusable_password()
                 user.save(update_fields=["password"])
                 WechatIdentity.objects.create(user=user, appid=appid, openid=session.openid,
-                                              unionid=session.unionid, session_key=session.session_key)
+                                              unionid=session.unionid)  # the session key is never stored
                 return user, True
         except IntegrityError:
             continue

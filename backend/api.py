@@ -14,6 +14,8 @@ from miniprogram_api.ninja_api import ShixunAPI
 from miniprogram_api.ping import router as ping_router
 from notifications.api import router as notifications_router
 from practice.api import runs_router, scan_router, sync_router
+from privacy.api import data_export_router, deletion_router
+from privacy.api import router as privacy_router
 from standards.api import points_router, standards_router
 from training.api import (
     attempts_router,
@@ -65,6 +67,9 @@ ROUTES = [
     ("/attempts", attempts_router),
     ("/question-banks", question_banks_router),
     ("/experts", experts_router),
+    ("/privacy", privacy_router),
+    ("/me/data-export", data_export_router),
+    ("/me/deletion-request", deletion_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

@@ -133,12 +133,14 @@ INSTALLED_APPS = [
     "media",
     "notifications",
     "experts",
+    "audit",
     "standards",
     "practice",
     "workorders",
     "training",
     "competitions",
     "apprenticeships",
+    "privacy",
     "fixtures",
 ]
 
@@ -151,6 +153,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "audit.middleware.ExportAccessLog",  # every attachment download is in the access log
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.middleware.OneThreadHop",  # must stay last: see the module
@@ -181,10 +184,22 @@ AUTH_USER_MODEL = "accounts.User"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.security.ComplexityValidator"},  # 等保 level 2: three kinds of characters
 ]
+# Admin logins: locked after repeated failures per account and per address (accounts/security.py).
+AUTHENTICATION_BACKENDS = ["accounts.security.LockoutModelBackend"]
+LOGIN_LOCKOUT_FAILURES = env_int("LOGIN_LOCKOUT_FAILURES", 5)
+LOGIN_LOCKOUT_ADDRESS_FAILURES = env_int("LOGIN_LOCKOUT_ADDRESS_FAILURES", 20)
+LOGIN_LOCKOUT_SECONDS = env_int("LOGIN_LOCKOUT_SECONDS", 15 * 60)
+# Admin sessions end after this many idle seconds (renewed on every request) and with the browser.
+SESSION_COOKIE_AGE = env_int("ADMIN_SESSION_SECONDS", 30 * 60)
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# The admin's URL path (a less guessable one in production, e.g. "manage-7f3a/").
+ADMIN_PATH = env_str("ADMIN_PATH", "admin/").strip("/") + "/"
 
 # Redis carries the cache (WeChat access token, rate limits, scan cache) and the channel layer.
 # Without REDIS_URL both live in process memory, which is only right for a single-process demo.
@@ -304,7 +319,20 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     # Exam attempts left open are submitted at their deadline; learners hear before a course is due.
     "exam_auto_submit": ("training.jobs.auto_submit_expired", env_int("EXAM_AUTO_SUBMIT_INTERVAL", 30)),
     "training_due_reminders": ("training.jobs.remind_due", 3600),
+    # Personal-data exports of large accounts are built in the background (issue 18).
+    "privacy_build_exports": ("privacy.services.build_pending_exports", env_int("PRIVACY_EXPORT_INTERVAL", 60)),
+    "privacy_retention": ("privacy.retention.apply_retention", 86400),
 }
+# Days each kind of data is kept (privacy/retention.py; docs/OPERATIONS.md says why). access_log ≥ 180.
+RETENTION_DAYS = {
+    "scan_gps_coarse": env_int("RETENTION_SCAN_GPS_COARSE_DAYS", 30),
+    "scan_gps": env_int("RETENTION_SCAN_GPS_DAYS", 180),
+    "notifications": env_int("RETENTION_NOTIFICATIONS_DAYS", 365),
+    "outbox_delivered": env_int("RETENTION_OUTBOX_DAYS", 30),
+    "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
+}
+# GET /me/data-export builds the zip in the request up to this many rows; above, in the background.
+PRIVACY_EXPORT_SYNC_MAX_ROWS = env_int("PRIVACY_EXPORT_SYNC_MAX_ROWS", 5000)
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
 RATE_LIMITS = {
@@ -414,7 +442,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "filters": {"redact": {"()": "backend.logs.RedactSecretsFilter"}},
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"()": "backend.logs.PlainFormatter", "format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
         "json": {"()": "backend.logs.JsonFormatter"},
     },
     "handlers": {

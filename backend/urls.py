@@ -17,7 +17,7 @@ admin.site.index_title = "机关事务实训基地"
 
 urlpatterns = [
     path("api/v1/", api.urls),
-    path("admin/", admin.site.urls),
+    path(settings.ADMIN_PATH, admin.site.urls),
     path("healthz", healthz),
     path("readyz", readyz),
     path("metrics", metrics_view),

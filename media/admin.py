@@ -4,6 +4,7 @@ from django.utils.html import format_html
 from miniprogram_api.admin import ReadOnlyAdmin
 
 from .models import Photo
+from .presenters import file_url
 
 
 @admin.register(Photo)
@@ -16,4 +17,4 @@ class PhotoAdmin(ReadOnlyAdmin):
 
     @admin.display(description="缩略图")
     def preview(self, obj):
-        return format_html('<img src="{}" style="height:48px">', obj.thumbnail.url) if obj.thumbnail else "—"
+        return format_html('<img src="{}" style="height:48px">', file_url(obj.thumbnail, None)) if obj.thumbnail else "—"

@@ -4,7 +4,9 @@ A link names a storage path (relative to settings.PRIVATE_MEDIA_ROOT) and an exp
 signing (HMAC with SECRET_KEY, its own salt). Whoever holds a link may fetch the file until it expires —
 which is what a WeChat <video src> needs, as it cannot send our bearer token — and nobody can make one.
 A tampered or unknown link is 403 `link_invalid`; an expired one 403 `link_expired` (the page asks for a
-new link). Nothing domain-specific: lesson videos use it today, photos can later.
+new link). Nothing domain-specific: lesson videos and documents (under PRIVATE_MEDIA_ROOT) and uploaded
+photos, signatures and evidence (under MEDIA_ROOT, `root="media"`, which `/media/` no longer serves,
+docs/adr/0081) use it.
 
 Files are served with `Accept-Ranges: bytes`: one range per request (`bytes=a-b`, `bytes=a-`, `bytes=-n`)
 answers 206 with its Content-Range; a range past the end is 416 with `Content-Range: bytes */size`; no
@@ -33,34 +35,48 @@ CHUNK = 256 * 1024
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 
 
-def sign(path: str, *, seconds: int | None = None, now: float | None = None) -> tuple[str, int]:
-    """A token for `path` valid for `seconds` (default SIGNED_URL_SECONDS); returns (token, expires_at)."""
+ROOTS = ("private", "media")  # PRIVATE_MEDIA_ROOT, MEDIA_ROOT
+
+
+def sign(path: str, *, seconds: int | None = None, now: float | None = None,
+         root: str = "private") -> tuple[str, int]:
+    """A token for `path` (under `root`) valid for `seconds` (default SIGNED_URL_SECONDS); returns
+    (token, expires_at)."""
     expires = int((now if now is not None else time.time()) + (seconds or settings.SIGNED_URL_SECONDS))
-    return signing.dumps({"p": path, "e": expires}, salt=SALT, compress=False), expires
+    data: dict = {"p": path, "e": expires}
+    if root != "private":
+        data["r"] = ROOTS.index(root)
+    return signing.dumps(data, salt=SALT, compress=False), expires
 
 
-def url(path: str, *, seconds: int | None = None) -> tuple[str, int]:
-    token, expires = sign(path, seconds=seconds)
+def url(path: str, *, seconds: int | None = None, root: str = "private") -> tuple[str, int]:
+    token, expires = sign(path, seconds=seconds, root=root)
     return f"/files/{token}", expires
+
+
+def verify_target(token: str, *, now: float | None = None) -> tuple[str, str]:
+    """(root, storage path) a token names, or a 403 ApiError (`link_invalid`, `link_expired`)."""
+    try:
+        data = signing.loads(token, salt=SALT)
+        path, expires, root = str(data["p"]), int(data["e"]), ROOTS[int(data.get("r", 0))]
+    except (signing.BadSignature, KeyError, TypeError, ValueError, IndexError):
+        raise ApiError("link_invalid", "链接无效，请返回重新打开", status=403) from None
+    if (now if now is not None else time.time()) > expires:
+        raise ApiError("link_expired", "链接已过期，请返回重新打开", status=403, detail={"expired_at": expires})
+    return root, path
 
 
 def verify(token: str, *, now: float | None = None) -> str:
     """The storage path a token names, or a 403 ApiError (`link_invalid`, `link_expired`)."""
-    try:
-        data = signing.loads(token, salt=SALT)
-        path, expires = str(data["p"]), int(data["e"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise ApiError("link_invalid", "链接无效，请返回重新打开", status=403) from None
-    if (now if now is not None else time.time()) > expires:
-        raise ApiError("link_expired", "链接已过期，请返回重新打开", status=403, detail={"expired_at": expires})
-    return path
+    return verify_target(token, now=now)[1]
 
 
-def private_path(relative: str) -> Path:
-    """The file under PRIVATE_MEDIA_ROOT (never outside it)."""
-    root = Path(settings.PRIVATE_MEDIA_ROOT).resolve()
-    full = (root / relative).resolve()
-    if root not in full.parents:
+def private_path(relative: str, root: str = "private") -> Path:
+    """The file under PRIVATE_MEDIA_ROOT (or MEDIA_ROOT for `root="media"`), never outside it."""
+    base = settings.MEDIA_ROOT if root == "media" else settings.PRIVATE_MEDIA_ROOT
+    root_dir = Path(base).resolve()
+    full = (root_dir / relative).resolve()
+    if root_dir not in full.parents:
         raise ApiError("link_invalid", "链接无效，请返回重新打开", status=403)
     return full
 
@@ -105,7 +121,7 @@ async def _chunks(path: Path, start: int, length: int):
 def serve(request: HttpRequest, token: str) -> HttpResponse:
     """GET/HEAD /files/<token>: the signed file, whole or by range."""
     try:
-        full = private_path(verify(token))
+        full = private_path(*reversed(verify_target(token)))
     except ApiError as error:
         return error_response(error.status, error.code, error.message, error.detail)
     if not full.is_file():

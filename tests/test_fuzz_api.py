@@ -50,7 +50,7 @@ def role_token(request, org, make_user):
     unit = org.bureau if role == Role.ADMIN else org.hvac
     user = make_user(roles=[(role, unit)], unit=org.hvac)
     # A WeChat identity with a recognisable session key: it must never appear in any answer.
-    WechatIdentity.objects.create(user=user, appid="wx-fuzz", openid=f"fuzz-{role}", session_key=SESSION_KEY)
+    WechatIdentity.objects.create(user=user, appid="wx-fuzz", openid=f"fuzz-{role}")
     return issue_token(user=user)[0]
 
 

@@ -50,6 +50,7 @@ class FakeWeChatState:
         self.current_token: str | None = None
         self.unsubscribed: set[str] = set()
         self.used_phone_codes: set[str] = set()
+        self.session_keys: dict[str, str] = {}  # login code -> the session_key handed out (tests look for leaks)
         self.messages: list[dict] = []
         self.calls: dict[str, int] = {}
 
@@ -207,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
         if code == "slow":
             time.sleep(self.state.slow_seconds)
         session_key = base64.b64encode(secrets.token_bytes(16)).decode()
+        with self.state.lock:
+            self.state.session_keys[code] = session_key
         return self._json({"openid": code, "session_key": session_key, "unionid": f"union-{code}"})
 
     def _stable_token(self, body: dict) -> None:

@@ -1,0 +1,199 @@
+"""Everything Shixun holds about one person, as a zip of JSON plus an xlsx (PIPL art. 45).
+
+`SECTIONS` names every model that references the user model and the section it is exported in;
+`EXCLUDED` names the ones left out and why. `tests/trust/test_data_export.py` walks `apps.get_models()`
+and fails when a model that references users is in neither, so a new table cannot be forgotten.
+Secrets never leave: token hashes and WeChat session keys (`SECRET_FIELDS`) are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.db import models
+from django.db.models import Q
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+# model label → section name in the export (rows where any of the model's user fields is the person)
+SECTIONS: dict[str, str] = {
+    "accounts.WechatIdentity": "微信身份",
+    "accounts.RoleGrant": "角色授权",
+    "accounts.ApiToken": "登录令牌（不含令牌本身）",
+    "admin.LogEntry": "后台操作记录",
+    "media.Photo": "上传的照片",
+    "notifications.Notification": "站内消息",
+    "notifications.OutboxMessage": "微信订阅消息",
+    "standards.ProcedureVersion": "编写或发布的规程版本",
+    "standards.QRCode": "生成或作废的二维码",
+    "practice.ScanLog": "扫码记录",
+    "practice.ProcedureRun": "实操记录",
+    "practice.StepRecord": "步骤记录",
+    "practice.RunReview": "实操审核",
+    "workorders.WorkOrder": "工单",
+    "workorders.WorkOrderEvent": "工单历史",
+    "training.LessonMedia": "上传的课件",
+    "training.Course": "创建的课程",
+    "training.Assignment": "课程指派",
+    "training.Enrolment": "选课",
+    "training.ProgressItem": "学习进度",
+    "training.LessonProgress": "课时学习记录",
+    "training.Attempt": "考试记录",
+    "competitions.Entry": "参赛报名",
+    "competitions.PanelMember": "评委任命",
+    "competitions.ModerationRequest": "复核申请",
+    "competitions.Mark": "评分（作为评委）",
+    "competitions.SheetSubmission": "评分表提交",
+    "competitions.Appeal": "申诉",
+    "competitions.AuditLog": "比武操作日志",
+    "apprenticeships.Agreement": "师徒协议",
+    "apprenticeships.Rating": "能力评定",
+    "apprenticeships.Countersign": "会签",
+    "apprenticeships.Evidence": "带教证据",
+    "apprenticeships.EvidenceSignature": "证据签字",
+    "apprenticeships.Review": "阶段考核",
+    "apprenticeships.ReviewSignature": "考核签字",
+    "apprenticeships.Certificate": "签发的证书",
+    "privacy.PrivacyAcceptance": "隐私指引同意记录",
+    "privacy.DataExport": "个人信息导出记录",
+    "privacy.DeletionRequest": "删除申请",
+    "audit.AccessLogEntry": "访问日志（本人的操作）",
+}
+
+# model label → why it is not in the export
+EXCLUDED: dict[str, str] = {
+    "miniprogram_api.IdempotencyRecord": "接口重试用的应答副本（内容已在其他部分导出），24 小时后自动清除",
+}
+
+# Related rows reached through another table (not by a user field of their own).
+INDIRECT: dict[str, tuple[str, str]] = {
+    # section name → (model label, lookup from that model to the user)
+    "评分（作为选手）": ("competitions.Mark", "entry__contestant"),
+    "证书（作为学徒）": ("apprenticeships.Certificate", "agreement__apprentice"),
+}
+
+SECRET_FIELDS: dict[str, set[str]] = {
+    "accounts.ApiToken": {"key_hash"},
+}
+
+
+def user_fields(model: type[models.Model]) -> list[str]:
+    """Names of `model`'s fields that point at the user model (FK, one-to-one, many-to-many)."""
+    user_model = get_user_model()
+    return [f.name for f in model._meta.get_fields()
+            if f.concrete and (f.many_to_one or f.one_to_one or f.many_to_many) and f.related_model is user_model]
+
+
+def models_referencing_users() -> set[str]:
+    return {m._meta.label for m in apps.get_models() if user_fields(m)}
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return timezone.localtime(value).isoformat() if timezone.is_aware(value) else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, FieldFile):
+        return value.name or ""
+    if isinstance(value, (bytes, memoryview)):
+        return None
+    return value
+
+
+def _row(obj: models.Model, label: str) -> dict:
+    secret = SECRET_FIELDS.get(label, set())
+    row: dict[str, Any] = {}
+    for field in obj._meta.concrete_fields:
+        if field.name in secret:
+            continue
+        key = field.attname
+        row[field.name if not field.is_relation else key] = _value(getattr(obj, key))
+    return row
+
+
+def _rows(label: str, q: Q) -> list[dict]:
+    model = apps.get_model(label)
+    queryset = model._default_manager.filter(q).distinct().order_by("pk")
+    return [_row(obj, label) for obj in queryset.iterator(chunk_size=500)]
+
+
+def _q(model: type[models.Model], user: Any) -> Q:
+    q = Q()
+    for name in user_fields(model):
+        q |= Q(**{name: user})
+    return q
+
+
+def count_rows(user: Any) -> int:
+    total = 0
+    for label in SECTIONS:
+        model = apps.get_model(label)
+        total += model._default_manager.filter(_q(model, user)).count()
+    return total
+
+
+def collect(user: Any) -> dict:
+    """{"profile": …, "sections": {name: [rows]}} for `user`."""
+    from privacy.selectors import profile
+
+    sections: dict[str, list[dict]] = {}
+    for label, name in SECTIONS.items():
+        model = apps.get_model(label)
+        sections[name] = _rows(label, _q(model, user))
+    for name, (label, lookup) in INDIRECT.items():
+        sections[name] = _rows(label, Q(**{lookup: user}))
+    return {"exported_at": timezone.localtime().isoformat(), "profile": profile(user),
+            "sections": sections, "excluded": EXCLUDED}
+
+
+def workbook(data: dict) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    sheet.title = "个人资料"
+    for key, value in data["profile"].items():
+        sheet.append([key, json.dumps(value, ensure_ascii=False) if isinstance(value, (list, dict)) else value])
+    used: set[str] = {sheet.title}
+    for name, rows in data["sections"].items():
+        title = name[:31]
+        for bad in "[]:*?/\\":
+            title = title.replace(bad, "_")
+        while title in used:
+            title = title[:29] + f"_{len(used)}"
+        used.add(title)
+        ws = book.create_sheet(title)
+        header = sorted({key for row in rows for key in row})
+        ws.append(header or ["（无记录）"])
+        for row in rows:
+            ws.append([json.dumps(row.get(k), ensure_ascii=False) if isinstance(row.get(k), (list, dict))
+                       else row.get(k) for k in header])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+README = """\
+这是“实训”保存的关于您的全部个人信息（依据《个人信息保护法》第四十五条）。
+data.json：完整数据（机器可读）；data.xlsx：同样内容，每类一张工作表。
+时间为北京时间。登录令牌与微信会话密钥属于安全凭据，不在导出范围内；excluded 列出未导出的数据及原因。
+"""
+
+
+def build_zip(user: Any) -> bytes:
+    data = collect(user)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("data.json", json.dumps(data, ensure_ascii=False, indent=1, default=str))
+        archive.writestr("data.xlsx", workbook(data))
+        archive.writestr("README.txt", README)
+    return out.getvalue()
