@@ -137,7 +137,8 @@ def headers(event: Event, aspects: list[dict]) -> tuple[dict, dict]:
     header = {"id": event.id, "name": event.name, "state": event.state,
               "sections": [{"id": s["id"], "name": s["name"], "weight": str(s["weight"])} for s in sections_of(aspects)]}
     jury_header = {**header, "aspects": [{"id": a["id"], "name": a["name"], "section_id": a["section_id"],
-                                         "kind": a["kind"]} for a in aspects]}
+                                         "kind": a["kind"]} for a in aspects],
+                   "scheme_changes": event.scheme_changes}  # the chief judge's changes after opening
     return header, jury_header
 
 
