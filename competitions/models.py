@@ -240,7 +240,10 @@ class PanelMember(models.Model):
         return f"{self.event} · {self.judge}"
 
     def save(self, *args, **kwargs):
-        refuse_if_frozen(_event_state(pk=self.event_id), "裁判组")
+        stored = None if self._state.adding else PanelMember.objects.filter(pk=self.pk).values_list(
+            "event_id", "judge_id", "is_chief").first()
+        if stored != (self.event_id, self.judge_id, self.is_chief):  # a no-op save (a demo reload) is no change
+            refuse_if_frozen(_event_state(pk=self.event_id), "裁判组")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):

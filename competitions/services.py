@@ -203,9 +203,9 @@ def change_scheme(*, actor: User, event_id: int, reason: str, change: SchemeChan
     """The scheme of an opened event changes only here: by the chief judge, with a reason, checked as
     at opening, written to the audit log and to the event's `scheme_changes` (the jury board shows
     them). Never after publication; in draft the organiser edits the scheme in the admin."""
-    reason = _reason(reason)
     event, locked = _locked_event(event_id)
     require_chief(actor, event)
+    reason = _reason(reason)
     if event.state == Event.State.PUBLISHED:
         raise conflict("scheme_frozen", "成绩已公布，评分方案不能再修改")
     if event.state == Event.State.DRAFT:
