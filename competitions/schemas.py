@@ -296,14 +296,14 @@ class SectionWeightIn(Schema):
 class AspectChangeIn(Schema):
     id: Id
     max_mark: Decimal | None = None
-    scale_max: int | None = None
+    scale_max: int | None = Field(None, ge=1, le=100)
 
 
 class SchemeChangeIn(Schema):
     """The chief judge's change of an opened event's scheme: only the fields given change."""
     reason: str = Field(..., max_length=1000)
     aggregation: Literal["mean", "trimmed"] | None = None
-    trim_k: int | None = None
+    trim_k: int | None = Field(None, ge=0, le=5)
     tolerance: Decimal | None = None
     tie_break_by_sections: bool | None = None
     sections: list[SectionWeightIn] = Field(default_factory=list)

@@ -229,11 +229,20 @@ class EventStateMessage(WsMessage):
     reason: str | None = None
 
 
+class SchemeChangeMessage(WsMessage):
+    """The chief judge changed the scheme of an event I judge (after opening, with a reason)."""
+
+    type: Literal["scheme_change"] = "scheme_change"
+    event_id: int
+    reason: str
+    changes: list[dict[str, str | int | bool | None]]
+
+
 class JudgeServerMessage(RootModel):
     """What /ws/judging/ sends."""
 
     root: Annotated[JudgeHelloMessage | AckMessage | OverrideMessage | ModerationMessage | EventStateMessage
-                    | PongMessage | ErrorMessage, Field(discriminator="type")]
+                    | SchemeChangeMessage | PongMessage | ErrorMessage, Field(discriminator="type")]
 
 
 class JudgeClientMessage(RootModel):
