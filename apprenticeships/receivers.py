@@ -4,7 +4,7 @@ commits or rolls back with it."""
 
 from django.dispatch import receiver
 
-from competitions.signals import event_published
+from competitions.signals import event_published, results_republished
 from practice.signals import run_approved
 from training.signals import course_completed, exam_passed
 
@@ -19,6 +19,11 @@ def on_run_approved(sender, run, review, **kwargs):
 @receiver(event_published, dispatch_uid="apprenticeships.event_published")
 def on_event_published(sender, event, actor=None, **kwargs):
     services.record_contest_results(event=event, actor=actor)
+
+
+@receiver(results_republished, dispatch_uid="apprenticeships.results_republished")
+def on_results_republished(sender, event, result, entry_ids, actor=None, **kwargs):
+    services.record_contest_correction(event=event, result=result, entry_ids=entry_ids)
 
 
 @receiver(course_completed, dispatch_uid="apprenticeships.course_completed")

@@ -159,6 +159,9 @@ class EvidenceContestOut(Schema):
     total: str | None
     entries: int
     code: str
+    version: int = Field(1, description="成绩公布版本：更正后重新公布的成绩为第 2、3… 版")
+    previous_rank: int | None = Field(None, description="更正前的名次（仅更正版本）")
+    previous_total: str | None = Field(None, description="更正前的总分（仅更正版本）")
 
 
 class EvidenceOut(Schema):

@@ -247,7 +247,9 @@ def evidence_out(evidence: Evidence, photos: list[Photo], request=None) -> dict:
         "run": {"id": run.pk, "procedure_id": run.procedure_id, "procedure_title": run.procedure.title,
                 "point_code": run.point.code, "completed_at": run.completed_at} if run else None,
         "contest": {"contest": entry.event.contest.name, "event": entry.event.name,
-                    "event_id": entry.event_id, **evidence.data} if entry is not None else None,
+                    "event_id": entry.event_id, **evidence.data} if entry is not None else (
+            dict(evidence.data) if evidence.kind == Evidence.Kind.CONTEST_RESULT and "version" in evidence.data
+            else None),  # a corrected result (republication) names its contest in its data
         "photos": [photo_out(p, request) for p in photos],
         "status": "signed" if signature else "submitted",
         "signed_by": person(signature.signed_by) if signature else None,

@@ -587,6 +587,44 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
     return _append_auto(new)
 
 
+def record_contest_correction(*, event, result, entry_ids: list[int]) -> int:
+    """A published event was published again (version `result.version`, after an appeal's re-mark):
+    the corrected result of each entry that moved becomes new evidence beside the old one (evidence is
+    never edited), once per version (`source`), signed by the chief judge who published the event."""
+    entries = [e for e in contest_selectors.entries_of(event) if e.pk in set(entry_ids)]
+    if not entries:
+        return 0
+    agreements: dict[int, list[Agreement]] = {}
+    for agreement in Agreement.objects.filter(apprentice__in=[e.contestant_id for e in entries], state__in=OPEN_STATES):
+        agreements.setdefault(agreement.apprentice_id, []).append(agreement)
+    items: dict[int, list[PlanItem]] = {}
+    for item in PlanItem.objects.filter(agreement__apprentice__in=list(agreements), agreement__state__in=OPEN_STATES,
+                                        competency__accepts_contest_results=True):
+        items.setdefault(item.agreement_id, []).append(item)
+    rows = {row["entry_id"]: row for row in result.rows}
+    changes = {change["entry_id"]: change for change in result.changes}
+    signer = contest_selectors.publisher_of(event)
+    when = timezone.localdate(result.published_at or timezone.now())
+    new = []
+    for entry in entries:
+        row, change = rows.get(entry.pk), changes.get(entry.pk, {})
+        if row is None:
+            continue
+        text = (f"{event.contest.name} · {event.name}（成绩更正，第 {result.version} 版）：第 {row['rank']} 名"
+                f"（共 {len(rows)} 人），总分 {row['total']}")
+        data = {"contest": event.contest.name, "event": event.name, "event_id": event.pk,
+                "rank": row["rank"], "total": row["total"], "entries": len(rows), "code": entry.code,
+                "entry_id": entry.pk, "version": result.version, "previous_rank": change.get("old_rank"),
+                "previous_total": change.get("old_total")}
+        for agreement in agreements.get(entry.contestant_id, []):
+            targets: Sequence[PlanItem | None] = items.get(agreement.pk) or [None]
+            for target in targets:
+                new.append((Evidence(agreement=agreement, plan_item=target, kind=Evidence.Kind.CONTEST_RESULT,
+                                     source=f"competitions.result:{entry.pk}:v{result.version}", occurred_on=when,
+                                     description=text, data=data), signer))
+    return _append_auto(new)
+
+
 MAX_EVIDENCE_HOURS = Decimal("999.9")  # Evidence.hours holds four digits
 
 

@@ -18,9 +18,36 @@ from .models import (
     Mark,
     ModerationRequest,
     PanelMember,
+    PublishedResult,
     Section,
     SheetSubmission,
 )
+
+
+def _frozen(event) -> bool:
+    """An event past draft: its scheme, entries and panel change only through the chief judge's logged
+    change (POST /judging/events/{id}/scheme), never here (docs/SCORING.md "Scheme freeze")."""
+    return event is not None and event.state != Event.State.DRAFT
+
+
+class FrozenWithEvent:
+    """Admin pages of scheme parts: read-only once their event has opened. `event_of(obj)` names it."""
+
+    def event_of(self, obj):
+        return obj
+
+    def has_change_permission(self, request, obj=None):
+        return not _frozen(self.event_of(obj)) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return not _frozen(self.event_of(obj)) and super().has_delete_permission(request, obj)
+
+    def has_add_permission(self, request, obj=None):
+        if _frozen(self.event_of(obj)):
+            return False
+        if isinstance(self, admin.options.InlineModelAdmin):
+            return super().has_add_permission(request, obj)
+        return super().has_add_permission(request)
 
 
 class EventInline(admin.TabularInline):
@@ -47,7 +74,7 @@ class ContestAdmin(admin.ModelAdmin):
         self.message_user(request, "已重新计算", messages.SUCCESS)
 
 
-class SectionInline(admin.TabularInline):
+class SectionInline(FrozenWithEvent, admin.TabularInline):
     model = Section
     extra = 0
     show_change_link = True
@@ -72,7 +99,7 @@ class PanelMemberForm(forms.ModelForm):
         return data
 
 
-class PanelInline(admin.TabularInline):
+class PanelInline(FrozenWithEvent, admin.TabularInline):
     model = PanelMember
     form = PanelMemberForm
     extra = 0
@@ -81,7 +108,7 @@ class PanelInline(admin.TabularInline):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(FrozenWithEvent, admin.ModelAdmin):
     list_display = ["name", "contest", "state", "aggregation", "trim_k", "tolerance", "published_at"]
     list_filter = ["state", "aggregation", "contest"]
     search_fields = ["name", "contest__name"]
@@ -95,28 +122,40 @@ class EventAdmin(admin.ModelAdmin):
             self.message_user(request, "评分方案尚不完整：" + "；".join(problems), messages.WARNING)
 
 
-class AspectInline(admin.TabularInline):
+class AspectInline(FrozenWithEvent, admin.TabularInline):
     model = Aspect
     extra = 0
 
+    def event_of(self, obj):
+        return obj.event if obj is not None else None
+
 
 @admin.register(Section)
-class SectionAdmin(admin.ModelAdmin):
+class SectionAdmin(FrozenWithEvent, admin.ModelAdmin):
     list_display = ["name", "event", "order", "weight"]
     list_filter = ["event__contest"]
     search_fields = ["name", "event__name"]
     inlines = [AspectInline]
 
+    def event_of(self, obj):
+        return obj.event if obj is not None else None
+
 
 @admin.register(Aspect)
-class AspectAdmin(admin.ModelAdmin):
+class AspectAdmin(FrozenWithEvent, admin.ModelAdmin):
+    def event_of(self, obj):
+        return obj.section.event if obj is not None else None
+
     list_display = ["name", "section", "kind", "max_mark", "scale_max"]
     list_filter = ["kind", "section__event"]
     search_fields = ["name", "section__name"]
 
 
 @admin.register(Entry)
-class EntryAdmin(admin.ModelAdmin):
+class EntryAdmin(FrozenWithEvent, admin.ModelAdmin):
+    def event_of(self, obj):
+        return obj.event if obj is not None else None
+
     list_display = ["code", "contestant", "org_unit", "event", "drawn_at"]
     list_filter = ["event", "org_unit"]
     search_fields = ["code", "contestant__display_name", "contestant__username"]
@@ -125,9 +164,13 @@ class EntryAdmin(admin.ModelAdmin):
 
 
 @admin.register(PanelMember)
-class PanelMemberAdmin(admin.ModelAdmin):
+class PanelMemberAdmin(FrozenWithEvent, admin.ModelAdmin):
     form = PanelMemberForm
     readonly_fields = ["source", "draw"]
+
+    def event_of(self, obj):
+        return obj.event if obj is not None else None
+
     list_display = ["judge", "event", "is_chief", "source", "reason"]
     list_filter = ["is_chief", "event"]
     search_fields = ["judge__display_name", "event__name"]
@@ -181,3 +224,10 @@ class BoardUpdateAdmin(ReadOnlyAdmin):
     list_display = ["contest", "seq", "created_at"]
     list_filter = ["contest"]
     search_fields = ["contest__name"]
+
+
+@admin.register(PublishedResult)
+class PublishedResultAdmin(ReadOnlyAdmin):
+    list_display = ["event", "version", "published_by", "published_at", "reason"]
+    list_filter = ["event__contest"]
+    search_fields = ["event__name", "reason"]

@@ -9,7 +9,7 @@ from ninja import Router, Status
 from miniprogram_api.errors import ApiError, not_found
 from miniprogram_api.schemas import Id
 
-from . import board, export, panels, presenters, selectors, services
+from . import analytics, board, export, panels, presenters, selectors, services
 from .schemas import (
     AppealIn,
     AssignmentsOut,
@@ -24,6 +24,7 @@ from .schemas import (
     DecisionIn,
     JudgeDrawIn,
     JudgeDrawOut,
+    JudgeAnalyticsOut,
     JudgingDrawOut,
     JudgingEventStateOut,
     JudgingMarksOut,
@@ -37,6 +38,9 @@ from .schemas import (
     PickJudgeIn,
     PublishIn,
     RemarkIn,
+    ResultVersionsOut,
+    SchemeChangeIn,
+    SchemeChangeOut,
 )
 
 contests_router = Router(tags=["技能比武"])
@@ -85,6 +89,26 @@ def results_xlsx(request: HttpRequest, contest_id: Id):
     response = HttpResponse(export.results_workbook(contest),
                             content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response["Content-Disposition"] = f'attachment; filename="results-{contest.id}.xlsx"'
+    return response
+
+
+@contests_router.get("/{contest_id}/results", response=ResultVersionsOut, summary="已公布成绩的各个版本（更正后重新公布的版本及变化）")
+def result_versions(request: HttpRequest, contest_id: Id):
+    contest = selectors.get_contest(request.user, contest_id)
+    return _json({"items": [presenters.result_version_out(r) for r in selectors.result_versions(contest)]})
+
+
+@contests_router.get("/{contest_id}/judge-analytics", response=JudgeAnalyticsOut, summary="裁判评分分析：与裁判组的偏差、超出容限、名次相关、本单位选手（裁判长、仲裁、管理员）")
+def judge_analytics(request: HttpRequest, contest_id: Id):
+    return _json(analytics.contest_analytics(selectors.jury_contest(request.user, contest_id)))
+
+
+@contests_router.get("/{contest_id}/judge-analytics.xlsx", summary="裁判评分分析（Excel）", openapi_extra=XLSX)
+def judge_analytics_xlsx(request: HttpRequest, contest_id: Id):
+    contest = selectors.jury_contest(request.user, contest_id)
+    response = HttpResponse(analytics.analytics_workbook(contest),
+                            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = f'attachment; filename="judge-analytics-{contest.id}.xlsx"'
     return response
 
 
@@ -146,6 +170,18 @@ def override_mark(request: HttpRequest, payload: OverrideIn):
 @judging_router.post("/events/{event_id}/open", response=JudgingEventStateOut, summary="开始评分（检查评分方案，未抽签的选手自动抽签）")
 def open_event(request: HttpRequest, event_id: Id):
     return _json(presenters.event_state_out(services.open_event(actor=request.user, event_id=event_id)))
+
+
+@judging_router.post("/events/{event_id}/scheme", response=SchemeChangeOut,
+                     summary="开赛后修改评分方案（仅裁判长，须填原因，记入操作日志并在评审榜显示；公布后不可改）")
+def change_scheme(request: HttpRequest, event_id: Id, payload: SchemeChangeIn):
+    change = services.SchemeChange(
+        aggregation=payload.aggregation, trim_k=payload.trim_k, tolerance=payload.tolerance,
+        tie_break_by_sections=payload.tie_break_by_sections,
+        section_weights={s.id: s.weight for s in payload.sections},
+        aspect_max_marks={a.id: a.max_mark for a in payload.aspects if a.max_mark is not None},
+        aspect_scales={a.id: a.scale_max for a in payload.aspects if a.scale_max is not None})
+    return services.change_scheme(actor=request.user, event_id=event_id, reason=payload.reason, change=change)
 
 
 @judging_router.post("/events/{event_id}/draw", response=JudgingDrawOut, summary="抽签：为未分配加密号的选手随机分配")

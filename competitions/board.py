@@ -137,7 +137,8 @@ def headers(event: Event, aspects: list[dict]) -> tuple[dict, dict]:
     header = {"id": event.id, "name": event.name, "state": event.state,
               "sections": [{"id": s["id"], "name": s["name"], "weight": str(s["weight"])} for s in sections_of(aspects)]}
     jury_header = {**header, "aspects": [{"id": a["id"], "name": a["name"], "section_id": a["section_id"],
-                                         "kind": a["kind"]} for a in aspects]}
+                                         "kind": a["kind"]} for a in aspects],
+                   "scheme_changes": event.scheme_changes}  # the chief judge's changes after opening
     return header, jury_header
 
 
@@ -200,15 +201,31 @@ def _stored_row(event: Event, row: dict, chain_ids: list[int]) -> scoring.Ranked
 ROW_EXTRA = ("sections", "flags", "marked", "expected", "submitted", "judges", "remarks")
 
 
+def figures_public(extra: dict) -> bool:
+    """Blind judging (docs/SCORING.md, "What the public sees while marking"): an entry's figures reach the
+    public board only once every judge of its panel has submitted the entry's sheet, every measurement is
+    entered and no re-mark of it is open. Before that the public row carries no figure at all, so no
+    sequence of public updates can be differenced into one judge's mark. The jury board stays live."""
+    return (extra["submitted"] >= extra["judges"] and extra["marked"] >= extra["expected"]
+            and not extra["remarks"])
+
+
 def ranked_views(event: Event, aspects: list[dict], ranked: list[scoring.Ranked]) -> dict:
     published = event.state == Event.State.PUBLISHED
-    jury_rows, public_rows = [], []
+    jury_rows = []
     for item in sorted(scoring.assign_ranks(ranked), key=lambda r: (r.rank, r.key["code"])):
         entry = item.key
-        public_rows.append({"rank": item.rank, "code": entry["code"], "name": entry["name"] if published else None,
-                            "total": str(item.total), "sections": item.extra["sections"]})
         jury_rows.append({"rank": item.rank, "code": entry["code"], "entry_id": entry["id"], "name": entry["name"],
                           "unit": entry["unit"], "total": str(item.total), **item.extra})
+    # The public ranks are those of the entries whose figures are public, among themselves only.
+    shown = [scoring.Ranked(key=item.key, total=item.total, tie_break=item.tie_break, extra=item.extra)
+             for item in ranked if figures_public(item.extra)]
+    public_rows = [{"rank": item.rank, "code": item.key["code"], "name": item.key["name"] if published else None,
+                    "total": str(item.total), "sections": item.extra["sections"], "scored": True}
+                   for item in sorted(scoring.assign_ranks(shown), key=lambda r: (r.rank, r.key["code"]))]
+    public_rows += [{"rank": None, "code": item.key["code"], "name": item.key["name"] if published else None,
+                     "total": None, "sections": {sid: None for sid in item.extra["sections"]}, "scored": False}
+                    for item in sorted(ranked, key=lambda r: r.key["code"]) if not figures_public(item.extra)]
     header, jury_header = headers(event, aspects)
     return {"header": header, "jury_header": jury_header, "jury_rows": jury_rows, "public_rows": public_rows}
 

@@ -8,6 +8,8 @@ server processes and the board stored beside it is exactly the state at that seq
 
 from __future__ import annotations
 
+import threading
+from contextlib import contextmanager
 from decimal import Decimal
 
 from django.conf import settings
@@ -17,6 +19,31 @@ from django.db import models
 
 from accounts.models import OrgUnit
 from miniprogram_api.append_only import AppendOnlyModel
+
+# --- the scheme freezes when an event opens (docs/SCORING.md "Scheme freeze") ------------------------
+SCHEME_FIELDS = ("aggregation", "trim_k", "tolerance", "tie_break_by_sections", "tie_break_chain")
+_scheme_change = threading.local()
+
+
+class SchemeFrozen(Exception):
+    """Something tried to change the scheme (weights, scale, aggregation, tolerance, entries, panel) of
+    an event that has opened, other than the chief judge's logged change (services.change_scheme)."""
+
+
+@contextmanager
+def scheme_change_allowed():
+    """The one door: services.change_scheme opens it for its own writes, after its checks."""
+    _scheme_change.allowed = True
+    try:
+        yield
+    finally:
+        _scheme_change.allowed = False
+
+
+def refuse_if_frozen(state: str | None, what: str) -> None:
+    if state in (None, "draft") or getattr(_scheme_change, "allowed", False):
+        return
+    raise SchemeFrozen(f"项目已开始评分，{what}已冻结；只能由裁判长说明原因后修改（成绩公布后不能修改）")
 
 
 class Contest(models.Model):
@@ -76,6 +103,9 @@ class Event(models.Model):
     locked_at = models.DateTimeField("锁定时间", null=True, blank=True)
     published_at = models.DateTimeField("公布时间", null=True, blank=True)
     appeal_deadline = models.DateTimeField("申诉截止", null=True, blank=True)
+    scheme_changes = models.JSONField("评分方案变更（开赛后）", default=list, blank=True,
+                                      help_text="裁判长开赛后修改评分方案的记录（时间、人、原因、改动），评审榜显示；"
+                                                "操作日志中有同样的记录")
 
     class Meta:
         verbose_name = "比赛项目"
@@ -84,6 +114,18 @@ class Event(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        fields = kwargs.get("update_fields")
+        if not self._state.adding and (fields is None or set(fields) & set(SCHEME_FIELDS)):
+            stored = Event.objects.filter(pk=self.pk).values("state", *SCHEME_FIELDS).first()
+            if stored and any(getattr(self, f) != stored[f] for f in SCHEME_FIELDS):
+                refuse_if_frozen(stored["state"], "评分方案")
+        super().save(*args, **kwargs)
+
+
+def _event_state(**lookup) -> str | None:
+    return Event.objects.filter(**lookup).values_list("state", flat=True).first()
 
 
 class Section(models.Model):
@@ -102,6 +144,14 @@ class Section(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(pk=self.event_id), "评分模块")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(pk=self.event_id), "评分模块")
+        return super().delete(*args, **kwargs)
 
 
 class Aspect(models.Model):
@@ -126,6 +176,14 @@ class Aspect(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(sections__id=self.section_id), "评分项")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(sections__id=self.section_id), "评分项")
+        return super().delete(*args, **kwargs)
 
     def clean(self):
         if self.kind == self.Kind.JUDGEMENT and not self.scale_max:
@@ -156,6 +214,15 @@ class Entry(models.Model):
     def __str__(self) -> str:
         return self.code or f"#{self.pk}"
 
+    def save(self, *args, **kwargs):
+        if self._state.adding:  # drawing a code later is no change of who competes
+            refuse_if_frozen(_event_state(pk=self.event_id), "参赛选手名单")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(pk=self.event_id), "参赛选手名单")
+        return super().delete(*args, **kwargs)
+
 
 class PanelMember(models.Model):
     event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="panel")
@@ -178,6 +245,17 @@ class PanelMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.judge}"
+
+    def save(self, *args, **kwargs):
+        stored = None if self._state.adding else PanelMember.objects.filter(pk=self.pk).values_list(
+            "event_id", "judge_id", "is_chief").first()
+        if stored != (self.event_id, self.judge_id, self.is_chief):  # a no-op save (a demo reload) is no change
+            refuse_if_frozen(_event_state(pk=self.event_id), "裁判组")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(pk=self.event_id), "裁判组")
+        return super().delete(*args, **kwargs)
 
 
 class ModerationRequest(models.Model):
@@ -319,6 +397,8 @@ class AuditLog(AppendOnlyModel):
         PUBLISH = "publish", "公布成绩"
         APPEAL_FILED = "appeal_filed", "提出申诉"
         APPEAL_DECIDED = "appeal_decided", "申诉裁决"
+        SCHEME_CHANGE = "scheme_change", "修改评分方案"
+        REPUBLISH = "republish", "更正后重新公布成绩"
 
     contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.PROTECT, related_name="audit_log")
     event = models.ForeignKey(Event, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
@@ -341,6 +421,32 @@ class AuditLog(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.get_action_display()} · {self.actor}"
+
+
+class PublishedResult(AppendOnlyModel):
+    """One published version of an event's results: version 1 at publication, a new version whenever
+    an appeal's re-mark (or any change after publication) moves a rank or a total. Never edited: the
+    versions are the history, `changes` says what moved since the previous one."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.PROTECT, related_name="published_results")
+    version = models.PositiveIntegerField("版本")
+    rows = models.JSONField("成绩", help_text="[{entry_id, code, rank, total, sections}]")
+    changes = models.JSONField("与上一版相比的变化", default=list, blank=True)
+    reason = models.TextField("原因", blank=True)
+    appeal = models.ForeignKey(Appeal, verbose_name="申诉", null=True, blank=True, on_delete=models.PROTECT,
+                               related_name="+")
+    published_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="公布人", on_delete=models.PROTECT,
+                                     related_name="+")
+    published_at = models.DateTimeField("公布时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "成绩公布版本"
+        verbose_name_plural = "成绩公布版本"
+        ordering = ["event_id", "version"]
+        constraints = [models.UniqueConstraint(fields=["event", "version"], name="published_result_unique_version")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · 第 {self.version} 版"
 
 
 class ContestBoard(models.Model):

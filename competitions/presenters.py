@@ -3,7 +3,7 @@ built in board.py)."""
 
 from __future__ import annotations
 
-from .models import Appeal, AuditLog, Contest, Event, ModerationRequest
+from .models import Appeal, AuditLog, Contest, Event, ModerationRequest, PublishedResult
 
 
 def contest_list_item(contest: Contest) -> dict:
@@ -41,3 +41,9 @@ def appeal_out(appeal: Appeal) -> dict:
             "created_at": appeal.created_at.isoformat(),
             "decided_at": appeal.decided_at.isoformat() if appeal.decided_at else None,
             "remark_request_ids": [r.id for r in appeal.remark_requests.all()] if appeal.pk else []}
+
+
+def result_version_out(result: PublishedResult) -> dict:
+    return {"event_id": result.event_id, "event": result.event.name, "version": result.version,
+            "published_at": result.published_at.isoformat(), "published_by": result.published_by.name,
+            "reason": result.reason, "appeal_id": result.appeal_id, "rows": result.rows, "changes": result.changes}

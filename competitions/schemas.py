@@ -285,7 +285,6 @@ class BoardSnapshotOut(Schema):
     contest: BoardContestOut
     view: str = Field(description="public 或 jury")
     events: list[dict[str, Any]]
-    aspect_ids: list[int] | None = Field(None, description="申诉成立时需复评的评分项，默认为申诉所指的评分项")
 
 
 # --- panels from the expert roster (issue 15) ---------------------------------------------------------
@@ -325,3 +324,70 @@ class PanelMemberOut(Schema):
     source: str
     reason: str
     draw_id: int | None
+
+
+
+class SectionWeightIn(Schema):
+    id: Id
+    weight: Decimal
+
+
+class AspectChangeIn(Schema):
+    id: Id
+    max_mark: Decimal | None = None
+    scale_max: int | None = Field(None, ge=1, le=100)
+
+
+class SchemeChangeIn(Schema):
+    """The chief judge's change of an opened event's scheme: only the fields given change."""
+    reason: str = Field(..., max_length=1000)
+    aggregation: Literal["mean", "trimmed"] | None = None
+    trim_k: int | None = Field(None, ge=0, le=5)
+    tolerance: Decimal | None = None
+    tie_break_by_sections: bool | None = None
+    sections: list[SectionWeightIn] = Field(default_factory=list)
+    aspects: list[AspectChangeIn] = Field(default_factory=list)
+
+
+class SchemeChangeItem(Schema):
+    what: str = Field(..., description="event.tolerance、section:{id}.weight、aspect:{id}.max_mark 等")
+    old: str | int | bool | None
+    new: str | int | bool | None
+
+
+class SchemeChangeOut(Schema):
+    event_id: int
+    audit_id: int
+    changes: list[SchemeChangeItem]
+    seq: int
+
+
+class ResultVersionOut(Schema):
+    event_id: int
+    event: str
+    version: int
+    published_at: str
+    published_by: str
+    reason: str
+    appeal_id: int | None
+    rows: list[dict[str, Any]] = Field(description="[{entry_id, code, name, rank, total, sections}]")
+    changes: list[dict[str, Any]] = Field(description="[{entry_id, code, name, old_rank, new_rank, old_total, new_total}]")
+
+
+class ResultVersionsOut(Schema):
+    items: list[ResultVersionOut]
+
+
+class JudgeAnalyticsEventOut(Schema):
+    event_id: int
+    event: str
+    state: str
+    aggregation: str
+    judges: list[dict[str, Any]] = Field(description="每位裁判：marks、entries、signed_deviation、absolute_deviation、"
+                                                     "outside_tolerance、outside_share、rank_correlation、own_unit、other_units")
+
+
+class JudgeAnalyticsOut(Schema):
+    contest_id: int
+    unit: str = Field(description="偏差的单位：percent_of_scale（分制的百分比）")
+    events: list[JudgeAnalyticsEventOut]

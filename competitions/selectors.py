@@ -22,6 +22,7 @@ from .models import (
     Mark,
     ModerationRequest,
     PanelMember,
+    PublishedResult,
     SheetSubmission,
 )
 
@@ -297,3 +298,9 @@ def judged_event_ids(user: User) -> list[int] | None:
     if not events and not has_role(user, (Role.JUDGE, Role.CHIEF_JUDGE)):
         return None
     return events
+
+
+def result_versions(contest: Contest) -> list[PublishedResult]:
+    """Every published version of the contest's events' results, oldest first (public once published)."""
+    return list(PublishedResult.objects.filter(event__contest=contest).select_related("event", "published_by")
+                .order_by("event__order", "event_id", "version"))

@@ -18,6 +18,7 @@ from accounts.models import User
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
 from miniprogram_api.idempotency import run_once
 from miniprogram_api.realtime import publish_after_commit
+from notifications.services import notify
 
 from . import board, presenters, signals
 from .models import (
@@ -31,8 +32,10 @@ from .models import (
     Mark,
     ModerationRequest,
     PanelMember,
+    PublishedResult,
     Section,
     SheetSubmission,
+    scheme_change_allowed,
 )
 from .selectors import (
     affiliation_sql,
@@ -172,6 +175,107 @@ def open_event(*, actor: User, event_id: int, rng: random.Random | None = None) 
     board.advance(locked, [event.id])
     notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
     return event
+
+
+# --- the frozen scheme ---------------------------------------------------------------------------------
+@dataclass
+class SchemeChange:
+    """What the chief judge changes after the event opened (None: unchanged)."""
+    aggregation: str | None = None
+    trim_k: int | None = None
+    tolerance: Decimal | None = None
+    tie_break_by_sections: bool | None = None
+    section_weights: dict[int, Decimal] = field(default_factory=dict)
+    aspect_max_marks: dict[int, Decimal] = field(default_factory=dict)
+    aspect_scales: dict[int, int] = field(default_factory=dict)
+
+
+def _shown(value) -> Any:
+    return str(value) if isinstance(value, Decimal) else value
+
+
+def _bad_field(field_name: str, message: str) -> ApiError:
+    return unprocessable("validation_error", message, detail={"field": field_name})
+
+
+@transaction.atomic
+def change_scheme(*, actor: User, event_id: int, reason: str, change: SchemeChange) -> dict:
+    """The scheme of an opened event changes only here: by the chief judge, with a reason, checked as
+    at opening, written to the audit log and to the event's `scheme_changes` (the jury board shows
+    them). Never after publication; in draft the organiser edits the scheme in the admin."""
+    event, locked = _locked_event(event_id)
+    require_chief(actor, event)
+    reason = _reason(reason)
+    if event.state == Event.State.PUBLISHED:
+        raise conflict("scheme_frozen", "成绩已公布，评分方案不能再修改")
+    if event.state == Event.State.DRAFT:
+        raise conflict("event_not_open", "项目尚未开始评分，请在管理后台编辑评分方案")
+    changes: list[dict] = []
+
+    def record(what: str, old, new) -> None:
+        if old != new:
+            changes.append({"what": what, "old": _shown(old), "new": _shown(new)})
+
+    if change.aggregation is not None and change.aggregation not in Event.Aggregation.values:
+        raise _bad_field("aggregation", "汇总方式应为 mean 或 trimmed")
+    if change.trim_k is not None and not 0 <= change.trim_k <= 5:
+        raise _bad_field("trim_k", "去掉最高、最低的个数应为 0–5")
+    if change.tolerance is not None and not Decimal(0) <= change.tolerance <= Decimal(3):
+        raise _bad_field("tolerance", "分差容限应为 0–3（按 0–3 分制）")
+    sections = {s.id: s for s in Section.objects.filter(event=event)}
+    aspects = {a.id: a for a in Aspect.objects.filter(section__event=event)}
+    if set(change.section_weights) - set(sections):
+        raise _bad_field("sections", "模块不属于该项目")
+    if (set(change.aspect_max_marks) | set(change.aspect_scales)) - set(aspects):
+        raise _bad_field("aspects", "评分项不属于该项目")
+    with scheme_change_allowed():
+        for name in ("aggregation", "trim_k", "tolerance", "tie_break_by_sections"):
+            new = getattr(change, name)
+            if new is not None:
+                record(f"event.{name}", getattr(event, name), new)
+                setattr(event, name, new)
+        event.save(update_fields=["aggregation", "trim_k", "tolerance", "tie_break_by_sections"])
+        for sid, weight in change.section_weights.items():
+            section = sections[sid]
+            if not Decimal(0) <= weight <= Decimal(100) or weight != weight.quantize(Decimal("0.01")):
+                raise _bad_field("sections", "权重应为 0–100，最多两位小数")
+            record(f"section:{sid}.weight", section.weight, weight)
+            section.weight = weight
+            section.save(update_fields=["weight"])
+        for aid in sorted(set(change.aspect_max_marks) | set(change.aspect_scales)):
+            aspect = aspects[aid]
+            if aid in change.aspect_max_marks:
+                value = change.aspect_max_marks[aid]
+                if value <= 0 or value != value.quantize(Decimal("0.01")):
+                    raise _bad_field("aspects", "满分应大于 0，最多两位小数")
+                record(f"aspect:{aid}.max_mark", aspect.max_mark, value)
+                aspect.max_mark = value
+            if aid in change.aspect_scales:
+                scale = change.aspect_scales[aid]
+                if aspect.kind != Aspect.Kind.JUDGEMENT or not 1 <= scale <= 100:
+                    raise _bad_field("aspects", "只有评判项有分制上限，应为 1–100")
+                record(f"aspect:{aid}.scale_max", aspect.scale_max, scale)
+                aspect.scale_max = scale
+            aspect.save(update_fields=["max_mark", "scale_max"])
+        problems = scheme_problems(event)
+        out_of_range = [a.name for a in aspects.values() if Mark.objects.filter(aspect=a).filter(
+            Q(value__gt=a.max_mark) if a.kind == Aspect.Kind.MEASUREMENT else Q(value__gt=a.scale_max)).exists()]
+        if out_of_range:
+            problems.append("已有评分超出新的满分或分制：" + "、".join(out_of_range))
+        if problems:
+            raise unprocessable("scheme_invalid", "评分方案不完整：" + "；".join(problems), detail={"problems": problems})
+        if not changes:
+            raise unprocessable("no_change", "没有任何改动")
+        now = timezone.now()
+        entry = {"at": now.isoformat(), "actor": {"id": actor.id, "name": actor.name}, "reason": reason,
+                 "state": event.state, "changes": changes}
+        event.scheme_changes = [*event.scheme_changes, entry]
+        event.save(update_fields=["scheme_changes"])
+    logged = audit(event=event, action=AuditLog.Action.SCHEME_CHANGE, actor=actor, reason=reason,
+                   data={"changes": changes})
+    seq = board.advance(locked, [event.id])
+    notify_judges(event, {"type": "scheme_change", "event_id": event.id, "reason": reason, "changes": changes})
+    return {"event_id": event.id, "audit_id": logged.id, "changes": changes, "seq": seq}
 
 
 # --- marks ----------------------------------------------------------------------------------------
@@ -402,6 +506,11 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
                 computed[event_id] = recomputed
         batch.seq[contest_id] = board.advance(locked[contest_id], by_event, events=contest_events[contest_id],
                                               computed=computed)
+    for request in touched_requests.values():  # the last re-mark after publication: a new version
+        if request.status == ModerationRequest.Status.RESOLVED and events[request.event_id].state == \
+                Event.State.PUBLISHED:
+            republish_if_changed(event=events[request.event_id], locked=locked[events[request.event_id].contest_id],
+                                 actor=judge, reason=request.reason, appeal=request.appeal)
     if acks:
         publish_after_commit(board.judge_group(judge.id), judge_news({"type": "ack", "marks": acks}))
     return batch
@@ -643,9 +752,65 @@ def publish_event(*, actor: User, event_id: int, appeal_window_minutes: int | No
     audit(event=event, action=AuditLog.Action.PUBLISH, actor=actor,
           data={"appeal_deadline": event.appeal_deadline.isoformat()})
     board.advance(locked, [event.id])
+    if not PublishedResult.objects.filter(event=event).exists():
+        PublishedResult.objects.create(event=event, version=1, rows=_result_rows(locked, event.id), published_by=actor)
     signals.event_published.send(sender=Event, event=event, actor=actor)  # results as apprentices' evidence
     notify_judges(event, {"type": "event_state", "event_id": event.id, "state": event.state})
     return event
+
+
+# --- republication ----------------------------------------------------------------------------------
+def _result_rows(locked: ContestBoard, event_id: int) -> list[dict]:
+    """The event's results as the board just computed them (inside the board lock)."""
+    rows = (locked.state or {}).get("events", {}).get(str(event_id), {}).get("jury_rows", [])
+    return [{"entry_id": r["entry_id"], "code": r["code"], "name": r["name"], "rank": r["rank"], "total": r["total"],
+             "sections": r["sections"]} for r in rows]
+
+
+def republish_if_changed(*, event: Event, locked: ContestBoard, actor: User, reason: str = "",
+                         appeal: Appeal | None = None) -> PublishedResult | None:
+    """After publication, once no re-mark of the event is open: when a rank or a total moved since the
+    last published version, publish a new version with its change log, tell the contestants affected,
+    and let other apps follow (apprenticeship evidence). `board.advance` must have run in this
+    transaction."""
+    if event.state != Event.State.PUBLISHED:
+        return None
+    if ModerationRequest.objects.filter(event=event, status=ModerationRequest.Status.OPEN).exists():
+        return None
+    rows = _result_rows(locked, event.id)
+    last = PublishedResult.objects.filter(event=event).order_by("-version").first()
+    before = {r["entry_id"]: r for r in (last.rows if last else [])}
+    changes = []
+    for row in rows:
+        old = before.get(row["entry_id"])
+        if old is None or (old["rank"], old["total"]) != (row["rank"], row["total"]):
+            changes.append({"entry_id": row["entry_id"], "code": row["code"], "name": row["name"],
+                            "old_rank": old["rank"] if old else None, "new_rank": row["rank"],
+                            "old_total": old["total"] if old else None, "new_total": row["total"]})
+    if last is not None and not changes:
+        return None
+    version = (last.version if last else 0) + 1
+    result = PublishedResult.objects.create(event=event, version=version, rows=rows, changes=changes,
+                                            reason=reason, appeal=appeal, published_by=actor)
+    audit(event=event, action=AuditLog.Action.REPUBLISH, actor=actor, reason=reason,
+          data={"version": version, "changes": changes, "appeal_id": appeal.id if appeal else None})
+    contestants = {e.id: e.contestant for e in Entry.objects.filter(
+        pk__in=[c["entry_id"] for c in changes]).select_related("contestant")}
+    contest = event.contest
+    for change in changes:
+        person = contestants.get(change["entry_id"])
+        if person is None:
+            continue
+        moved = (f"名次 {change['old_rank']} → {change['new_rank']}，总分 {change['old_total']} → "
+                 f"{change['new_total']}" if change["old_rank"] is not None else
+                 f"第 {change['new_rank']} 名，总分 {change['new_total']}")
+        notify(recipients=[person], kind="contest_result_changed", title="比武成绩已更正",
+               body=f"{contest.name} · {event.name}：{moved}（第 {version} 版成绩）",
+               data={"contest_id": contest.id, "event_id": event.id, "version": version},
+               dedupe_key=f"contest:{event.id}:result:{version}:entry:{change['entry_id']}")
+    signals.results_republished.send(sender=Event, event=event, actor=actor, result=result,
+                                     entry_ids=[c["entry_id"] for c in changes])
+    return result
 
 
 # --- appeals ---------------------------------------------------------------------------------------

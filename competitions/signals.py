@@ -5,3 +5,8 @@ from django.dispatch import Signal
 
 # An event's results were published (kwargs: event, actor). apprenticeships records them as evidence.
 event_published = Signal()
+
+# A published event's results changed (an appeal's re-mark) and were published again as a new version
+# (kwargs: event, actor, result: the new PublishedResult, entry_ids: entries whose rank or total moved).
+# apprenticeships records the corrected results as evidence.
+results_republished = Signal()

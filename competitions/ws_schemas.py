@@ -34,11 +34,13 @@ class ModerationFlag(WsMessage):
 
 
 class PublicRow(WsMessage):
-    rank: int
+    rank: int | None = Field(description="null while the entry is being marked (blind judging, docs/SCORING.md)")
     code: str
     name: str | None = Field(description="null until the event's results are published")
-    total: str
-    sections: dict[str, str] = Field(description="section id → section score (decimal as text)")
+    total: str | None = Field(description="null until every judge of the entry's panel has submitted")
+    sections: dict[str, str | None] = Field(description="section id → section score (decimal as text; null "
+                                                        "while being marked)")
+    scored: bool = Field(description="whether the entry's figures are public yet")
 
 
 class JuryRow(WsMessage):
@@ -65,8 +67,18 @@ class PublicEventHeader(WsMessage):
     frozen: bool
 
 
+class SchemeChangeEntry(WsMessage):
+    at: str
+    actor: dict[str, int | str]
+    reason: str
+    state: str
+    changes: list[dict[str, str | int | bool | None]]
+
+
 class JuryEventHeader(PublicEventHeader):
     aspects: list[BoardAspect]
+    scheme_changes: list[SchemeChangeEntry] = Field(default_factory=list,
+                                                    description="the chief judge's scheme changes after opening")
 
 
 class PublicEventSnapshot(PublicEventHeader):
@@ -217,11 +229,20 @@ class EventStateMessage(WsMessage):
     reason: str | None = None
 
 
+class SchemeChangeMessage(WsMessage):
+    """The chief judge changed the scheme of an event I judge (after opening, with a reason)."""
+
+    type: Literal["scheme_change"] = "scheme_change"
+    event_id: int
+    reason: str
+    changes: list[dict[str, str | int | bool | None]]
+
+
 class JudgeServerMessage(RootModel):
     """What /ws/judging/ sends."""
 
     root: Annotated[JudgeHelloMessage | AckMessage | OverrideMessage | ModerationMessage | EventStateMessage
-                    | PongMessage | ErrorMessage, Field(discriminator="type")]
+                    | SchemeChangeMessage | PongMessage | ErrorMessage, Field(discriminator="type")]
 
 
 class JudgeClientMessage(RootModel):

@@ -55,3 +55,43 @@ def test_without_a_contest_competency_the_result_is_general_evidence(teaching, a
     detail = teaching.detail(agreement["id"])
     assert [e["kind"] for e in detail["general_evidence"]] == ["contest_result"]
     assert all(i["evidence"] == [] for i in detail["plan"])
+
+
+def test_an_upheld_appeal_republishes_and_the_evidence_follows_the_new_result(teaching, api, make_user):
+    from competitions.models import PublishedResult
+    from notifications.models import Notification
+
+    kit, entry, agreement = _published_contest(teaching, api, make_user, with_agreement_first=True)
+    rival = kit.entries[3]  # second after the apprentice; an appeal lifts it to the top
+    filed = kit.client(rival.contestant).post(f"competitions/entries/{rival.id}/appeals", {
+        "client_id": "ap-1", "aspect_id": kit.judgement[1].id, "reason": "规范性评分偏低"})
+    assert filed.status_code == 201, filed.content
+    decided = kit.client(kit.arbitrator).post(f"judging/appeals/{filed.json()['id']}/decide",
+                                              {"decision": "upheld", "reason": "复评"})
+    assert decided.status_code == 200
+    for judge in kit.free_judges(rival):
+        for aspect in kit.judgement:
+            if aspect == kit.judgement[1]:
+                assert kit.mark(judge, rival, aspect, 10).json()["results"][0]["status"] == 201
+    versions = list(PublishedResult.objects.filter(event=kit.event).order_by("version"))
+    assert [v.version for v in versions] == [1, 2]
+    moved = {c["entry_id"]: c for c in versions[1].changes}
+    assert moved[entry.id]["old_rank"] == 1 and moved[entry.id]["new_rank"] == 2
+    assert moved[rival.id]["new_rank"] == 1
+    assert all((c["old_rank"], c["old_total"]) != (c["new_rank"], c["new_total"]) for c in versions[1].changes)
+    unchanged = [r["entry_id"] for r in versions[1].rows if r["entry_id"] not in moved]
+    assert all(versions[0].rows[i] == versions[1].rows[i] for i, r in enumerate(versions[1].rows)
+               if r["entry_id"] in unchanged) or not unchanged
+    # every contestant whose result moved is told, once
+    told = list(Notification.objects.filter(kind="contest_result_changed").values_list("recipient_id", flat=True))
+    by_entry = {e.id: e.contestant_id for e in kit.entries}
+    assert sorted(told) == sorted(by_entry[i] for i in moved)
+    mine = Notification.objects.get(kind="contest_result_changed", recipient=entry.contestant)
+    assert "名次 1 → 2" in mine.body and "第 2 版" in mine.body
+    # the apprentice's evidence: the first result stays (a fact), the corrected one is added beside it
+    item = teaching.item(teaching.detail(agreement["id"]), "C1")
+    contest = sorted((e["contest"] for e in item["evidence"]), key=lambda c: c["version"])
+    assert [(c["rank"], c["version"]) for c in contest] == [(1, 1), (2, 2)]
+    assert contest[1]["previous_rank"] == 1 and contest[1]["event"] == "暖通故障排除"
+    corrected = next(e for e in item["evidence"] if e["contest"]["version"] == 2)
+    assert "成绩更正，第 2 版" in corrected["description"] and corrected["signed_by"]["id"] == kit.chief.pk

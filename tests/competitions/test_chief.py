@@ -170,7 +170,7 @@ def test_appeal_upheld_triggers_a_remark_that_adds_marks(kit):
     assert ModerationRequest.objects.get().status == "resolved"
     assert rows(kit)[entry.code]["total"] != before
     assert rows(kit)[entry.code]["sections"][str(kit.sections[0].id)] == "50.00"  # 10 + 40 × 3 ÷ 3
-    assert actions(kit)[-4:] == ["appeal_filed", "moderation", "appeal_decided", "remark_done"]
+    assert actions(kit)[-5:] == ["appeal_filed", "moderation", "appeal_decided", "remark_done", "republish"]
     # other judges still cannot touch the published event
     assert_error(kit.mark(kit.judges[1], entry, kit.judgement[1], 9), 409, "event_locked")
 
@@ -258,3 +258,22 @@ def test_an_unknown_appeal_or_event_is_404(kit):
     assert_error(kit.client(kit.chief).post("judging/events/999999/lock"), 404)
     assert_error(kit.client(kit.chief).post("judging/marks/override", {
         "client_id": str(uuid.uuid4()), "entry_id": 999999, "aspect_id": 1, "value": "1", "reason": "x"}), 404)
+
+
+def test_results_are_versioned_and_a_remark_that_changes_nothing_publishes_no_new_version(kit):
+    published(kit)
+    listing = kit.client(kit.spectator).get(f"competitions/{kit.contest.id}/results").json()["items"]
+    assert [(v["version"], v["changes"]) for v in listing] == [(1, [])]
+    assert {r["name"] for r in listing[0]["rows"]} == {c.name for c in kit.contestants}
+    entry, aspect = kit.entries[2], kit.judgement[0]
+    filed = kit.client(kit.contestants[2]).post(f"competitions/entries/{entry.id}/appeals",
+                                                {"client_id": "v1", "aspect_id": aspect.id, "reason": "复核"})
+    kit.client(kit.arbitrator).post(f"judging/appeals/{filed.json()['id']}/decide",
+                                    {"decision": "upheld", "reason": "复评"})
+    previous = {m.judge_id: m.value for m in Mark.objects.filter(entry=entry, aspect=aspect)}
+    for judge in kit.free_judges(entry):  # the same marks again
+        kit.mark(judge, entry, aspect, int(previous[judge.id]))
+    assert ModerationRequest.objects.get().status == "resolved"
+    listing = kit.client(kit.spectator).get(f"competitions/{kit.contest.id}/results").json()["items"]
+    assert [v["version"] for v in listing] == [1]
+    assert "republish" not in actions(kit)

@@ -18,6 +18,14 @@ def public_rows(kit):
     return {r["code"]: r for r in snap["events"][0]["rows"]}, snap
 
 
+def live_rows(kit):
+    """The board as it moves with each mark: the jury view (the public one waits for whole panels)."""
+    import json
+
+    snap = json.loads(board.snapshot_text(kit.contest.id, jury=True))
+    return {r["code"]: r for r in snap["events"][0]["rows"]}, snap
+
+
 def test_contest_list_and_detail(kit):
     client = kit.client(kit.spectator)
     listing = client.get("competitions")
@@ -78,10 +86,13 @@ def test_a_mark_is_created_acknowledged_and_moves_the_board(kit):
     assert result["status"] == 201 and result["client_id"] == "c-1" and result["replayed"] is False
     assert result["mark"]["value"] == "12.50" and result["mark"]["revision"] == 1
     assert body["seq"][str(kit.contest.id)] == before + 1
-    rows, snap = public_rows(kit)
+    rows, snap = live_rows(kit)
     assert snap["seq"] == before + 1
     assert rows[entry.code]["total"] == "12.50" and rows[entry.code]["rank"] == 1
+    rows, snap = public_rows(kit)
+    assert snap["seq"] == before + 1
     assert rows[entry.code]["name"] is None  # not published: codes only
+    assert rows[entry.code]["total"] is None and rows[entry.code]["rank"] is None  # blind: panel not done
 
 
 def test_resending_the_same_client_id_is_idempotent(kit):
@@ -117,7 +128,7 @@ def test_a_new_value_before_submission_is_a_new_revision_and_all_are_kept(kit):
         Decimal("4"), Decimal("7")]
     mine = kit.client(judge).get("judging/assignments").json()["events"][0]["marks"]
     assert [(m["value"], m["revision"]) for m in mine] == [("7.00", 2)]  # latest counts
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     assert rows[entry.code]["sections"][str(kit.sections[1].id)] == "28.00"  # 40 × 7 ÷ 10
 
 
@@ -125,7 +136,7 @@ def test_measurement_latest_mark_by_any_judge_counts(kit):
     entry = kit.entries[2]
     kit.mark(kit.judges[1], entry, kit.measurement, "15")
     kit.mark(kit.judges[2], entry, kit.measurement, "17.25")
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     assert rows[entry.code]["total"] == "17.25"
 
 
@@ -133,7 +144,7 @@ def test_trimmed_aggregation_on_the_board(kit):
     entry = kit.entries[2]  # a base contestant: nobody is recused
     for judge, value in zip(kit.judges, [3, 0, 2, 2, 1], strict=True):
         assert kit.mark(judge, entry, kit.judgement[0], value).status_code == 200
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     # drop 3 and 0 → mean(2, 2, 1) = 5/3 → 40 × 5/3 ÷ 3 = 22.222… → 22.22
     assert rows[entry.code]["total"] == "22.22"
 
@@ -146,7 +157,7 @@ def test_mean_aggregation_and_float_rounding_case_on_the_board(make_kit):
     entry = kit.entries[2]
     for judge, value in zip(kit.judges, [7, 7, 8, 8], strict=True):
         kit.mark(judge, entry, kit.judgement[0], value)
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     assert rows[entry.code]["total"] == "0.86"  # float arithmetic would show 0.85
 
 
@@ -170,12 +181,12 @@ def test_ranks_and_ties_on_the_board(kit):
     kit.mark(kit.judges[1], b, kit.measurement, "10")
     kit.mark(kit.judges[1], c, kit.measurement, "5")
     kit.mark(kit.judges[1], c, kit.judgement[1], 1)  # section 2: 40 × 1 ÷ 10 = 4 → total 9
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     assert (rows[a.code]["rank"], rows[b.code]["rank"], rows[c.code]["rank"]) == (1, 1, 3)
     # same total, different sections: the tie-break chain (section order) decides
     kit.mark(kit.judges[1], a, kit.measurement, "6")
     kit.mark(kit.judges[1], a, kit.judgement[1], 1)  # a: 6 + 4 = 10, section 1 = 6 < b's 10
-    rows, _ = public_rows(kit)
+    rows, _ = live_rows(kit)
     assert rows[a.code]["total"] == rows[b.code]["total"] == "10.00"
     assert (rows[b.code]["rank"], rows[a.code]["rank"]) == (1, 2)
 

@@ -49,25 +49,44 @@ def mark_item(entry, aspect, value):
     return services.MarkItem(client_id=str(uuid.uuid4()), entry_id=entry.id, aspect_id=aspect.id, value=value)
 
 
-async def test_snapshot_then_an_update_after_each_committed_mark(kit):
+MEASURED = [("测量", "100", [("读数", "measurement", "100", 3)])]
+
+
+@pytest.fixture
+def scored(make_kit):
+    """A measurement-only event whose entry 2 every judge has submitted, so its figures are public
+    (blind judging: docs/SCORING.md) and each chief-judge correction moves the public board."""
+    kit = make_kit(scheme=MEASURED)
+    kit.complete(kit.entries[2])
+    return kit
+
+
+def correct(kit, entry, value):
+    """The chief judge corrects the measurement (a new mark after the sheets are final)."""
+    return services.override_mark(actor=kit.chief, client_id=str(uuid.uuid4()), judge_id=None, entry_id=entry.id,
+                                  aspect_id=kit.measurement.id, value=value, reason="复核读数")
+
+
+async def test_snapshot_then_an_update_after_each_committed_mark(scored):
+    kit = scored
     ws = await connect(f"/ws/competitions/{kit.contest.id}/board/")
     snap = await receive(ws)
     assert snap["type"] == "snapshot" and snap["frozen"] is False and snap["contest"]["name"] == "测试技能比武"
     event = snap["events"][0]
     assert event["id"] == kit.event.id and {r["code"] for r in event["rows"]} == {e.code for e in kit.entries}
-    assert set(event["rows"][0]) == {"rank", "code", "name", "total", "sections"}
+    assert set(event["rows"][0]) == {"rank", "code", "name", "total", "sections", "scored"}
     entry = kit.entries[2]
     from decimal import Decimal
 
-    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(entry, kit.measurement, Decimal("12"))])
+    await run(correct, kit, entry, Decimal("12"))
     update = await receive(ws)
     assert update["type"] == "update" and update["seq"] == snap["seq"] + 1
     rows = update["events"][0]["rows"]
     assert {r["code"]: r["total"] for r in rows}[entry.code] == "12.00"
     assert all(r["code"] != entry.code or r["rank"] == 1 for r in rows)
-    # only changed rows travel: the three others moved from rank 1 to rank 2 and are included, none twice
-    assert len(rows) == len({r["code"] for r in rows})
-    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(entry, kit.measurement, Decimal("13"))])
+    # only changed rows travel: the three others are still being marked (no figures), so they stay put
+    assert [r["code"] for r in rows] == [entry.code]
+    await run(correct, kit, entry, Decimal("13"))
     update2 = await receive(ws)
     assert update2["seq"] == snap["seq"] + 2 and [r["code"] for r in update2["events"][0]["rows"]] == [entry.code]
     await ws.disconnect()
@@ -134,9 +153,10 @@ async def test_reconnecting_with_since_gets_only_the_missed_updates(kit):
     await again.disconnect()
 
 
-async def test_out_of_order_and_lost_messages_are_put_right_from_the_log(kit, monkeypatch):
+async def test_out_of_order_and_lost_messages_are_put_right_from_the_log(scored, monkeypatch):
     """Two server processes may publish seq 6 before seq 5, and the channel layer may drop a message
     when a client's queue is full: the consumer still delivers 5, 6, 7 in order."""
+    kit = scored
     from decimal import Decimal
 
     ws = await connect(f"/ws/competitions/{kit.contest.id}/board/")
@@ -144,8 +164,7 @@ async def test_out_of_order_and_lost_messages_are_put_right_from_the_log(kit, mo
     held = []
     monkeypatch.setattr(board, "publish_after_commit", lambda group, message: held.append((group, message)))
     for value in ("1", "2", "3"):
-        await run(services.record_marks, judge=kit.judges[1],
-                  items=[mark_item(kit.entries[2], kit.measurement, Decimal(value))])
+        await run(correct, kit, kit.entries[2], Decimal(value))
     public = [m for g, m in held if g == board.public_group(kit.contest.id)]
     assert [m["seq"] for m in public] == [snap["seq"] + 1, snap["seq"] + 2, snap["seq"] + 3]
     layer = get_channel_layer()
@@ -155,8 +174,7 @@ async def test_out_of_order_and_lost_messages_are_put_right_from_the_log(kit, mo
     got = [await receive(ws), await receive(ws)]
     assert [g["seq"] for g in got] == [snap["seq"] + 1, snap["seq"] + 2]
     # seq+3 is "lost"; seq+4 arrives: the consumer reads seq+3 from the database
-    await run(services.record_marks, judge=kit.judges[1],
-              items=[mark_item(kit.entries[2], kit.measurement, Decimal("4"))])
+    await run(correct, kit, kit.entries[2], Decimal("4"))
     public = [m for g, m in held if g == group]
     await layer.group_send(group, public[3])
     got = [await receive(ws), await receive(ws)]
@@ -165,11 +183,12 @@ async def test_out_of_order_and_lost_messages_are_put_right_from_the_log(kit, mo
     await ws.disconnect()
 
 
-async def test_public_board_freezes_while_the_jury_board_stays_live_then_reveals(kit):
+async def test_public_board_freezes_while_the_jury_board_stays_live_then_reveals(scored):
     from decimal import Decimal
 
+    kit = scored
     entry = kit.entries[2]
-    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(entry, kit.measurement, Decimal("5"))])
+    await run(correct, kit, entry, Decimal("5"))
     await run(lambda: Contest.objects.filter(pk=kit.contest.pk).update(freeze_at=timezone.now() - timedelta(minutes=1)))
     token, _ = await run(issue_token, user=kit.chief)
     public = await connect(f"/ws/competitions/{kit.contest.id}/board/")
@@ -177,7 +196,7 @@ async def test_public_board_freezes_while_the_jury_board_stays_live_then_reveals
     snap, jsnap = await receive(public), await receive(jury)
     assert snap["frozen"] is True and snap["events"][0]["frozen"] is True
     assert {r["code"]: r["total"] for r in snap["events"][0]["rows"]}[entry.code] == "5.00"
-    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(entry, kit.measurement, Decimal("15"))])
+    await run(correct, kit, entry, Decimal("15"))
     update, jupdate = await receive(public), await receive(jury)
     assert update["seq"] == jupdate["seq"] == snap["seq"] + 1 == jsnap["seq"] + 1
     # the standings at freeze time stay: at most the event's header (now marked frozen), no rows
@@ -188,7 +207,7 @@ async def test_public_board_freezes_while_the_jury_board_stays_live_then_reveals
     assert {r["code"]: r["total"] for r in late["events"][0]["rows"]}[entry.code] == "5.00"
     await again.disconnect()
     # lock and publish: the public board reveals the live standings with names
-    await run(lambda: [kit.complete(e) for e in kit.entries])
+    await run(lambda: [kit.complete(e) for e in kit.entries if e != entry])
     drained = []
     while not await public.receive_nothing(timeout=0.2):
         drained.append(await receive(public))
@@ -286,27 +305,28 @@ async def test_seq_is_strictly_increasing_under_concurrent_writers(kit):
     await ws.disconnect()
 
 
-async def test_a_message_the_channel_layer_never_delivers_is_repaired_by_the_heartbeat(kit, monkeypatch, settings):
+async def test_a_message_the_channel_layer_never_delivers_is_repaired_by_the_heartbeat(scored, monkeypatch, settings):
     """Nothing else arrives after the lost message (the last mark of the day, a Redis restart, a group
     membership expired on a screen left on for days): the heartbeat still brings the board up to date."""
+    kit = scored
     from decimal import Decimal
 
     settings.BOARD_HEARTBEAT_SECONDS = 0.2
     ws = await connect(f"/ws/competitions/{kit.contest.id}/board/")
     snap = await receive(ws)
     monkeypatch.setattr(board, "publish_after_commit", lambda group, message: None)  # the news is lost
-    await run(services.record_marks, judge=kit.judges[1], items=[mark_item(kit.entries[2], kit.measurement,
-                                                                           Decimal("7"))])
+    await run(correct, kit, kit.entries[2], Decimal("7"))
     update = await receive(ws, timeout=5)
     assert update["type"] == "update" and update["seq"] == snap["seq"] + 1
     assert update["events"][0]["rows"][0]["total"] == "7.00"
     await ws.disconnect()
 
 
-async def test_screens_in_one_process_share_one_channel_layer_subscription(kit, monkeypatch):
+async def test_screens_in_one_process_share_one_channel_layer_subscription(scored, monkeypatch):
     """A hall of screens costs one channel-layer membership per process, not one per screen (measured:
     per-screen memberships made the last of 1,000 screens wait 4-6x longer), and every screen still gets
     every update in order."""
+    kit = scored
     from decimal import Decimal
 
     from competitions import fanout
@@ -326,8 +346,7 @@ async def test_screens_in_one_process_share_one_channel_layer_subscription(kit, 
     assert fanout.screens_watching(group) == 5
     assert joined.count(group) == 1
     for value in ("3", "4"):
-        await run(services.record_marks, judge=kit.judges[1],
-                  items=[mark_item(kit.entries[2], kit.measurement, Decimal(value))])
+        await run(correct, kit, kit.entries[2], Decimal(value))
     for ws, seq in zip(screens, first, strict=True):
         updates = [await receive(ws), await receive(ws)]
         assert [u["seq"] for u in updates] == [seq + 1, seq + 2]

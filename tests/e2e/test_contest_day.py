@@ -69,6 +69,14 @@ def mark_concurrently(hosts, tokens, plan, seed) -> dict:
     return stats
 
 
+def submit_every_sheet(kit) -> None:
+    from competitions import services
+
+    for entry in kit.entries:
+        for judge in kit.free_judges(entry):
+            services.submit_sheet(judge=judge, entry_id=entry.id)
+
+
 def test_contest_day(api, org, make_user, two_servers):
     kit = contest_day_kit(api, org, make_user)
     tokens = tokens_for(kit)
@@ -82,6 +90,8 @@ def test_contest_day(api, org, make_user, two_servers):
             spectator.start()
         assert await wait_for(lambda: all(s.seq >= 0 for s in spectators), 20)
         stats = await asyncio.to_thread(mark_concurrently, two_servers, tokens, plan, 7)
+        # blind judging: an entry's figures reach the public board once its whole panel has submitted
+        await asyncio.to_thread(submit_every_sheet, kit)
         final = await asyncio.to_thread(board.current_seq, kit.contest.id)
         settled = await wait_for(lambda: all(s.seq == final for s in spectators), 30)
         boards = [s.totals() for s in spectators]
