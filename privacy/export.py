@@ -53,6 +53,10 @@ SECTIONS: dict[str, str] = {
     "competitions.SheetSubmission": "评分表提交",
     "competitions.Appeal": "申诉",
     "competitions.AuditLog": "比武操作日志",
+    "competitions.PublishedResult": "发布的比赛结果",
+    "experts.Expert": "专家库档案",
+    "experts.Application": "专家入库申请（本人申请或审核）",
+    "experts.Draw": "发起的专家抽取",
     "apprenticeships.Agreement": "师徒协议",
     "apprenticeships.Rating": "能力评定",
     "apprenticeships.Countersign": "会签",
@@ -69,6 +73,7 @@ SECTIONS: dict[str, str] = {
 
 # model label → why it is not in the export
 EXCLUDED: dict[str, str] = {
+    "experts.Avoidance": "他人专家档案中的回避对象（指向本人）：属于该专家的档案，本人的回避关系不以他人档案导出",
     "miniprogram_api.IdempotencyRecord": "接口重试用的应答副本（内容已在其他部分导出），24 小时后自动清除",
 }
 
