@@ -7,6 +7,7 @@ from apprenticeships.api import certificates_router, studios_router
 from apprenticeships.api import router as apprenticeships_router
 from backend.realtime_schema import router as realtime_router
 from competitions.api import contests_router, judging_router
+from evaluations.api import actions_router, surveys_router
 from media.api import uploads_router
 from miniprogram_api.envelope import install_handlers
 from miniprogram_api.ninja_api import ShixunAPI
@@ -63,6 +64,8 @@ ROUTES = [
     ("/exams", exams_router),
     ("/attempts", attempts_router),
     ("/question-banks", question_banks_router),
+    ("/surveys", surveys_router),
+    ("/improvement-actions", actions_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

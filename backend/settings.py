@@ -138,6 +138,7 @@ INSTALLED_APPS = [
     "training",
     "competitions",
     "apprenticeships",
+    "evaluations",
     "fixtures",
 ]
 
@@ -303,7 +304,12 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     # Exam attempts left open are submitted at their deadline; learners hear before a course is due.
     "exam_auto_submit": ("training.jobs.auto_submit_expired", env_int("EXAM_AUTO_SUBMIT_INTERVAL", 30)),
     "training_due_reminders": ("training.jobs.remind_due", 3600),
+    # Closed survey campaigns are evaluated once: low items open improvement actions (整改).
+    "evaluate_closed_surveys": ("evaluations.services.evaluate_closed", 600),
 }
+
+# A survey response answered offline before the close is still taken this long after it.
+SURVEY_OFFLINE_GRACE_HOURS = env_int("SURVEY_OFFLINE_GRACE_HOURS", 24)
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
 RATE_LIMITS = {

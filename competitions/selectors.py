@@ -297,3 +297,17 @@ def judged_event_ids(user: User) -> list[int] | None:
     if not events and not has_role(user, (Role.JUDGE, Role.CHIEF_JUDGE)):
         return None
     return events
+
+
+# --- for evaluations (issue 15): a contest as a survey target and its contestants as an audience ----------
+def contest_brief(contest_id: int) -> dict | None:
+    contest = Contest.objects.filter(pk=contest_id).select_related("org_unit").first()
+    if contest is None:
+        return None
+    return {"id": contest.pk, "name": contest.name, "org_unit_id": contest.org_unit_id,
+            "org_unit_path": contest.org_unit.path}
+
+
+def contestant_ids(contest_id: int):
+    """User ids with an entry in any event of the contest (a subquery: use it in `pk__in`)."""
+    return Entry.objects.filter(event__contest_id=contest_id).values("contestant_id")
