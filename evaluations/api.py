@@ -91,18 +91,18 @@ def trend(request: HttpRequest, target_kind: Literal["course", "exam", "trainer"
 
 @surveys_router.get("/course-reports/{int:course_id}", response=CourseReportOut,
                     summary="课程评价报告：柯氏四级（反应、学习、行为、结果）并列")
-def course_report(request: HttpRequest, course_id: int):
+def course_report(request: HttpRequest, course_id: Id):
     return kirkpatrick.course_report(request.auth, course_id)
 
 
 @surveys_router.get("/{int:survey_id}", response=CampaignDetailOut, summary="问卷详情与题目")
-def detail(request: HttpRequest, survey_id: int):
+def detail(request: HttpRequest, survey_id: Id):
     return _campaign_out(request, selectors.get_campaign(request.auth, survey_id), detail=True)
 
 
 @surveys_router.post("/{int:survey_id}/responses", response={200: SurveyReceiptOut, 201: SurveyReceiptOut},
                      summary="提交问卷（每人一份；同一 client_id 重发返回同一回执）")
-def respond(request: HttpRequest, survey_id: int, body: ResponseIn):
+def respond(request: HttpRequest, survey_id: Id, body: ResponseIn):
     receipt, created = services.submit_response(user=request.auth, campaign_id=survey_id, client_id=body.client_id,
                                                 answers=body.answers, answered_at=body.answered_at)
     return created_or_replayed(created, receipt)
@@ -110,31 +110,31 @@ def respond(request: HttpRequest, survey_id: int, body: ResponseIn):
 
 @surveys_router.post("/{int:survey_id}/anonymity", response=CampaignDetailOut,
                      summary="更改匿名设置（已有答卷时不可更改）")
-def anonymity(request: HttpRequest, survey_id: int, body: AnonymityIn):
+def anonymity(request: HttpRequest, survey_id: Id, body: AnonymityIn):
     campaign = services.set_anonymity(actor=request.auth, campaign_id=survey_id, anonymous=body.anonymous)
     return _campaign_out(request, campaign, detail=True)
 
 
 @surveys_router.get("/{int:survey_id}/status", response=SurveyStatusOut, summary="回收率与未提交名单（组织者）")
-def status(request: HttpRequest, survey_id: int):
+def status(request: HttpRequest, survey_id: Id):
     return selectors.status(selectors.organised_campaign(request.auth, survey_id))
 
 
 @surveys_router.post("/{int:survey_id}/reminders", response=SurveyRemindOut, summary="提醒未提交的人（站内 + 微信订阅消息）")
-def remind(request: HttpRequest, survey_id: int):
+def remind(request: HttpRequest, survey_id: Id):
     return {"reminded": services.remind(actor=request.auth, campaign_id=survey_id)}
 
 
 @surveys_router.get("/{int:survey_id}/results", response=SurveyResultsOut,
                     summary="结果：各题分布、均分、NPS、按单位交叉（匿名问卷截止且达到最少答卷数后显示）")
-def results(request: HttpRequest, survey_id: int, by: Literal["org_unit"] | None = None):
+def results(request: HttpRequest, survey_id: Id, by: Literal["org_unit"] | None = None):
     campaign = selectors.organised_campaign(request.auth, survey_id)
     data = selectors.campaign_results(campaign, by_unit=by == "org_unit")
     return {**data, "survey_id": campaign.pk, "title": campaign.title, "anonymous": campaign.anonymous}
 
 
 @surveys_router.get("/{int:survey_id}/results.xlsx", openapi_extra=XLSX_DOC, summary="结果导出（Excel）")
-def results_xlsx(request: HttpRequest, survey_id: int):
+def results_xlsx(request: HttpRequest, survey_id: Id):
     content, name = selectors.results_workbook(request.auth, survey_id)
     response = HttpResponse(content, content_type=export.XLSX)
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -142,7 +142,7 @@ def results_xlsx(request: HttpRequest, survey_id: int):
 
 
 @surveys_router.post("/{int:survey_id}/close", response=CampaignDetailOut, summary="截止并评估结果（低于阈值发起整改）")
-def close(request: HttpRequest, survey_id: int):
+def close(request: HttpRequest, survey_id: Id):
     return _campaign_out(request, services.close_campaign(actor=request.auth, campaign_id=survey_id), detail=True)
 
 
@@ -161,17 +161,17 @@ def actions(request: HttpRequest, state: Literal["open", "submitted", "closed"] 
 
 
 @actions_router.get("/{int:action_id}", response=ActionOut, summary="整改事项详情与记录")
-def action_detail(request: HttpRequest, action_id: int):
+def action_detail(request: HttpRequest, action_id: Id):
     return presenters.action_out(selectors.get_action(request.auth, action_id), events=True)
 
 
 @actions_router.post("/{int:action_id}/evidence", response=ActionOut, summary="提交整改材料（责任人）")
-def evidence(request: HttpRequest, action_id: int, body: ActionEvidenceIn):
+def evidence(request: HttpRequest, action_id: Id, body: ActionEvidenceIn):
     action = services.submit_evidence(actor=request.auth, action_id=action_id, evidence=body.evidence)
     return presenters.action_out(action, events=True)
 
 
 @actions_router.post("/{int:action_id}/review", response=ActionOut, summary="销号或退回（督办单位的组织者）")
-def review(request: HttpRequest, action_id: int, body: ActionReviewIn):
+def review(request: HttpRequest, action_id: Id, body: ActionReviewIn):
     action = services.review_action(actor=request.auth, action_id=action_id, accept=body.accept, note=body.note)
     return presenters.action_out(action, events=True)
