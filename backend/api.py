@@ -8,6 +8,7 @@ from apprenticeships.api import router as apprenticeships_router
 from backend.realtime_schema import router as realtime_router
 from competitions.api import contests_router, judging_router
 from experts.api import router as experts_router
+from evaluations.api import actions_router, surveys_router
 from media.api import uploads_router
 from miniprogram_api.envelope import install_handlers
 from miniprogram_api.ninja_api import ShixunAPI
@@ -70,6 +71,8 @@ ROUTES = [
     ("/privacy", privacy_router),
     ("/me/data-export", data_export_router),
     ("/me/deletion-request", deletion_router),
+    ("/surveys", surveys_router),
+    ("/improvement-actions", actions_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

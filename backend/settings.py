@@ -141,6 +141,7 @@ INSTALLED_APPS = [
     "competitions",
     "apprenticeships",
     "privacy",
+    "evaluations",
     "fixtures",
 ]
 
@@ -322,6 +323,8 @@ SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
     # Personal-data exports of large accounts are built in the background (issue 18).
     "privacy_build_exports": ("privacy.services.build_pending_exports", env_int("PRIVACY_EXPORT_INTERVAL", 60)),
     "privacy_retention": ("privacy.retention.apply_retention", 86400),
+    # Closed survey campaigns are evaluated once: low items open improvement actions (整改).
+    "evaluate_closed_surveys": ("evaluations.services.evaluate_closed", 600),
 }
 # Days each kind of data is kept (privacy/retention.py; docs/OPERATIONS.md says why). access_log ≥ 180.
 RETENTION_DAYS = {
@@ -333,6 +336,9 @@ RETENTION_DAYS = {
 }
 # GET /me/data-export builds the zip in the request up to this many rows; above, in the background.
 PRIVACY_EXPORT_SYNC_MAX_ROWS = env_int("PRIVACY_EXPORT_SYNC_MAX_ROWS", 5000)
+
+# A survey response answered offline before the close is still taken this long after it.
+SURVEY_OFFLINE_GRACE_HOURS = env_int("SURVEY_OFFLINE_GRACE_HOURS", 24)
 
 # "count/seconds" per scope, per user (or per client IP before login); see miniprogram_api/ratelimit.py.
 RATE_LIMITS = {

@@ -304,3 +304,15 @@ def result_versions(contest: Contest) -> list[PublishedResult]:
     """Every published version of the contest's events' results, oldest first (public once published)."""
     return list(PublishedResult.objects.filter(event__contest=contest).select_related("event", "published_by")
                 .order_by("event__order", "event_id", "version"))
+# --- for evaluations (issue 15): a contest as a survey target and its contestants as an audience ----------
+def contest_brief(contest_id: int) -> dict | None:
+    contest = Contest.objects.filter(pk=contest_id).select_related("org_unit").first()
+    if contest is None:
+        return None
+    return {"id": contest.pk, "name": contest.name, "org_unit_id": contest.org_unit_id,
+            "org_unit_path": contest.org_unit.path}
+
+
+def contestant_ids(contest_id: int):
+    """User ids with an entry in any event of the contest (a subquery: use it in `pk__in`)."""
+    return Entry.objects.filter(event__contest_id=contest_id).values("contestant_id")

@@ -174,3 +174,13 @@ def approvers_of(runs: list[ProcedureRun]) -> dict[int, User]:
 
 def run_with_place(run_id: int) -> ProcedureRun:
     return ProcedureRun.objects.select_related("procedure", "point").get(pk=run_id)
+
+
+def run_verdicts(*, user_ids: list[int], standard_ids: list[int]) -> list:
+    """Completed runs of these people on procedures of these standards: performer_id, verdict, completed_at
+    (for the behaviour level of a course's evaluation report)."""
+    if not user_ids or not standard_ids:
+        return []
+    return list(ProcedureRun.objects.filter(performer_id__in=user_ids, procedure__standard_id__in=standard_ids,
+                                            status=ProcedureRun.Status.COMPLETED, completed_at__isnull=False)
+                .values("performer_id", "verdict", "completed_at").order_by("completed_at", "id"))

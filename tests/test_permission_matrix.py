@@ -21,7 +21,7 @@ from __future__ import annotations
 import io
 import os
 import uuid
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -75,6 +75,8 @@ PERSONAL = {
     # admin); an expert's CV is uploaded by the applicant
     ("POST", "/api/v1/experts/invitations/{seat_id}/answer"),
     ("POST", "/api/v1/experts/applications/{application_id}/cv"), ("GET", "/api/v1/experts/me"),
+    # a survey is answered by its audience; an improvement action's evidence comes from its owner
+    ("POST", "/api/v1/surveys/{survey_id}/responses"), ("POST", "/api/v1/improvement-actions/{action_id}/evidence"),
 }
 
 
@@ -145,6 +147,11 @@ class World:
         self.draw = Draw.objects.order_by("id").first()
         self.seat = self.draw.seats.order_by("position").first()
         self.speciality = Speciality.objects.get(code="hvac")
+        from evaluations.models import Campaign, ImprovementAction, SurveyTemplate
+
+        self.survey = Campaign.objects.get(title__startswith="冷水机组巡检实操 课程满意度评价")
+        self.survey_template = SurveyTemplate.objects.get(code="course")
+        self.action = ImprovementAction.objects.order_by("id").first()
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -162,6 +169,7 @@ class World:
             "course_id": self.course.pk, "lesson_id": self.lesson.pk, "exam_id": self.exam.pk,
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
+            "survey_id": self.survey.pk, "action_id": self.action.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:
@@ -243,6 +251,17 @@ class World:
             "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {"accept": True},
             "/api/v1/judging/events/{event_id}/judge-draws": {"count": 1},
             "/api/v1/judging/events/{event_id}/panel": {"user_id": self.judge.pk, **reason},
+            "/api/v1/surveys": {"template_id": self.survey_template.pk, "title": "权限矩阵评价", "target_kind": "course",
+                                "target_id": self.course.pk, "audience_kind": "enrollees", "opens_at": now,
+                                "closes_at": (timezone.now() + timedelta(days=3)).isoformat()},
+            "/api/v1/surveys/{survey_id}/responses": {"client_id": cid, "answers": {
+                "content_fit": 4, "content_standard": 4, "method_clear": 4, "method_practice": 4, "effect_apply": 4,
+                "overall": "4", "nps": 9}},
+            "/api/v1/surveys/{survey_id}/anonymity": {"anonymous": True},
+            "/api/v1/surveys/templates": {"code": "matrix-template", "title": "权限矩阵模板", "target_kind": "studio",
+                                          "questions": [{"key": "q1", "kind": "scale", "title": "满意度"}]},
+            "/api/v1/improvement-actions/{action_id}/evidence": {"evidence": "已增加实操课时"},
+            "/api/v1/improvement-actions/{action_id}/review": {"accept": True, "note": "已核实"},
         }
         return bodies.get(template)
 

@@ -428,3 +428,46 @@ def studio_learning_workbook(user: User, studio_id: int) -> tuple[bytes, str]:
 
     data = studio_learning(user, studio_id)
     return learning_workbook(data), f"learning-{studio_id}-{data['today']:%Y%m%d}.xlsx"
+
+
+# --- for evaluations (issue 15): survey targets, audiences and the learning level of a course report ------
+def course_brief(course_id: int) -> dict | None:
+    """A course as another app names it: id, title, owner (its creator), unit path, taught standards."""
+    course = Course.objects.filter(pk=course_id).select_related("org_unit").first()
+    if course is None:
+        return None
+    return {"id": course.pk, "title": course.title, "owner_id": course.created_by_id,
+            "org_unit_id": course.org_unit_id, "org_unit_path": course.org_unit.path,
+            "standard_ids": list(course.standards.values_list("id", flat=True))}
+
+
+def exam_brief(exam_id: int) -> dict | None:
+    exam = Exam.objects.filter(pk=exam_id).select_related("org_unit").first()
+    if exam is None:
+        return None
+    return {"id": exam.pk, "title": exam.title, "course_id": exam.course_id, "org_unit_id": exam.org_unit_id,
+            "org_unit_path": exam.org_unit.path}
+
+
+def enrollee_ids(course_id: int) -> QuerySet:
+    """User ids enrolled in the course (a subquery: use it in `pk__in`)."""
+    return Enrolment.objects.filter(course_id=course_id).values("user_id")
+
+
+def candidate_ids(exam_id: int) -> QuerySet:
+    """User ids who sat the exam (a graded attempt), as a subquery."""
+    return Attempt.objects.filter(exam_id=exam_id, state__in=GRADED).values("user_id")
+
+
+def course_enrolments(course_id: int) -> list:
+    """(user_id, enrolled_at, completed_at) of every enrolment of the course."""
+    return list(Enrolment.objects.filter(course_id=course_id).values("user_id", "enrolled_at", "completed_at"))
+
+
+def course_exam_results(course_id: int) -> list[dict]:
+    """Each exam of the course with its candidates' best graded scores: [{exam_id, title, pass_mark, best}]."""
+    out = []
+    for exam in Exam.objects.filter(course_id=course_id).order_by("id"):
+        out.append({"exam_id": exam.pk, "title": exam.title, "pass_mark": exam.pass_mark,
+                    "best": best_scores(exam_id=exam.pk)})
+    return out

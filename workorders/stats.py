@@ -208,3 +208,21 @@ def stats_xlsx(data: dict) -> bytes:
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()
+
+
+def studio_outcomes(*, studio_ids: list[int], since: datetime | None = None, until: datetime | None = None,
+                    now: datetime | None = None) -> dict:
+    """Completed orders of these studios reported in [since, until): how many, how many met their deadlines
+    (response and completion, the rule of the statistics), the satisfaction ratings (for the results level of
+    a course's evaluation report)."""
+    now = now or timezone.now()
+    orders = WorkOrder.objects.filter(studio_id__in=studio_ids, completed_at__isnull=False)
+    if since is not None:
+        orders = orders.filter(created_at__gte=since)
+    if until is not None:
+        orders = orders.filter(created_at__lt=until)
+    rows: list[dict] = [dict(row) for row in orders.values("respond_by", "finish_by", "responded_at", "completed_at",
+                                                           "closed_at", "rating")]
+    met = [row for row in rows if not missed_deadline(row, now)]
+    return {"completed": len(rows), "deadlines_met": len(met),
+            "ratings": [r["rating"] for r in rows if r["rating"] is not None]}
