@@ -17,6 +17,7 @@ from notifications.api import router as notifications_router
 from practice.api import runs_router, scan_router, sync_router
 from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
+from standard_evaluations.api import implementation_router
 from standards.api import points_router, standards_router
 from training.api import (
     attempts_router,
@@ -73,6 +74,7 @@ ROUTES = [
     ("/me/deletion-request", deletion_router),
     ("/surveys", surveys_router),
     ("/improvement-actions", actions_router),
+    ("/standards", implementation_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

@@ -142,6 +142,7 @@ INSTALLED_APPS = [
     "apprenticeships",
     "privacy",
     "evaluations",
+    "standard_evaluations",
     "fixtures",
 ]
 

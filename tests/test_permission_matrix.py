@@ -152,6 +152,8 @@ class World:
         self.survey = Campaign.objects.get(title__startswith="冷水机组巡检实操 课程满意度评价")
         self.survey_template = SurveyTemplate.objects.get(code="course")
         self.action = ImprovementAction.objects.order_by("id").first()
+        from standards.models import Standard
+        self.standard = Standard.objects.get(code="GB 50365-2019")
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -170,6 +172,7 @@ class World:
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "survey_id": self.survey.pk, "action_id": self.action.pk,
+            "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "standard_id": self.standard.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:

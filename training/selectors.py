@@ -23,6 +23,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import grants_of, has_role, is_admin, scope_q
+from miniprogram_api.clock import by_month, month_of
 from miniprogram_api.errors import forbidden, not_found
 
 from . import grading
@@ -471,3 +472,30 @@ def course_exam_results(course_id: int) -> list[dict]:
         out.append({"exam_id": exam.pk, "title": exam.title, "pass_mark": exam.pass_mark,
                     "best": best_scores(exam_id=exam.pk)})
     return out
+# --- figures for supervision (issue 16): scoped by a unit path the caller has already been checked for --
+def standard_learning_months(*, standard_id: int, path: str, start, end) -> dict[date, dict]:
+    """Per Shanghai month, for people whose unit lies under `path`: learners who completed a course
+    teaching the standard (distinct per month), and the graded answers to questions tagged with the
+    standard (a knowledge tag linked to it) with how many were right. Two queries."""
+    out: dict[date, dict] = {}
+    completions = (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start,
+                                            completed_at__lt=end, user__primary_org_unit__path__startswith=path)
+                   .annotate(month=by_month("completed_at")).values("month")
+                   .annotate(learners=Count("user_id", distinct=True)).order_by("month"))
+    for row in completions:
+        out.setdefault(month_of(row["month"]), {"learners": 0, "answers": 0, "correct": 0})["learners"] = \
+            row["learners"]
+    tagged = Question.objects.filter(tags__standard_id=standard_id).values("id")
+    answers = (AttemptAnswer.objects.filter(question_id__in=tagged, attempt__state__in=GRADED,
+                                            attempt__submitted_at__gte=start, attempt__submitted_at__lt=end,
+                                            attempt__user__primary_org_unit__path__startswith=path)
+               .annotate(month=by_month("attempt__submitted_at")).values("month")
+               .annotate(answers=Count("id"), correct=Count("id", filter=Q(correct=True))).order_by("month"))
+    for answered in answers:
+        entry = out.setdefault(month_of(answered["month"]), {"learners": 0, "answers": 0, "correct": 0})
+        entry["answers"], entry["correct"] = answered["answers"], answered["correct"]
+def standard_learner_count(*, standard_id: int, path: str, start, end) -> int:
+    """Distinct learners under `path` who completed a course teaching the standard in [start, end)."""
+    return (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start, completed_at__lt=end,
+                                     user__primary_org_unit__path__startswith=path)
+            .values("user_id").distinct().count())

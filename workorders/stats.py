@@ -35,7 +35,7 @@ from miniprogram_api.errors import forbidden, unprocessable
 
 from . import lifecycle
 from .models import WorkOrder
-from .selectors import STATS_ROLES, studio_scope
+from .selectors import STATS_ROLES, minutes_between, studio_scope
 
 FIELDS = ["id", "state", "category_id", "category__name", "studio_id", "studio__name", "assignee_id",
           "assignee__display_name", "assignee__username", "created_at", "responded_at", "completed_at",
@@ -44,9 +44,7 @@ NO_CATEGORY = "实操异常（无类别）"
 NO_STUDIO = "未指定工作室"
 
 
-def _minutes(start: datetime, end: datetime) -> Decimal:
-    delta = end - start
-    return (Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000) / 60
+_minutes = minutes_between
 
 
 def percentile(values: list[Decimal], q: Decimal) -> Decimal | None:

@@ -1,0 +1,116 @@
+"""How a standard is carried out (issue 16): a monthly series per standard, for a unit's subtree.
+
+Every figure comes from the app that owns it, through its selectors, for the unit that
+`accounts.selectors.supervised_unit` allowed (the one scoping function of supervision); a fixed number of
+queries whatever the amount of data (tested with two sizes).
+
+Definitions (docs/API.md repeats them):
+- Months are Asia/Shanghai months; the window is from `date_from` to `date_to` (Shanghai days, both
+  included; by default the last 12 months up to today).
+- runs: completed runs of the standard's procedures, by the month they started; problem_runs: those whose
+  verdict is fail or flag (a failed or flagged step); problem_share = problem_runs ÷ runs.
+- failing_steps: the steps whose effective record was fail or flag most often in those runs.
+- corrective_orders: orders opened by such a step, by the month reported; median_close_minutes: the median
+  of (confirmed − reported) of those confirmed, linear interpolation, rounded half up to 0.1 minute.
+- learners: distinct people who completed a course teaching the standard (the total is distinct over the
+  whole window, so it can be less than the sum of the months).
+- exam_pass_rate: right answers ÷ graded answers to questions tagged with the standard (a knowledge tag
+  linked to it), by the month the attempt was submitted.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+
+from accounts.models import User
+from accounts.selectors import supervised_unit
+from miniprogram_api.clock import local_today, month_of, months_between, shanghai_day_start
+from miniprogram_api.errors import unprocessable
+from practice import selectors as practice
+from standards import selectors as standards
+from training import selectors as training
+from workorders import selectors as workorders
+from workorders.stats import percentile
+
+MAX_MONTHS = 36
+
+
+def window(date_from: date | None, date_to: date | None, *, months: int = 12) -> tuple[date, date]:
+    """(first day, last day) of the asked window; by default the last `months` Shanghai months up to today."""
+    date_to = date_to or local_today()
+    if date_from is None:
+        first = month_of(date_to)
+        for _ in range(months - 1):
+            first = month_of(first - timedelta(days=1))
+        date_from = first
+    if date_from > date_to:
+        raise unprocessable("invalid_date_range", "开始日期不能晚于结束日期",
+                            detail=[{"field": "from", "type": "range", "message": "晚于结束日期"}])
+    if len(months_between(date_from, date_to)) > MAX_MONTHS:
+        raise unprocessable("date_range_too_long", f"统计区间最长 {MAX_MONTHS} 个月",
+                            detail=[{"field": "from", "type": "range", "message": "区间过长"}])
+    return date_from, date_to
+
+
+def rate(part: int, whole: int) -> float | None:
+    if not whole:
+        return None
+    return float((Decimal(part) / Decimal(whole)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+
+
+def median_minutes(values: list[Decimal]) -> float | None:
+    median = percentile(values, Decimal("0.5"))
+    return float(median.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) if median is not None else None
+
+
+def _figures(runs: int, problem_runs: int, orders: list[dict], learners: int, answers: int, correct: int) -> dict:
+    closings = [o["close_minutes"] for o in orders if o["close_minutes"] is not None]
+    return {
+        "runs": runs, "problem_runs": problem_runs, "problem_share": rate(problem_runs, runs),
+        "corrective_orders": len(orders), "closed_orders": len(closings),
+        "median_close_minutes": median_minutes(closings),
+        "learners": learners, "exam_answers": answers, "exam_correct": correct,
+        "exam_pass_rate": rate(correct, answers),
+    }
+
+
+def implementation(user: User, standard_id: int, *, unit_id: int | None = None, date_from: date | None = None,
+                   date_to: date | None = None) -> dict:
+    unit = supervised_unit(user, unit_id)
+    standard = standards.get_standard(standard_id)
+    date_from, date_to = window(date_from, date_to)
+    return implementation_of(standard, unit.path, date_from, date_to) | {
+        "unit": {"id": unit.pk, "name": unit.name}}
+
+
+def implementation_of(standard, path: str, date_from: date, date_to: date) -> dict:
+    """The series for the units under `path` (already allowed): what evaluations pre-fill as evidence."""
+    start, end = shanghai_day_start(date_from), shanghai_day_start(date_to + timedelta(days=1))
+    scope = {"standard_id": standard.pk, "path": path, "start": start, "end": end}
+    footprint = standards.standard_footprint(standard_id=standard.pk, path=path)
+    run_months = practice.standard_run_months(**scope)
+    orders = workorders.corrective_orders(**scope)
+    learning = training.standard_learning_months(**scope)
+    orders_by_month: dict[date, list[dict]] = {}
+    for order in orders:
+        orders_by_month.setdefault(month_of(order["created_at"]), []).append(order)
+    months = []
+    for month in months_between(date_from, date_to):
+        runs = run_months.get(month, {"runs": 0, "problem_runs": 0})
+        learned = learning.get(month, {"learners": 0, "answers": 0, "correct": 0})
+        months.append({"month": month.strftime("%Y-%m"), **_figures(
+            runs["runs"], runs["problem_runs"], orders_by_month.get(month, []), learned["learners"],
+            learned["answers"], learned["correct"])})
+    totals = _figures(sum(m["runs"] for m in months), sum(m["problem_runs"] for m in months), orders,
+                      training.standard_learner_count(**scope), sum(m["exam_answers"] for m in months),
+                      sum(m["exam_correct"] for m in months))
+    return {
+        "standard": {"id": standard.pk, "code": standard.code, "title": standard.title, "level": standard.level,
+                     "category": standard.category},
+        "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),
+        **footprint,
+        "totals": totals,
+        "months": months,
+        "failing_steps": practice.failing_steps(**scope),
+    }
