@@ -197,3 +197,11 @@ def supervised_unit(user: User, unit_id: int | None = None) -> OrgUnit:
     if unit is None or (paths is not None and not any(unit.path.startswith(p) for p in paths)):
         raise not_found("组织单位")
     return unit
+
+
+def containing(units: Iterable[OrgUnit], path: str | None) -> list[int]:
+    """Ids of the `units` whose subtree holds the unit at `path` (to roll rows grouped by unit up to
+    several levels at once: the dashboard's unit and each unit under it)."""
+    if not path:
+        return []
+    return [unit.pk for unit in units if path.startswith(unit.path)]

@@ -19,6 +19,7 @@ from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
 from standard_evaluations.api import implementation_router
 from standards.api import points_router, standards_router
+from supervision.api import router as supervision_router
 from training.api import (
     attempts_router,
     course_assignments_router,
@@ -75,6 +76,7 @@ ROUTES = [
     ("/surveys", surveys_router),
     ("/improvement-actions", actions_router),
     ("/standards", implementation_router),
+    ("/supervision", supervision_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

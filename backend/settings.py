@@ -143,6 +143,7 @@ INSTALLED_APPS = [
     "privacy",
     "evaluations",
     "standard_evaluations",
+    "supervision",
     "fixtures",
 ]
 

@@ -5,19 +5,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
 from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import is_admin, scope_q
+from accounts.selectors import containing, is_admin, scope_q
 from media.models import Photo
 from miniprogram_api.clock import by_month, days_q, month_of
 from miniprogram_api.errors import not_found
 from standards.models import Verdict
 
 from . import signals
-from .models import ProcedureRun, RunReview, StepRecord
+from .models import ProcedureRun, RunReview, ScanLog, StepRecord
 
 # Who sees a studio's runs besides their performers (admins see everything), and who reviews them.
 RUN_VIEWERS = (Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER)
@@ -213,3 +213,29 @@ def failing_steps(*, standard_id: int, path: str, start: datetime, end: datetime
     return [{"procedure_code": row["run__procedure__code"], "position": row["step__position"],
              "title": row["step__title"], "count": row["count"], "fail": row["fail"], "flag": row["flag"]}
             for row in rows]
+
+
+def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
+    """Per unit (its subtree): completed runs started in [start, end), passed, with a failed or flagged
+    step, the standards practised, scans and suspicious scans. units[0] covers the others. Two queries."""
+    root = units[0].path
+    out: dict[int, dict[str, Any]] = {u.pk: {"runs": 0, "passed": 0, "problem_runs": 0, "scans": 0, "flagged_scans": 0,
+                  "standard_ids": set()} for u in units}
+    rows = (_completed_runs(path=root, start=start, end=end).values("studio__path", "procedure__standard_id")
+            .annotate(runs=Count("id"), passed=Count("id", filter=Q(verdict=Verdict.PASS)),
+                      problems=Count("id", filter=Q(verdict__in=PROBLEM_VERDICTS))).order_by())
+    for row in rows:
+        for unit_id in containing(units, row["studio__path"]):
+            entry = out[unit_id]
+            entry["runs"] += row["runs"]
+            entry["passed"] += row["passed"]
+            entry["problem_runs"] += row["problems"]
+            entry["standard_ids"].add(row["procedure__standard_id"])
+    scans = (ScanLog.objects.filter(point__studio__path__startswith=root, scanned_at__gte=start, scanned_at__lt=end)
+             .values("point__studio__path").annotate(scans=Count("id"), flagged=Count("id", filter=Q(suspicious=True)))
+             .order_by())
+    for row in scans:
+        for unit_id in containing(units, row["point__studio__path"]):
+            out[unit_id]["scans"] += row["scans"]
+            out[unit_id]["flagged_scans"] += row["flagged"]
+    return out

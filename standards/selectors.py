@@ -89,3 +89,17 @@ def standard_footprint(*, standard_id: int, path: str) -> dict:
                                            procedures__standard_id=standard_id).values("id").distinct().count())
     return {"procedures": procedures["procedures"], "published_procedures": procedures["published"],
             "points": points}
+
+
+def catalogue_counts() -> dict:
+    """Effective standards: {id: (level, category)}, and counts by level and by category (every choice
+    present). One query."""
+    by_level = dict.fromkeys(Standard.Level.values, 0)
+    by_category = dict.fromkeys(Standard.Category.values, 0)
+    found = {}
+    for pk, level, category in Standard.objects.filter(status=Standard.Status.EFFECTIVE).values_list(
+            "id", "level", "category"):
+        found[pk] = (level, category)
+        by_level[level] = by_level.get(level, 0) + 1
+        by_category[category] = by_category.get(category, 0) + 1
+    return {"standards": found, "by_level": by_level, "by_category": by_category}

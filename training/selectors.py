@@ -22,7 +22,7 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import grants_of, has_role, is_admin, scope_q
+from accounts.selectors import containing, grants_of, has_role, is_admin, scope_q
 from miniprogram_api.clock import by_month, month_of
 from miniprogram_api.errors import forbidden, not_found
 
@@ -499,3 +499,33 @@ def standard_learner_count(*, standard_id: int, path: str, start, end) -> int:
     return (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start, completed_at__lt=end,
                                      user__primary_org_unit__path__startswith=path)
             .values("user_id").distinct().count())
+
+
+def unit_summary(*, units: list[OrgUnit], start, end) -> dict[int, dict]:
+    """Per unit (its subtree, by each person's unit; units[0] covers the others): courses assigned to its
+    people in [start, end) and how many of those are completed, completions in the window and their 学时,
+    graded exam attempts in the window and how many passed. Three queries."""
+    root = units[0].path
+    out: dict[int, dict[str, Any]] = {u.pk: {"assigned": 0, "assigned_completed": 0, "completed": 0, "hours": Decimal("0"), "attempts": 0,
+                  "passed": 0} for u in units}
+    people = Q(user__primary_org_unit__path__startswith=root)
+    for row in (Enrolment.objects.filter(people, source=Enrolment.Source.ASSIGNED, enrolled_at__gte=start,
+                                         enrolled_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False))).order_by()):
+        for unit_id in containing(units, row["user__primary_org_unit__path"]):
+            out[unit_id]["assigned"] += row["n"]
+            out[unit_id]["assigned_completed"] += row["done"]
+    for done in (Enrolment.objects.filter(people, completed_at__gte=start, completed_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), hours=Sum("course__learning_hours")).order_by()):
+        for unit_id in containing(units, done["user__primary_org_unit__path"]):
+            out[unit_id]["completed"] += done["n"]
+            out[unit_id]["hours"] += done["hours"] or Decimal("0")
+    for sat in (Attempt.objects.filter(people, state__in=GRADED, submitted_at__gte=start, submitted_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), passed=Count("id", filter=Q(passed=True))).order_by()):
+        for unit_id in containing(units, sat["user__primary_org_unit__path"]):
+            out[unit_id]["attempts"] += sat["n"]
+            out[unit_id]["passed"] += sat["passed"]
+    return out
