@@ -101,7 +101,7 @@ def overview(user: User, *, unit_id: int | None = None, date_from: date | None =
 
 def overview_of(root: OrgUnit, date_from: date, date_to: date, *, now: datetime) -> dict:
     start, end = shanghai_day_start(date_from), shanghai_day_start(date_to + timedelta(days=1))
-    units = [root, *OrgUnit.objects.filter(parent=root).order_by("path")]
+    units = [root, *OrgUnit.objects.filter(parent=root).order_by("id")]
     catalogue = standards.catalogue_counts()
     runs = practice.unit_summary(units=units, start=start, end=end)
     orders = workorders.unit_summary(units=units, start=start, end=end, now=now)
