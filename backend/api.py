@@ -18,6 +18,7 @@ from practice.api import runs_router, scan_router, sync_router
 from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
 from standard_evaluations.api import implementation_router
+from standard_evaluations.api import implementation_router, indicator_systems_router
 from standards.api import points_router, standards_router
 from supervision.api import router as supervision_router
 from training.api import (
@@ -77,6 +78,7 @@ ROUTES = [
     ("/improvement-actions", actions_router),
     ("/standards", implementation_router),
     ("/supervision", supervision_router),
+    ("/indicator-systems", indicator_systems_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

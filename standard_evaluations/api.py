@@ -6,12 +6,12 @@ from __future__ import annotations
 from datetime import date
 
 from django.http import HttpRequest
-from ninja import Query, Router
+from ninja import Query, Router, Status
 
 from miniprogram_api.schemas import Id
 
-from . import selectors
-from .schemas import ImplementationOut
+from . import selectors, services
+from .schemas import ImplementationOut, SystemListOut, SystemOut
 
 implementation_router = Router(tags=["标准实施评价"])
 
@@ -26,3 +26,35 @@ TO = Query(None, alias="to", description="结束日期（含），默认今天")
 def standard_implementation(request: HttpRequest, standard_id: Id, unit: Id | None = None,
                             date_from: date | None = FROM, date_to: date | None = TO):
     return selectors.implementation(request.user, standard_id, unit_id=unit, date_from=date_from, date_to=date_to)
+
+
+# --- indicator systems (标准实施评价指标体系) ------------------------------------------------------------
+indicator_systems_router = Router(tags=["标准实施评价"])
+
+
+@indicator_systems_router.get("", response=SystemListOut, summary="评价指标体系列表（各版本）")
+def list_systems(request: HttpRequest):
+    items = [selectors.system_head(s) for s in selectors.indicator_systems()]
+    return {"count": len(items), "items": items}
+
+
+@indicator_systems_router.get("/{int:system_id}", response=SystemOut,
+                              summary="评价指标体系：维度、指标、权重、评分规则与所需证据")
+def get_system(request: HttpRequest, system_id: Id):
+    return selectors.indicator_system(system_id)
+
+
+@indicator_systems_router.post("/{int:system_id}/publish", response=SystemOut,
+                               summary="发布指标体系草稿（管理员；各层权重之和须为 100）")
+def publish_system(request: HttpRequest, system_id: Id):
+    system = selectors.system_for_admin(request.user, system_id)
+    services.publish_system(system=system, actor=request.user)
+    return selectors.indicator_system(system_id)
+
+
+@indicator_systems_router.post("/{int:system_id}/versions", response={201: SystemOut},
+                               summary="在已发布版本上新建草稿版本（管理员）")
+def new_version(request: HttpRequest, system_id: Id):
+    system = selectors.system_for_admin(request.user, system_id)
+    draft = services.new_version(system=system)
+    return Status(201, selectors.indicator_system(draft.pk))

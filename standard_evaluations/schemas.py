@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from datetime import datetime
+from decimal import Decimal
+
 from ninja import Schema
 
 
@@ -53,3 +56,46 @@ class ImplementationOut(Schema):
     totals: ImplementationFigures
     months: list[ImplementationMonth]
     failing_steps: list[FailingStep]
+
+
+class IndicatorOut(Schema):
+    id: int
+    code: str
+    name: str
+    weight: Decimal
+    max_score: Decimal
+    scoring_rule: str
+    evidence_required: list[str]
+    evidence_labels: list[str]
+    measure: str
+
+
+class DimensionOut(Schema):
+    id: int
+    code: str
+    name: str
+    weight: Decimal
+    description: str
+    indicators: list[IndicatorOut]
+
+
+class SystemHead(Schema):
+    id: int
+    code: str
+    version: int
+    name: str
+    basis: str
+    description: str
+    state: str
+    published_at: datetime | None
+    dimension_count: int | None = None
+    indicator_count: int | None = None
+
+
+class SystemOut(SystemHead):
+    dimensions: list[DimensionOut]
+
+
+class SystemListOut(Schema):
+    count: int
+    items: list[SystemHead]

@@ -23,15 +23,19 @@ from __future__ import annotations
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.db.models import Count, Prefetch
+
 from accounts.models import User
-from accounts.selectors import supervised_unit
+from accounts.selectors import is_admin, supervised_unit
 from miniprogram_api.clock import local_today, month_of, months_between, shanghai_day_start
-from miniprogram_api.errors import unprocessable
+from miniprogram_api.errors import forbidden, not_found, unprocessable
 from practice import selectors as practice
 from standards import selectors as standards
 from training import selectors as training
 from workorders import selectors as workorders
 from workorders.stats import percentile
+
+from .models import EvidenceKind, Indicator, IndicatorSystem
 
 MAX_MONTHS = 36
 
@@ -114,3 +118,45 @@ def implementation_of(standard, path: str, date_from: date, date_to: date) -> di
         "months": months,
         "failing_steps": practice.failing_steps(**scope),
     }
+
+
+# --- indicator systems -------------------------------------------------------------------------------------
+def indicator_systems() -> list[IndicatorSystem]:
+    return list(IndicatorSystem.objects.annotate(dimension_count=Count("dimensions", distinct=True),
+                                                 indicator_count=Count("dimensions__indicators"))
+                .order_by("code", "-version"))
+
+
+def indicator_system(system_id: int) -> dict:
+    """A system with its dimensions and indicators (three queries)."""
+    system = IndicatorSystem.objects.filter(pk=system_id).first()
+    if system is None:
+        raise not_found("指标体系")
+    dimensions = list(system.dimensions.prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("order"))).order_by("order"))
+    return {**system_head(system), "dimensions": [
+        {"id": d.pk, "code": d.code, "name": d.name, "weight": d.weight, "description": d.description,
+         "indicators": [{"id": i.pk, "code": i.code, "name": i.name, "weight": i.weight, "max_score": i.max_score,
+                         "scoring_rule": i.scoring_rule, "evidence_required": i.evidence_required,
+                         "evidence_labels": [EvidenceKind(k).label for k in i.evidence_required
+                                             if k in EvidenceKind.values],
+                         "measure": i.measure} for i in d.indicators.all()]}
+        for d in dimensions]}
+
+
+def system_head(system: IndicatorSystem) -> dict:
+    return {"id": system.pk, "code": system.code, "version": system.version, "name": system.name,
+            "basis": system.basis, "description": system.description, "state": system.state,
+            "published_at": system.published_at,
+            "dimension_count": getattr(system, "dimension_count", None),
+            "indicator_count": getattr(system, "indicator_count", None)}
+
+
+def system_for_admin(user: User, system_id: int) -> IndicatorSystem:
+    """Only admins change indicator systems (everyone may read them)."""
+    if not is_admin(user):
+        raise forbidden("只有管理员可以发布或修订评价指标体系")
+    system = IndicatorSystem.objects.filter(pk=system_id).first()
+    if system is None:
+        raise not_found("指标体系")
+    return system
