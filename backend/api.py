@@ -19,6 +19,7 @@ from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
 from standard_evaluations.api import implementation_router
 from standard_evaluations.api import implementation_router, indicator_systems_router
+from standard_evaluations.api import campaigns_router, implementation_router, indicator_systems_router
 from standards.api import points_router, standards_router
 from supervision.api import router as supervision_router
 from training.api import (
@@ -79,6 +80,7 @@ ROUTES = [
     ("/standards", implementation_router),
     ("/supervision", supervision_router),
     ("/indicator-systems", indicator_systems_router),
+    ("/evaluation-campaigns", campaigns_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

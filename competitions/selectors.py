@@ -11,6 +11,7 @@ from accounts.models import OrgUnit, Role, User
 from accounts.selectors import containing, has_role, is_admin
 from miniprogram_api.errors import forbidden, not_found
 
+from . import scoring
 from .models import (
     Appeal,
     Aspect,
@@ -338,3 +339,13 @@ def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dic
     for entry in out.values():
         entry["contestants"] = len(entry.pop("_people"))
     return out
+
+
+# The contests' arithmetic for other apps (evaluations of standards): exact rationals, one rounding.
+exact, round_half_up = scoring.exact, scoring.round_half_up
+
+
+def panel_mean(values, *, trimmed: bool = True):
+    """The contests' panel aggregation: the exact mean of Decimal marks, dropping the highest and lowest
+    when 5 or more marked (competitions/scoring.py); None when empty."""
+    return scoring.aggregate([scoring.exact(v) for v in values], "trimmed" if trimmed else "mean", 1)

@@ -11,7 +11,7 @@ from ninja import Query, Router, Status
 from miniprogram_api.schemas import Id
 
 from . import selectors, services
-from .schemas import ImplementationOut, SystemListOut, SystemOut
+from .schemas import CampaignIn, CampaignOut, ImplementationOut, ScoreIn, SystemListOut, SystemOut
 
 implementation_router = Router(tags=["标准实施评价"])
 
@@ -58,3 +58,28 @@ def new_version(request: HttpRequest, system_id: Id):
     system = selectors.system_for_admin(request.user, system_id)
     draft = services.new_version(system=system)
     return Status(201, selectors.indicator_system(draft.pk))
+
+
+# --- campaigns (实施评价) ---------------------------------------------------------------------------------
+campaigns_router = Router(tags=["标准实施评价"])
+
+
+@campaigns_router.post("", response={201: CampaignOut},
+                       summary="发起实施评价（管理员）：指定指标体系、标准、被评价单位、数据区间与评审专家；平台数据自动预填")
+def open_campaign(request: HttpRequest, payload: CampaignIn):
+    campaign = services.open_campaign_for(actor=request.user, **payload.dict())
+    return Status(201, selectors.campaign_results(campaign.pk))
+
+
+@campaigns_router.get("/{int:campaign_id}", response=CampaignOut,
+                      summary="实施评价结果：各指标得分（5 名及以上专家去掉最高最低）、维度得分、总分、评审进度、预填数据")
+def get_campaign(request: HttpRequest, campaign_id: Id):
+    selectors.visible_campaign(request.user, campaign_id)
+    return selectors.campaign_results(campaign_id)
+
+
+@campaigns_router.post("/{int:campaign_id}/scores", response=CampaignOut,
+                       summary="专家对一项指标评分（评审专家本人；评审中可修改）")
+def score(request: HttpRequest, campaign_id: Id, payload: ScoreIn):
+    services.score_indicator(expert=request.user, campaign_id=campaign_id, **payload.dict())
+    return selectors.campaign_results(campaign_id)

@@ -146,3 +146,90 @@ class Indicator(models.Model):
     def delete(self, *args, **kwargs):
         guard(Dimension, self.dimension_id, "system")
         return super().delete(*args, **kwargs)
+
+
+class Campaign(models.Model):
+    """An evaluation (实施评价) of one standard at one unit's subtree, against a published indicator system."""
+
+    class State(models.TextChoices):
+        OPEN = "open", "评审中"
+        CLOSED = "closed", "已结束"
+
+    system = models.ForeignKey(IndicatorSystem, verbose_name="指标体系", on_delete=models.PROTECT,
+                               related_name="campaigns")
+    standard = models.ForeignKey("standards.Standard", verbose_name="被评价标准", on_delete=models.PROTECT,
+                                 related_name="evaluation_campaigns")
+    unit = models.ForeignKey("accounts.OrgUnit", verbose_name="被评价单位", on_delete=models.PROTECT,
+                             related_name="evaluation_campaigns")
+    title = models.CharField("名称", max_length=200)
+    date_from = models.DateField("数据起始日")
+    date_to = models.DateField("数据截止日")
+    state = models.CharField("状态", max_length=16, choices=State.choices, default=State.OPEN)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
+                                   on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "实施评价"
+        verbose_name_plural = "实施评价"
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class PanelExpert(models.Model):
+    """An expert on the campaign's panel (drawn from the expert roster once issue 15's app exists)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="实施评价", on_delete=models.CASCADE, related_name="panel")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="专家", on_delete=models.PROTECT,
+                               related_name="+")
+
+    class Meta:
+        verbose_name = "评审专家"
+        verbose_name_plural = "评审专家"
+        constraints = [models.UniqueConstraint(fields=["campaign", "expert"], name="panelexpert_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.expert}"
+
+
+class PrefilledEvidence(models.Model):
+    """What Shixun measured for an indicator (its `measure`), copied from the implementation series when the
+    campaign opened, so the experts score against figures that no longer move."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="实施评价", on_delete=models.CASCADE,
+                                 related_name="prefilled")
+    indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="+")
+    figures = models.JSONField("平台数据")
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "平台预填证据"
+        verbose_name_plural = "平台预填证据"
+        constraints = [models.UniqueConstraint(fields=["campaign", "indicator"], name="prefilled_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.campaign} · {self.indicator}"
+
+
+class IndicatorScore(models.Model):
+    """One expert's score of one indicator, with the evidence they relied on (links to runs, photos, files)."""
+
+    campaign = models.ForeignKey(Campaign, verbose_name="实施评价", on_delete=models.PROTECT, related_name="scores")
+    indicator = models.ForeignKey(Indicator, verbose_name="指标", on_delete=models.PROTECT, related_name="+")
+    expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="专家", on_delete=models.PROTECT,
+                               related_name="+")
+    score = models.DecimalField("得分", max_digits=6, decimal_places=2)
+    comment = models.TextField("评语", blank=True)
+    evidence = models.JSONField("证据", default=list, blank=True, help_text='[{"kind", "ref", "note"}]')
+    scored_at = models.DateTimeField("评分时间", auto_now=True)
+
+    class Meta:
+        verbose_name = "指标评分"
+        verbose_name_plural = "指标评分"
+        constraints = [models.UniqueConstraint(fields=["campaign", "indicator", "expert"],
+                                               name="indicatorscore_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.indicator} · {self.expert}：{self.score}"

@@ -1,9 +1,11 @@
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from decimal import Decimal
 
-from ninja import Schema
+from ninja import Field, Schema
+
+from miniprogram_api.schemas import Id
 
 
 class UnitRef(Schema):
@@ -99,3 +101,68 @@ class SystemOut(SystemHead):
 class SystemListOut(Schema):
     count: int
     items: list[SystemHead]
+
+
+class CampaignIn(Schema):
+    system_id: Id
+    standard_id: Id
+    unit_id: Id
+    title: str = Field(min_length=1, max_length=200)
+    date_from: date
+    date_to: date
+    expert_ids: list[Id] = Field(min_length=1, max_length=50)
+
+
+class ScoreIn(Schema):
+    indicator_id: Id
+    score: Decimal = Field(max_digits=6, decimal_places=2)
+    comment: str = Field("", max_length=2000)
+    evidence: list[dict] = Field(default_factory=list, max_length=50)
+
+
+class ScoredIndicator(Schema):
+    id: int
+    code: str
+    name: str
+    weight: Decimal
+    experts_scored: int
+    reviewed: bool
+    score: Decimal | None
+    percent: Decimal | None
+    prefilled: dict | None
+
+
+class ScoredDimension(Schema):
+    id: int
+    code: str
+    name: str
+    weight: Decimal
+    score: Decimal | None
+    indicators: list[ScoredIndicator]
+
+
+class Progress(Schema):
+    indicators: int
+    reviewed: int
+    share: float | None
+
+
+class CampaignStandard(Schema):
+    id: int
+    code: str
+    title: str
+
+
+class CampaignOut(Schema):
+    id: int
+    title: str
+    state: str
+    system: SystemHead
+    standard: CampaignStandard
+    unit: UnitRef
+    date_from: date
+    date_to: date
+    panel_size: int
+    progress: Progress
+    score: Decimal | None
+    dimensions: list[ScoredDimension]

@@ -22,11 +22,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.db.models import Count, Prefetch
 
 from accounts.models import User
-from accounts.selectors import is_admin, supervised_unit
+from accounts.selectors import SUPERVISION_ROLES, is_admin, scope_paths, supervised_unit
+from competitions import selectors as competitions
 from miniprogram_api.clock import local_today, month_of, months_between, shanghai_day_start
 from miniprogram_api.errors import forbidden, not_found, unprocessable
 from practice import selectors as practice
@@ -35,7 +37,7 @@ from training import selectors as training
 from workorders import selectors as workorders
 from workorders.stats import percentile
 
-from .models import EvidenceKind, Indicator, IndicatorSystem
+from .models import Campaign, EvidenceKind, Indicator, IndicatorSystem
 
 MAX_MONTHS = 36
 
@@ -160,3 +162,72 @@ def system_for_admin(user: User, system_id: int) -> IndicatorSystem:
     if system is None:
         raise not_found("指标体系")
     return system
+
+
+# --- campaigns ----------------------------------------------------------------------------------------------
+def campaign_results(campaign_id: int) -> dict:
+    """Scores by indicator (the contests' panel mean: highest and lowest dropped from 5 experts up), by
+    dimension and overall, as percentages weighted at each level, rounded once (half up, 0.01); progress
+    counted by indicators reviewed (every expert of the panel has scored them). A fixed number of queries."""
+    campaign = Campaign.objects.select_related("system", "standard", "unit").filter(pk=campaign_id).first()
+    if campaign is None:
+        raise not_found("实施评价")
+    panel = set(campaign.panel.values_list("expert_id", flat=True))
+    scores: dict[int, dict[int, Decimal]] = {}
+    for indicator_id, expert_id, score in campaign.scores.values_list("indicator_id", "expert_id", "score"):
+        scores.setdefault(indicator_id, {})[expert_id] = score
+    prefilled = dict(campaign.prefilled.values_list("indicator_id", "figures"))
+    dimensions = list(campaign.system.dimensions.prefetch_related(
+        Prefetch("indicators", queryset=Indicator.objects.order_by("order"))).order_by("order"))
+    hundred = Fraction(100)
+    total: Fraction | None = Fraction(0)
+    reviewed = count = 0
+    out_dimensions = []
+    for dimension in dimensions:
+        dimension_score: Fraction | None = Fraction(0)
+        rows = []
+        for indicator in dimension.indicators.all():
+            count += 1
+            given = scores.get(indicator.pk, {})
+            done = bool(panel) and panel <= set(given)
+            reviewed += done
+            mean = competitions.panel_mean(list(given.values())) if given else None
+            pct = mean / competitions.exact(indicator.max_score) * hundred if mean is not None else None
+            if pct is None or dimension_score is None:
+                dimension_score = None
+            else:
+                dimension_score += pct * competitions.exact(indicator.weight) / hundred
+            rows.append({"id": indicator.pk, "code": indicator.code, "name": indicator.name,
+                         "weight": indicator.weight, "experts_scored": len(given), "reviewed": done,
+                         "score": competitions.round_half_up(mean) if mean is not None else None,
+                         "percent": competitions.round_half_up(pct) if pct is not None else None,
+                         "prefilled": prefilled.get(indicator.pk)})
+        if dimension_score is None or total is None:
+            total = None
+        else:
+            total += dimension_score * competitions.exact(dimension.weight) / hundred
+        out_dimensions.append({"id": dimension.pk, "code": dimension.code, "name": dimension.name,
+                               "weight": dimension.weight, "indicators": rows,
+                               "score": competitions.round_half_up(dimension_score) if dimension_score is not None else None})
+    return {"id": campaign.pk, "title": campaign.title, "state": campaign.state,
+            "system": system_head(campaign.system),
+            "standard": {"id": campaign.standard_id, "code": campaign.standard.code, "title": campaign.standard.title},
+            "unit": {"id": campaign.unit_id, "name": campaign.unit.name},
+            "date_from": campaign.date_from, "date_to": campaign.date_to, "panel_size": len(panel),
+            "progress": {"indicators": count, "reviewed": reviewed,
+                         "share": float(Fraction(reviewed, count)) if count else None},
+            "score": competitions.round_half_up(total) if total is not None else None, "dimensions": out_dimensions}
+
+
+def visible_campaign(user: User, campaign_id: int) -> Campaign:
+    """Admins, the panel's experts, and supervisors or leaders whose scope holds the evaluated unit; anyone
+    else gets the same 404 as for a missing campaign."""
+    campaign = Campaign.objects.select_related("unit").filter(pk=campaign_id).first()
+    if campaign is None:
+        raise not_found("实施评价")
+    if is_admin(user) or campaign.panel.filter(expert=user).exists():
+        return campaign
+    paths = scope_paths(user, SUPERVISION_ROLES)
+    if paths and any(campaign.unit.path.startswith(p) for p in paths):
+        return campaign
+    raise not_found("实施评价")

@@ -12,7 +12,16 @@ from accounts.models import User
 from miniprogram_api.errors import ApiError
 
 from . import builtin
-from .models import Dimension, EvidenceKind, Indicator, IndicatorSystem
+from .models import (
+    Campaign,
+    Dimension,
+    EvidenceKind,
+    Indicator,
+    IndicatorScore,
+    IndicatorSystem,
+    PanelExpert,
+    PrefilledEvidence,
+)
 
 HUNDRED = Decimal("100")
 
@@ -99,3 +108,87 @@ def install_builtin(*, actor: User | None = None) -> IndicatorSystem:
     if found is not None:
         return found
     return publish_system(system=create_system(spec=builtin.BUILTIN), actor=actor)
+
+
+# --- campaigns (实施评价) -----------------------------------------------------------------------------------
+MEASURED_FIGURES: dict[str, tuple[str, ...]] = {
+    Indicator.Measure.TRANSLATION: ("procedures", "published_procedures", "points"),
+    Indicator.Measure.RUNS: ("runs",),
+    Indicator.Measure.CONFORMITY: ("runs", "problem_runs", "problem_share", "failing_steps"),
+    Indicator.Measure.CORRECTIVE: ("corrective_orders", "closed_orders", "median_close_minutes"),
+    Indicator.Measure.LEARNING: ("learners", "exam_answers", "exam_correct", "exam_pass_rate"),
+}
+
+
+def _measured(series: dict, measure: str) -> dict:
+    flat = {**series["totals"], "procedures": series["procedures"], "points": series["points"],
+            "published_procedures": series["published_procedures"], "failing_steps": series["failing_steps"][:5]}
+    return {"date_from": series["date_from"], "date_to": series["date_to"],
+            **{key: flat[key] for key in MEASURED_FIGURES[measure]}}
+
+
+@transaction.atomic
+def open_campaign(*, actor: User, system: IndicatorSystem, standard, unit, title: str, date_from, date_to,
+                  experts: list[User]) -> Campaign:
+    """Open an evaluation: the panel, and the indicators Shixun measures pre-filled from the implementation
+    series of the standard at the unit's subtree over [date_from, date_to]."""
+    from .selectors import implementation_of
+
+    if not system.is_published:
+        raise ApiError("system_not_published", "只能使用已发布的指标体系", status=409)
+    if len({e.pk for e in experts}) < 1:
+        raise ApiError("panel_empty", "评审专家至少 1 名", status=422)
+    campaign = Campaign.objects.create(system=system, standard=standard, unit=unit, title=title,
+                                       date_from=date_from, date_to=date_to, created_by=actor)
+    PanelExpert.objects.bulk_create([PanelExpert(campaign=campaign, expert=e) for e in {e.pk: e for e in experts}.values()])
+    series = implementation_of(standard, unit.path, date_from, date_to)
+    measured = Indicator.objects.filter(dimension__system=system).exclude(measure="")
+    PrefilledEvidence.objects.bulk_create([PrefilledEvidence(campaign=campaign, indicator=indicator,
+                                                             figures=_measured(series, indicator.measure))
+                                           for indicator in measured])
+    return campaign
+
+
+@transaction.atomic
+def score_indicator(*, expert: User, campaign_id: int, indicator_id: int, score: Decimal, comment: str = "",
+                    evidence: list | None = None) -> IndicatorScore:
+    """An expert's score of one indicator (a later score of the same indicator replaces theirs while open)."""
+    campaign = Campaign.objects.select_for_update().filter(pk=campaign_id).first()
+    if campaign is None or not PanelExpert.objects.filter(campaign=campaign, expert=expert).exists():
+        raise ApiError("not_found", "实施评价不存在", status=404)
+    if campaign.state != Campaign.State.OPEN:
+        raise ApiError("campaign_closed", "该实施评价已结束，不能再评分", status=409)
+    indicator = Indicator.objects.filter(pk=indicator_id, dimension__system_id=campaign.system_id).first()
+    if indicator is None:
+        raise ApiError("not_found", "指标不存在", status=404)
+    if not Decimal("0") <= score <= indicator.max_score:
+        raise ApiError("score_out_of_range", f"得分应在 0 到 {indicator.max_score} 之间", status=422,
+                       detail=[{"field": "score", "type": "range", "message": f"0–{indicator.max_score}"}])
+    row, _ = IndicatorScore.objects.update_or_create(campaign=campaign, indicator=indicator, expert=expert,
+                                                     defaults={"score": score, "comment": comment,
+                                                               "evidence": evidence or []})
+    return row
+
+
+def open_campaign_for(*, actor: User, system_id: int, standard_id: int, unit_id: int, title: str, date_from,
+                      date_to, expert_ids: list[int]) -> Campaign:
+    """The API's way in: admins only; every id must exist (404), the window is checked like the series'."""
+    from accounts.models import OrgUnit
+    from accounts.selectors import is_admin
+    from standards.selectors import get_standard
+
+    from .selectors import window
+
+    if not is_admin(actor):
+        raise ApiError("forbidden", "只有管理员可以发起实施评价", status=403)
+    system = IndicatorSystem.objects.filter(pk=system_id).first()
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if system is None or unit is None:
+        raise ApiError("not_found", "指标体系或单位不存在", status=404)
+    experts = list(User.objects.filter(pk__in=expert_ids, is_active=True))
+    if len(experts) != len(set(expert_ids)):
+        raise ApiError("unknown_experts", "部分评审专家不存在或已停用", status=422,
+                       detail=sorted(set(expert_ids) - {e.pk for e in experts}))
+    date_from, date_to = window(date_from, date_to)
+    return open_campaign(actor=actor, system=system, standard=get_standard(standard_id), unit=unit, title=title,
+                         date_from=date_from, date_to=date_to, experts=experts)

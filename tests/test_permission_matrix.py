@@ -81,6 +81,8 @@ PERSONAL = {
     ("POST", "/api/v1/experts/applications/{application_id}/cv"), ("GET", "/api/v1/experts/me"),
     # a survey is answered by its audience; an improvement action's evidence comes from its owner
     ("POST", "/api/v1/surveys/{survey_id}/responses"), ("POST", "/api/v1/improvement-actions/{action_id}/evidence"),
+    # an expert's score of an indicator is theirs alone (the panel, not the admin, evaluates)
+    ("POST", "/api/v1/evaluation-campaigns/{campaign_id}/scores"),
 }
 
 
@@ -161,6 +163,10 @@ class World:
         from standard_evaluations.models import IndicatorSystem
 
         self.system = IndicatorSystem.objects.get(code="standard-implementation", version=1)
+        from standard_evaluations.models import Campaign
+
+        self.campaign = Campaign.objects.get(standard=self.standard)
+        self.p5 = self.system.dimensions.get(code="P").indicators.get(code="P5")
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -180,7 +186,7 @@ class World:
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "survey_id": self.survey.pk, "action_id": self.action.pk,
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "standard_id": self.standard.pk,
-            "system_id": self.system.pk,
+            "system_id": self.system.pk, "campaign_id": self.campaign.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:
@@ -273,6 +279,11 @@ class World:
                                           "questions": [{"key": "q1", "kind": "scale", "title": "满意度"}]},
             "/api/v1/improvement-actions/{action_id}/evidence": {"evidence": "已增加实操课时"},
             "/api/v1/improvement-actions/{action_id}/review": {"accept": True, "note": "已核实"},
+            "/api/v1/evaluation-campaigns": {"system_id": self.system.pk, "standard_id": self.standard.pk,
+                                             "unit_id": self.hvac.pk, "title": "权限矩阵评价",
+                                             "date_from": "2026-01-01", "date_to": "2026-02-28",
+                                             "expert_ids": [self.judge.pk]},
+            "/api/v1/evaluation-campaigns/{campaign_id}/scores": {"indicator_id": self.p5.pk, "score": "80"},
         }
         return bodies.get(template)
 

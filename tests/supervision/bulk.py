@@ -24,7 +24,6 @@ def populate(*, units: int = 50, days: int = 365, runs_per_unit: int = 300, seed
     rng = random.Random(seed)
     now = timezone.now()
     bureau = ensure_org_unit(name=f"{tag}管理局", kind=OrgUnit.Kind.BUREAU)
-    base = ensure_org_unit(name=f"{tag}实训基地", kind=OrgUnit.Kind.BASE, parent=bureau)
     studios = [ensure_org_unit(name=f"{tag}工作室{n:02d}", kind=OrgUnit.Kind.STUDIO, parent=bureau)
                for n in range(units)]
     supervisor = User.objects.create(username=f"{tag}-supervisor-{uuid.uuid4().hex[:6]}", display_name="监管员",
