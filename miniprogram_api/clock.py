@@ -16,6 +16,8 @@ from django.db.models import Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 
+from .errors import unprocessable
+
 
 @overload
 def aware(moment: datetime) -> datetime: ...
@@ -71,3 +73,14 @@ def months_between(first: date, last: date) -> list[date]:
 def by_month(field: str) -> TruncMonth:
     """An annotation cutting `field` (a UTC datetime column) into Shanghai months, in the database."""
     return TruncMonth(field, tzinfo=shanghai())
+
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def check_dates(*days: date | None) -> None:
+    """Refuse dates no statistics can mean (and that datetime arithmetic would overflow on): 422."""
+    for day in days:
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise unprocessable("invalid_date", f"日期应在 {EARLIEST} 至 {LATEST} 之间",
+                                detail=[{"field": "date", "type": "range", "message": str(day)}])

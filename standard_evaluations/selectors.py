@@ -29,7 +29,7 @@ from django.db.models import Count, Prefetch
 from accounts.models import User
 from accounts.selectors import SUPERVISION_ROLES, is_admin, scope_paths, supervised_unit
 from competitions import selectors as competitions
-from miniprogram_api.clock import local_today, month_of, months_between, shanghai_day_start
+from miniprogram_api.clock import check_dates, local_today, month_of, months_between, shanghai_day_start
 from miniprogram_api.errors import forbidden, not_found, unprocessable
 from practice import selectors as practice
 from standards import selectors as standards
@@ -44,6 +44,7 @@ MAX_MONTHS = 36
 
 def window(date_from: date | None, date_to: date | None, *, months: int = 12) -> tuple[date, date]:
     """(first day, last day) of the asked window; by default the last `months` Shanghai months up to today."""
+    check_dates(date_from, date_to)
     date_to = date_to or local_today()
     if date_from is None:
         first = month_of(date_to)

@@ -19,7 +19,7 @@ from accounts.models import OrgUnit, User
 from accounts.selectors import supervised_unit
 from apprenticeships import selectors as apprenticeships
 from competitions import selectors as competitions
-from miniprogram_api.clock import local_today, shanghai_day_start
+from miniprogram_api.clock import check_dates, local_today, shanghai_day_start
 from miniprogram_api.errors import unprocessable
 from practice import selectors as practice
 from standards import selectors as standards
@@ -34,6 +34,7 @@ DEFAULT_DAYS = 30
 def window(date_from: date | None, date_to: date | None, *, now: datetime | None = None) -> tuple[date, date]:
     """Shanghai days, both included; by default the last 30 days up to today (so a wall screen's window
     rolls over at midnight Asia/Shanghai)."""
+    check_dates(date_from, date_to)
     date_to = date_to or local_today(now)
     date_from = date_from or date_to - timedelta(days=DEFAULT_DAYS - 1)
     if date_from > date_to:

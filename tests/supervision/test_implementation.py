@@ -75,6 +75,8 @@ def test_bad_input(api, world):
     assert_error(get(api, world.supervisor, world.standard, **{"from": "2020-01-01", "to": "2026-02-01"}), 422,
                  "date_range_too_long")
     assert_error(get(api, world.supervisor, world.standard, **{"from": "2026-13-01"}), 422)
+    assert_error(get(api, world.supervisor, world.standard, **{"from": "0001-01-01"}), 422, "invalid_date")
+    assert_error(get(api, world.supervisor, world.standard, **{"to": "9999-12-31"}), 422, "invalid_date")
 
 
 @pytest.mark.parametrize("extra", [2])

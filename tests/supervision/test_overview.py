@@ -136,6 +136,8 @@ def test_bad_input(api, full):
                  "date_range_too_long")
     assert_error(client.get("supervision/overview", {"unit": 999999}), 404, "not_found")
     assert_error(client.get("supervision/overview", {"unit": "abc"}), 422)
+    assert_error(client.get("supervision/overview", {"to": "0001-01-05"}), 422, "invalid_date")
+    assert_error(client.get("supervision/overview.xlsx", {"from": "9999-12-31"}), 422, "invalid_date")
 
 
 def test_queries_do_not_grow_with_the_data(api, full):
