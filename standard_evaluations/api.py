@@ -3,12 +3,10 @@ figures this reads, so this app mounts its own router at the same prefix (docs/a
 
 from __future__ import annotations
 
-from datetime import date
-
 from django.http import HttpRequest
 from ninja import Query, Router, Status
 
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Date, Id
 
 from . import selectors, services
 from .schemas import CampaignIn, CampaignOut, ImplementationOut, ScoreIn, SystemListOut, SystemOut
@@ -24,7 +22,7 @@ TO = Query(None, alias="to", description="结束日期（含），默认今天")
     summary="标准实施数据：按月的实操次数、异常率、高频异常步骤、整改工单与关闭时长中位数、学习完成人数、考试正确率"
             "（监管、工作室负责人、管理员；按授权范围）")
 def standard_implementation(request: HttpRequest, standard_id: Id, unit: Id | None = None,
-                            date_from: date | None = FROM, date_to: date | None = TO):
+                            date_from: Date | None = FROM, date_to: Date | None = TO):
     return selectors.implementation(request.user, standard_id, unit_id=unit, date_from=date_from, date_to=date_to)
 
 

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import datetime
 from decimal import Decimal
 
 from ninja import Field, Schema
 
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Date, Id
 
 
 class UnitRef(Schema):
@@ -108,8 +108,8 @@ class CampaignIn(Schema):
     standard_id: Id
     unit_id: Id
     title: str = Field(min_length=1, max_length=200)
-    date_from: date
-    date_to: date
+    date_from: Date
+    date_to: Date
     expert_ids: list[Id] = Field(min_length=1, max_length=50)
 
 
@@ -160,8 +160,8 @@ class CampaignOut(Schema):
     system: SystemHead
     standard: CampaignStandard
     unit: UnitRef
-    date_from: date
-    date_to: date
+    date_from: Date
+    date_to: Date
     panel_size: int
     progress: Progress
     score: Decimal | None
