@@ -17,8 +17,6 @@ from notifications.api import router as notifications_router
 from practice.api import runs_router, scan_router, sync_router
 from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
-from standard_evaluations.api import implementation_router
-from standard_evaluations.api import implementation_router, indicator_systems_router
 from standard_evaluations.api import campaigns_router, implementation_router, indicator_systems_router
 from standards.api import points_router, standards_router
 from supervision.api import router as supervision_router

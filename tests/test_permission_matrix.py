@@ -187,6 +187,7 @@ class World:
             "survey_id": self.survey.pk, "action_id": self.action.pk,
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "standard_id": self.standard.pk,
             "system_id": self.system.pk, "campaign_id": self.campaign.pk,
+            "standard_id": self.standard.pk, "system_id": self.system.pk, "campaign_id": self.campaign.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:

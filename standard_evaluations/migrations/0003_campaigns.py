@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0003_supervisor_role'),
+        ('accounts', '0004_supervisor_role'),
         ('standard_evaluations', '0002_builtin_indicator_system'),
         ('standards', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
