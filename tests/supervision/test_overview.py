@@ -39,10 +39,11 @@ def more(world: World, copy: int = 0) -> None:
                                          user=world.a, source="assigned")
     Enrolment.objects.filter(pk=enrolment.pk).update(enrolled_at=kit.sh(2026, 1, 5, 9))
     contest = Contest.objects.create(name=f"暖通技能比武{copy}", org_unit=org.hvac, starts_at=kit.sh(2026, 1, 15, 9))
-    event = Event.objects.create(contest=contest, name="冷水机组巡检", state="published",
-                                 published_at=kit.sh(2026, 1, 15, 17))
+    event = Event.objects.create(contest=contest, name="冷水机组巡检")
     Entry.objects.create(event=event, contestant=world.a, org_unit=org.hvac, code=f"A{copy}1")
     Entry.objects.create(event=event, contestant=world.b, org_unit=org.bas, code=f"A{copy}2")
+    # published after the entries (the entry list freezes once scoring starts)
+    Event.objects.filter(pk=event.pk).update(state="published", published_at=kit.sh(2026, 1, 15, 17))
 
 
 @pytest.fixture
