@@ -7,8 +7,8 @@ from apprenticeships.api import certificates_router, studios_router
 from apprenticeships.api import router as apprenticeships_router
 from backend.realtime_schema import router as realtime_router
 from competitions.api import contests_router, judging_router
-from experts.api import router as experts_router
 from evaluations.api import actions_router, surveys_router
+from experts.api import router as experts_router
 from media.api import uploads_router
 from miniprogram_api.envelope import install_handlers
 from miniprogram_api.ninja_api import ShixunAPI

@@ -185,8 +185,6 @@ class World:
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "survey_id": self.survey.pk, "action_id": self.action.pk,
-            "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "standard_id": self.standard.pk,
-            "system_id": self.system.pk, "campaign_id": self.campaign.pk,
             "standard_id": self.standard.pk, "system_id": self.system.pk, "campaign_id": self.campaign.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }

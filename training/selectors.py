@@ -472,6 +472,8 @@ def course_exam_results(course_id: int) -> list[dict]:
         out.append({"exam_id": exam.pk, "title": exam.title, "pass_mark": exam.pass_mark,
                     "best": best_scores(exam_id=exam.pk)})
     return out
+
+
 # --- figures for supervision (issue 16): scoped by a unit path the caller has already been checked for --
 def standard_learning_months(*, standard_id: int, path: str, start, end) -> dict[date, dict]:
     """Per Shanghai month, for people whose unit lies under `path`: learners who completed a course
@@ -494,6 +496,9 @@ def standard_learning_months(*, standard_id: int, path: str, start, end) -> dict
     for answered in answers:
         entry = out.setdefault(month_of(answered["month"]), {"learners": 0, "answers": 0, "correct": 0})
         entry["answers"], entry["correct"] = answered["answers"], answered["correct"]
+    return out
+
+
 def standard_learner_count(*, standard_id: int, path: str, start, end) -> int:
     """Distinct learners under `path` who completed a course teaching the standard in [start, end)."""
     return (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start, completed_at__lt=end,
