@@ -109,6 +109,7 @@ class Role(models.TextChoices):
     ARBITRATOR = "arbitrator", "监督仲裁"
     DISPATCHER = "dispatcher", "调度员"
     TRAINER = "trainer", "讲师"
+    SUPERVISOR = "supervisor", "监管"
     ADMIN = "admin", "管理员"
 
 

@@ -14,7 +14,7 @@ from django.db import connections
 from django.db.models import Q
 from django.utils import timezone
 
-from miniprogram_api.errors import ApiError
+from miniprogram_api.errors import ApiError, forbidden, not_found
 
 from .models import ApiToken, OrgUnit, Role, RoleGrant, User
 
@@ -171,3 +171,37 @@ def user_summary(user: User, viewer: User | None = None) -> dict:
         "phone": visible_phone(user, viewer),
         "roles": [{"role": role, "org_unit_id": unit_id} for role, unit_id, _ in grants_of(user)],
     }
+
+
+# --- supervision's scope (issue 16): the one function every supervision figure and export goes through --
+SUPERVISION_ROLES = (Role.SUPERVISOR, Role.WORKSHOP_LEADER)
+
+
+def supervised_unit(user: User, unit_id: int | None = None) -> OrgUnit:
+    """The unit whose figures the caller asked for (`unit_id`), or by default the top unit of their scope:
+    supervisors (监管) and workshop leaders see the subtrees of their grants, admins everything. A unit
+    outside the caller's scope is the same 404 as a missing one; a caller with no such grant gets a 403."""
+    paths = scope_paths(user, SUPERVISION_ROLES)
+    if paths is not None and not paths:
+        raise forbidden("只有监管人员、工作室负责人和管理员可以查看监管数据")
+    if unit_id is None:
+        units = OrgUnit.objects.order_by("path")
+        if paths is None:
+            unit = units.filter(parent__isnull=True).order_by("id").first()
+        else:
+            unit = min(units.filter(path__in=paths), key=lambda u: (u.path.count("/"), u.path), default=None)
+        if unit is None:
+            raise not_found("组织单位")
+        return unit
+    unit = OrgUnit.objects.filter(pk=unit_id).first()
+    if unit is None or (paths is not None and not any(unit.path.startswith(p) for p in paths)):
+        raise not_found("组织单位")
+    return unit
+
+
+def containing(units: Iterable[OrgUnit], path: str | None) -> list[int]:
+    """Ids of the `units` whose subtree holds the unit at `path` (to roll rows grouped by unit up to
+    several levels at once: the dashboard's unit and each unit under it)."""
+    if not path:
+        return []
+    return [unit.pk for unit in units if path.startswith(unit.path)]

@@ -21,7 +21,7 @@ from django.db.models.functions import FirstValue, RowNumber
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import has_role, is_admin, scope_q
+from accounts.selectors import containing, has_role, is_admin, scope_q
 from media.models import Photo
 from media.presenters import photo_out
 from miniprogram_api.errors import ApiError, not_found
@@ -468,3 +468,28 @@ def certificate_by_code(code: str) -> Certificate:
         raise ApiError("certificate_revoked", "该证书已被撤销", status=410,
                        detail={"revoked_at": certificate.revoked_at.isoformat(), "reason": certificate.revoked_reason})
     return certificate
+
+
+# --- supervision (issue 16) ------------------------------------------------------------------------------
+def unit_summary(*, units: list[OrgUnit], now: datetime | None = None) -> dict[int, dict]:
+    """Per unit (its subtree; units[0] covers the others): active agreements by red/amber/green today
+    (the leader's dashboard's rule), and agreements completed (出师) this Shanghai year. Seven queries."""
+    today = _today(now)
+    root = units[0].path
+    out = {u.pk: {"active": 0, "red": 0, "amber": 0, "green": 0, "completed_this_year": 0} for u in units}
+    found = [SimpleNamespace(**row) for row in Agreement.objects.filter(
+        studio__path__startswith=root, state=Agreement.State.ACTIVE).values(*DASHBOARD_FIELDS, "studio__path")]
+    facts = facts_for([a.id for a in found])
+    thresholds = thresholds_for({a.studio_id for a in found})
+    for agreement in found:
+        rag = progress_of(agreement, facts[agreement.id], today, thresholds).rag
+        for unit_id in containing(units, agreement.studio__path):
+            out[unit_id]["active"] += 1
+            if rag in (prog.RED, prog.AMBER, prog.GREEN):
+                out[unit_id][rag] += 1
+    year_start = timezone.make_aware(datetime(today.year, 1, 1))
+    for path in Agreement.objects.filter(studio__path__startswith=root, state=Agreement.State.COMPLETED,
+                                         completed_at__gte=year_start).values_list("studio__path", flat=True):
+        for unit_id in containing(units, path):
+            out[unit_id]["completed_this_year"] += 1
+    return out

@@ -17,7 +17,9 @@ from notifications.api import router as notifications_router
 from practice.api import runs_router, scan_router, sync_router
 from privacy.api import data_export_router, deletion_router
 from privacy.api import router as privacy_router
+from standard_evaluations.api import campaigns_router, implementation_router, indicator_systems_router
 from standards.api import points_router, standards_router
+from supervision.api import router as supervision_router
 from training.api import (
     attempts_router,
     course_assignments_router,
@@ -73,6 +75,10 @@ ROUTES = [
     ("/me/deletion-request", deletion_router),
     ("/surveys", surveys_router),
     ("/improvement-actions", actions_router),
+    ("/standards", implementation_router),
+    ("/supervision", supervision_router),
+    ("/indicator-systems", indicator_systems_router),
+    ("/evaluation-campaigns", campaigns_router),
 ]
 for prefix, router in ROUTES:
     api.add_router(prefix, router)

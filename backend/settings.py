@@ -142,6 +142,8 @@ INSTALLED_APPS = [
     "apprenticeships",
     "privacy",
     "evaluations",
+    "standard_evaluations",
+    "supervision",
     "fixtures",
 ]
 

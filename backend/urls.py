@@ -10,6 +10,7 @@ from media.views import media
 from miniprogram_api import signed_urls
 from miniprogram_api.views import healthz, readyz
 from standards.views import qr_landing
+from supervision.views import screen as supervision_screen
 
 admin.site.site_header = "实训 Shixun 管理后台"
 admin.site.site_title = "实训管理后台"
@@ -23,6 +24,7 @@ urlpatterns = [
     path("metrics", metrics_view),
     path("q/<str:code>", qr_landing, name="qr-landing"),
     path("screen/competitions/<int:contest_id>/", screen, name="competition-screen"),
+    path("screen/supervision/", supervision_screen, name="supervision-screen"),
     path("c/<str:code>", certificate_page, name="certificate-page"),
     # Private files (lesson videos and documents) behind expiring signed links, with HTTP Range.
     path("files/<str:token>", signed_urls.serve, name="signed-file"),

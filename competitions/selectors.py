@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from django.db.models import CharField, ExpressionWrapper, F, OuterRef, Subquery
+from django.db.models import CharField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
 from django.db.models.functions import Length
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import has_role, is_admin
+from accounts.selectors import containing, has_role, is_admin
 from miniprogram_api.errors import forbidden, not_found
 
+from . import scoring
 from .models import (
     Appeal,
     Aspect,
@@ -316,3 +317,35 @@ def contest_brief(contest_id: int) -> dict | None:
 def contestant_ids(contest_id: int):
     """User ids with an entry in any event of the contest (a subquery: use it in `pk__in`)."""
     return Entry.objects.filter(event__contest_id=contest_id).values("contestant_id")
+# --- supervision (issue 16) ------------------------------------------------------------------------------
+def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
+    """Per unit (its subtree; units[0] covers the others): contests it organised starting in [start, end),
+    their published events, and the distinct contestants from the unit in contests starting then. There is
+    no award model yet, so `awards` is None. Two queries."""
+    root = units[0].path
+    out: dict[int, dict] = {u.pk: {"held": 0, "events_published": 0, "contestants": 0, "awards": None,
+                                   "_people": set()} for u in units}
+    for row in (Contest.objects.filter(org_unit__path__startswith=root, starts_at__gte=start, starts_at__lt=end)
+                .values("id", "org_unit__path")
+                .annotate(published=Count("events", filter=Q(events__published_at__isnull=False))).order_by()):
+        for unit_id in containing(units, row["org_unit__path"]):
+            out[unit_id]["held"] += 1
+            out[unit_id]["events_published"] += row["published"]
+    for path, contestant in (Entry.objects.filter(org_unit__path__startswith=root, event__contest__starts_at__gte=start,
+                                                  event__contest__starts_at__lt=end)
+                             .values_list("org_unit__path", "contestant_id").distinct()):
+        for unit_id in containing(units, path):
+            out[unit_id]["_people"].add(contestant)
+    for entry in out.values():
+        entry["contestants"] = len(entry.pop("_people"))
+    return out
+
+
+# The contests' arithmetic for other apps (evaluations of standards): exact rationals, one rounding.
+exact, round_half_up = scoring.exact, scoring.round_half_up
+
+
+def panel_mean(values, *, trimmed: bool = True):
+    """The contests' panel aggregation: the exact mean of Decimal marks, dropping the highest and lowest
+    when 5 or more marked (competitions/scoring.py); None when empty."""
+    return scoring.aggregate([scoring.exact(v) for v in values], "trimmed" if trimmed else "mean", 1)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time, timedelta
 from typing import overload
+from zoneinfo import ZoneInfo
 
+from django.conf import settings
 from django.db.models import Q
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
+
+from .errors import unprocessable
 
 
 @overload
@@ -44,3 +49,38 @@ def days_q(field: str, date_from: date | None = None, date_to: date | None = Non
     if date_to is not None:
         query &= Q(**{f"{field}__lt": shanghai_day_start(date_to + timedelta(days=1))})
     return query
+
+
+def shanghai() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def month_of(moment: datetime | date) -> date:
+    """The first day of the Shanghai month that `moment` (aware datetime, or a date) falls in."""
+    day = timezone.localtime(moment, shanghai()).date() if isinstance(moment, datetime) else moment
+    return day.replace(day=1)
+
+
+def months_between(first: date, last: date) -> list[date]:
+    """First days of every month from first's to last's, both included."""
+    month, out = month_of(first), []
+    while month <= last:
+        out.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return out
+
+
+def by_month(field: str) -> TruncMonth:
+    """An annotation cutting `field` (a UTC datetime column) into Shanghai months, in the database."""
+    return TruncMonth(field, tzinfo=shanghai())
+
+
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def check_dates(*days: date | None) -> None:
+    """Refuse dates no statistics can mean (and that datetime arithmetic would overflow on): 422."""
+    for day in days:
+        if day is not None and not EARLIEST <= day <= LATEST:
+            raise unprocessable("invalid_date", f"日期应在 {EARLIEST} 至 {LATEST} 之间",
+                                detail=[{"field": "date", "type": "range", "message": str(day)}])

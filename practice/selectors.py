@@ -3,20 +3,21 @@ apprenticeship app turns into evidence."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from functools import lru_cache
-from typing import cast
+from typing import Any, cast
 
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import is_admin, scope_q
+from accounts.selectors import containing, is_admin, scope_q
 from media.models import Photo
-from miniprogram_api.clock import days_q
+from miniprogram_api.clock import by_month, days_q, month_of
 from miniprogram_api.errors import not_found
+from standards.models import Verdict
 
 from . import signals
-from .models import ProcedureRun, RunReview, StepRecord
+from .models import ProcedureRun, RunReview, ScanLog, StepRecord
 
 # Who sees a studio's runs besides their performers (admins see everything), and who reviews them.
 RUN_VIEWERS = (Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER)
@@ -184,3 +185,57 @@ def run_verdicts(*, user_ids: list[int], standard_ids: list[int]) -> list:
     return list(ProcedureRun.objects.filter(performer_id__in=user_ids, procedure__standard_id__in=standard_ids,
                                             status=ProcedureRun.Status.COMPLETED, completed_at__isnull=False)
                 .values("performer_id", "verdict", "completed_at").order_by("completed_at", "id"))
+# --- figures for supervision (issue 16): scoped by a unit path the caller has already been checked for --
+PROBLEM_VERDICTS = (Verdict.FAIL, Verdict.FLAG)
+def _completed_runs(*, path: str, start: datetime, end: datetime) -> QuerySet:
+    return ProcedureRun.objects.filter(status=ProcedureRun.Status.COMPLETED, studio__path__startswith=path,
+                                       started_at__gte=start, started_at__lt=end)
+def standard_run_months(*, standard_id: int, path: str, start: datetime, end: datetime) -> dict[date, dict]:
+    """Completed runs of the standard's procedures at studios under `path` started in [start, end), per
+    Shanghai month: {month: {"runs", "problem_runs"}} (a problem run has a failed or flagged step, so its
+    verdict — the worst of its shown steps — is fail or flag). One query."""
+    rows = (_completed_runs(path=path, start=start, end=end).filter(procedure__standard_id=standard_id)
+            .annotate(month=by_month("started_at")).values("month")
+            .annotate(runs=Count("id"), problem_runs=Count("id", filter=Q(verdict__in=PROBLEM_VERDICTS)))
+            .order_by("month"))
+    return {month_of(row["month"]): {"runs": row["runs"], "problem_runs": row["problem_runs"]} for row in rows}
+def failing_steps(*, standard_id: int, path: str, start: datetime, end: datetime, limit: int = 10) -> list[dict]:
+    """The steps whose effective record (the latest, not superseded) was fail or flag most often in the
+    completed runs of the standard's procedures: [{procedure_code, position, title, fail, flag, count}].
+    Steps are counted by (procedure, position, title), so one step stays one row across versions. One query."""
+    runs = _completed_runs(path=path, start=start, end=end).filter(procedure__standard_id=standard_id)
+    rows = (StepRecord.objects.filter(run__in=runs.values("id"), superseded_by__isnull=True,
+                                      verdict__in=PROBLEM_VERDICTS)
+            .values("run__procedure__code", "step__position", "step__title")
+            .annotate(count=Count("id"), fail=Count("id", filter=Q(verdict=Verdict.FAIL)),
+                      flag=Count("id", filter=Q(verdict=Verdict.FLAG)))
+            .order_by("-count", "run__procedure__code", "step__position")[:limit])
+    return [{"procedure_code": row["run__procedure__code"], "position": row["step__position"],
+             "title": row["step__title"], "count": row["count"], "fail": row["fail"], "flag": row["flag"]}
+            for row in rows]
+
+
+def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
+    """Per unit (its subtree): completed runs started in [start, end), passed, with a failed or flagged
+    step, the standards practised, scans and suspicious scans. units[0] covers the others. Two queries."""
+    root = units[0].path
+    out: dict[int, dict[str, Any]] = {u.pk: {"runs": 0, "passed": 0, "problem_runs": 0, "scans": 0, "flagged_scans": 0,
+                  "standard_ids": set()} for u in units}
+    rows = (_completed_runs(path=root, start=start, end=end).values("studio__path", "procedure__standard_id")
+            .annotate(runs=Count("id"), passed=Count("id", filter=Q(verdict=Verdict.PASS)),
+                      problems=Count("id", filter=Q(verdict__in=PROBLEM_VERDICTS))).order_by())
+    for row in rows:
+        for unit_id in containing(units, row["studio__path"]):
+            entry = out[unit_id]
+            entry["runs"] += row["runs"]
+            entry["passed"] += row["passed"]
+            entry["problem_runs"] += row["problems"]
+            entry["standard_ids"].add(row["procedure__standard_id"])
+    scans = (ScanLog.objects.filter(point__studio__path__startswith=root, scanned_at__gte=start, scanned_at__lt=end)
+             .values("point__studio__path").annotate(scans=Count("id"), flagged=Count("id", filter=Q(suspicious=True)))
+             .order_by())
+    for row in scans:
+        for unit_id in containing(units, row["point__studio__path"]):
+            out[unit_id]["scans"] += row["scans"]
+            out[unit_id]["flagged_scans"] += row["flagged"]
+    return out

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import has_role, scope_q
@@ -71,3 +71,35 @@ def standards(*, category: str | None = None, level: str | None = None, status: 
     if status:
         queryset = queryset.filter(status=status)
     return queryset
+
+
+def get_standard(standard_id: int) -> Standard:
+    standard = Standard.objects.filter(pk=standard_id).first()
+    if standard is None:
+        raise not_found("标准")
+    return standard
+
+
+def standard_footprint(*, standard_id: int, path: str) -> dict:
+    """What the standard became at the studios under `path`: its procedures (and those published) and the
+    active practice points that carry one of them. Two queries."""
+    procedures = Procedure.objects.filter(standard_id=standard_id).aggregate(
+        procedures=Count("id"), published=Count("id", filter=Q(current_version__isnull=False)))
+    points = (PracticePoint.objects.filter(is_active=True, studio__path__startswith=path,
+                                           procedures__standard_id=standard_id).values("id").distinct().count())
+    return {"procedures": procedures["procedures"], "published_procedures": procedures["published"],
+            "points": points}
+
+
+def catalogue_counts() -> dict:
+    """Effective standards: {id: (level, category)}, and counts by level and by category (every choice
+    present). One query."""
+    by_level = dict.fromkeys(Standard.Level.values, 0)
+    by_category = dict.fromkeys(Standard.Category.values, 0)
+    found = {}
+    for pk, level, category in Standard.objects.filter(status=Standard.Status.EFFECTIVE).values_list(
+            "id", "level", "category"):
+        found[pk] = (level, category)
+        by_level[level] = by_level.get(level, 0) + 1
+        by_category[category] = by_category.get(category, 0) + 1
+    return {"standards": found, "by_level": by_level, "by_category": by_category}

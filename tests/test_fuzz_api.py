@@ -88,7 +88,8 @@ def test_every_schema_name_in_the_openapi_document_is_unique():
     def walk(cls):
         for sub in cls.__subclasses__():
             if sub.__module__.split(".")[0] in {"accounts", "miniprogram_api", "notifications", "standards",
-                                                "workorders", "competitions", "apprenticeships", "training", "experts"}:
+                                                "workorders", "competitions", "apprenticeships", "training", "experts",
+                                                "standard_evaluations", "supervision"}:
                 seen.setdefault(sub.__name__, set()).add(sub.__module__)
             walk(sub)
 

@@ -38,7 +38,7 @@ from fixtures.accounts_demo import demo_user
 
 MATRIX_FILE = Path(__file__).with_name("permission_matrix.txt")
 ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_LEADER, Role.DISPATCHER,
-         Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.TRAINER, Role.ADMIN]
+         Role.JUDGE, Role.CHIEF_JUDGE, Role.ARBITRATOR, Role.TRAINER, Role.SUPERVISOR, Role.ADMIN]
 # Operations anybody may call without logging in.
 PUBLIC = {("POST", "/api/v1/auth/wechat-login"), ("GET", "/api/v1/competitions/{contest_id}/board"),
           ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png"),
@@ -51,7 +51,11 @@ OPEN_TO_ALL = {
     ("POST", "/api/v1/notifications/read"), ("POST", "/api/v1/auth/phone"), ("POST", "/api/v1/auth/logout"),
     ("GET", "/api/v1/standards"), ("GET", "/api/v1/workorders/categories"), ("GET", "/api/v1/competitions"),
     ("GET", "/api/v1/competitions/{contest_id}"), ("POST", "/api/v1/uploads/photos"),
+    ("GET", "/api/v1/indicator-systems"), ("GET", "/api/v1/indicator-systems/{system_id}"),
 }
+# Reads about a whole standard, answered for the caller's own unit (supervision's one scope function): a
+# supervisor or leader of another studio is not refused, they get their own studio's figures.
+OWN_UNIT_FIGURES = {("GET", "/api/v1/standards/{standard_id}/implementation")}
 
 
 # Actions only the person concerned may take (their own run, their order, their sheet, their plan):
@@ -77,6 +81,8 @@ PERSONAL = {
     ("POST", "/api/v1/experts/applications/{application_id}/cv"), ("GET", "/api/v1/experts/me"),
     # a survey is answered by its audience; an improvement action's evidence comes from its owner
     ("POST", "/api/v1/surveys/{survey_id}/responses"), ("POST", "/api/v1/improvement-actions/{action_id}/evidence"),
+    # an expert's score of an indicator is theirs alone (the panel, not the admin, evaluates)
+    ("POST", "/api/v1/evaluation-campaigns/{campaign_id}/scores"),
 }
 
 
@@ -152,6 +158,15 @@ class World:
         self.survey = Campaign.objects.get(title__startswith="冷水机组巡检实操 课程满意度评价")
         self.survey_template = SurveyTemplate.objects.get(code="course")
         self.action = ImprovementAction.objects.order_by("id").first()
+        from standards.models import Standard
+        self.standard = Standard.objects.get(code="GB 50365-2019")
+        from standard_evaluations.models import IndicatorSystem
+
+        self.system = IndicatorSystem.objects.get(code="standard-implementation", version=1)
+        from standard_evaluations.models import Campaign
+
+        self.campaign = Campaign.objects.get(standard=self.standard)
+        self.p5 = self.system.dimensions.get(code="P").indicators.get(code="P5")
 
     def order_for(self, action: str):
         source = {"dispatch": "submitted", "grab": "submitted", "cancel": "submitted", "accept": "dispatched",
@@ -170,6 +185,7 @@ class World:
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "survey_id": self.survey.pk, "action_id": self.action.pk,
+            "standard_id": self.standard.pk, "system_id": self.system.pk, "campaign_id": self.campaign.pk,
             "code": self.certificate if "certificates" in template else self.code,
         }
         if "{order_id}" in template:
@@ -262,6 +278,11 @@ class World:
                                           "questions": [{"key": "q1", "kind": "scale", "title": "满意度"}]},
             "/api/v1/improvement-actions/{action_id}/evidence": {"evidence": "已增加实操课时"},
             "/api/v1/improvement-actions/{action_id}/review": {"accept": True, "note": "已核实"},
+            "/api/v1/evaluation-campaigns": {"system_id": self.system.pk, "standard_id": self.standard.pk,
+                                             "unit_id": self.hvac.pk, "title": "权限矩阵评价",
+                                             "date_from": "2026-01-01", "date_to": "2026-02-28",
+                                             "expert_ids": [self.judge.pk]},
+            "/api/v1/evaluation-campaigns/{campaign_id}/scores": {"indicator_id": self.p5.pk, "score": "80"},
         }
         return bodies.get(template)
 
@@ -370,7 +391,7 @@ def test_permission_matrix(world, settings, tmp_path):
                 problems.append((method, template, "anonymous not 401"))
             if row[("admin", "in")] not in ("A", "s") and (method, template) not in PERSONAL:
                 problems.append((method, template, "admin refused"))
-        has_record = "{" in template and (method, template) not in OPEN_TO_ALL | PUBLIC
+        has_record = "{" in template and (method, template) not in OPEN_TO_ALL | PUBLIC | OWN_UNIT_FIGURES
         if has_record and "judging" not in template and "competitions" not in template:
             # A person of another studio never reaches an HVAC record (contests are not studio-scoped:
             # there the panel and the chief judge's grant decide, checked in tests/competitions).
@@ -389,5 +410,5 @@ def _short(key: tuple[str, str]) -> str:
     role, scope = key
     abbreviations = {"anonymous": "an", "requester": "rq", "worker": "wk", "apprentice": "ap", "master": "ms",
                      "workshop_leader": "ld", "dispatcher": "dp", "judge": "jg", "chief_judge": "cj",
-                     "arbitrator": "ar", "trainer": "tr", "admin": "ad"}
+                     "arbitrator": "ar", "trainer": "tr", "supervisor": "sv", "admin": "ad"}
     return abbreviations[str(role)] + {"in": "+", "out": "-", "-": " "}[scope]

@@ -22,7 +22,8 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import grants_of, has_role, is_admin, scope_q
+from accounts.selectors import containing, grants_of, has_role, is_admin, scope_q
+from miniprogram_api.clock import by_month, month_of
 from miniprogram_api.errors import forbidden, not_found
 
 from . import grading
@@ -470,4 +471,66 @@ def course_exam_results(course_id: int) -> list[dict]:
     for exam in Exam.objects.filter(course_id=course_id).order_by("id"):
         out.append({"exam_id": exam.pk, "title": exam.title, "pass_mark": exam.pass_mark,
                     "best": best_scores(exam_id=exam.pk)})
+    return out
+
+
+# --- figures for supervision (issue 16): scoped by a unit path the caller has already been checked for --
+def standard_learning_months(*, standard_id: int, path: str, start, end) -> dict[date, dict]:
+    """Per Shanghai month, for people whose unit lies under `path`: learners who completed a course
+    teaching the standard (distinct per month), and the graded answers to questions tagged with the
+    standard (a knowledge tag linked to it) with how many were right. Two queries."""
+    out: dict[date, dict] = {}
+    completions = (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start,
+                                            completed_at__lt=end, user__primary_org_unit__path__startswith=path)
+                   .annotate(month=by_month("completed_at")).values("month")
+                   .annotate(learners=Count("user_id", distinct=True)).order_by("month"))
+    for row in completions:
+        out.setdefault(month_of(row["month"]), {"learners": 0, "answers": 0, "correct": 0})["learners"] = \
+            row["learners"]
+    tagged = Question.objects.filter(tags__standard_id=standard_id).values("id")
+    answers = (AttemptAnswer.objects.filter(question_id__in=tagged, attempt__state__in=GRADED,
+                                            attempt__submitted_at__gte=start, attempt__submitted_at__lt=end,
+                                            attempt__user__primary_org_unit__path__startswith=path)
+               .annotate(month=by_month("attempt__submitted_at")).values("month")
+               .annotate(answers=Count("id"), correct=Count("id", filter=Q(correct=True))).order_by("month"))
+    for answered in answers:
+        entry = out.setdefault(month_of(answered["month"]), {"learners": 0, "answers": 0, "correct": 0})
+        entry["answers"], entry["correct"] = answered["answers"], answered["correct"]
+    return out
+
+
+def standard_learner_count(*, standard_id: int, path: str, start, end) -> int:
+    """Distinct learners under `path` who completed a course teaching the standard in [start, end)."""
+    return (Enrolment.objects.filter(course__standards__id=standard_id, completed_at__gte=start, completed_at__lt=end,
+                                     user__primary_org_unit__path__startswith=path)
+            .values("user_id").distinct().count())
+
+
+def unit_summary(*, units: list[OrgUnit], start, end) -> dict[int, dict]:
+    """Per unit (its subtree, by each person's unit; units[0] covers the others): courses assigned to its
+    people in [start, end) and how many of those are completed, completions in the window and their 学时,
+    graded exam attempts in the window and how many passed. Three queries."""
+    root = units[0].path
+    out: dict[int, dict[str, Any]] = {u.pk: {"assigned": 0, "assigned_completed": 0, "completed": 0, "hours": Decimal("0"), "attempts": 0,
+                  "passed": 0} for u in units}
+    people = Q(user__primary_org_unit__path__startswith=root)
+    for row in (Enrolment.objects.filter(people, source=Enrolment.Source.ASSIGNED, enrolled_at__gte=start,
+                                         enrolled_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), done=Count("id", filter=Q(completed_at__isnull=False))).order_by()):
+        for unit_id in containing(units, row["user__primary_org_unit__path"]):
+            out[unit_id]["assigned"] += row["n"]
+            out[unit_id]["assigned_completed"] += row["done"]
+    for done in (Enrolment.objects.filter(people, completed_at__gte=start, completed_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), hours=Sum("course__learning_hours")).order_by()):
+        for unit_id in containing(units, done["user__primary_org_unit__path"]):
+            out[unit_id]["completed"] += done["n"]
+            out[unit_id]["hours"] += done["hours"] or Decimal("0")
+    for sat in (Attempt.objects.filter(people, state__in=GRADED, submitted_at__gte=start, submitted_at__lt=end)
+                .values("user__primary_org_unit__path")
+                .annotate(n=Count("id"), passed=Count("id", filter=Q(passed=True))).order_by()):
+        for unit_id in containing(units, sat["user__primary_org_unit__path"]):
+            out[unit_id]["attempts"] += sat["n"]
+            out[unit_id]["passed"] += sat["passed"]
     return out

@@ -8,6 +8,7 @@ role on a unit covers its subtree. An order with no studio at all is covered by 
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils import timezone
@@ -198,3 +199,23 @@ def dispatchers_for(order: WorkOrder) -> list[User]:
 def orders_of_run(run) -> list[WorkOrder]:
     """The work orders a procedure run raised (its failed or flagged steps), oldest first."""
     return list(WorkOrder.objects.filter(run=run).order_by("id"))
+
+
+# --- figures for supervision (issue 16): scoped by a unit path the caller has already been checked for --
+def corrective_orders(*, standard_id: int, path: str, start: datetime, end: datetime) -> list[dict]:
+    """Corrective orders (opened by a failed or flagged step) of runs of the standard's procedures at
+    studios under `path` (the run's studio), reported in [start, end): {created_at, closed, close_minutes}
+    per order; an order is closed when its requester confirmed it (cancelled ones are not closings).
+    One query."""
+    rows = (WorkOrder.objects.filter(source=WorkOrder.Source.RUN_STEP, run__procedure__standard_id=standard_id,
+                                     run__studio__path__startswith=path, created_at__gte=start, created_at__lt=end)
+            .values("created_at", "closed_at", "state"))
+    return [{"created_at": row["created_at"], "closed": row["state"] == State.CONFIRMED,
+             "close_minutes": minutes_between(row["created_at"], row["closed_at"])
+             if row["state"] == State.CONFIRMED and row["closed_at"] else None} for row in rows]
+
+
+def minutes_between(start: datetime, end: datetime) -> Decimal:
+    """Exact minutes from start to end (Decimal, no float rounding)."""
+    delta = end - start
+    return (Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000) / 60

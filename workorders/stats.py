@@ -29,13 +29,13 @@ from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
 from accounts.models import OrgUnit, User
-from accounts.selectors import has_role
+from accounts.selectors import containing, has_role
 from miniprogram_api.clock import days_q
 from miniprogram_api.errors import forbidden, unprocessable
 
 from . import lifecycle
 from .models import WorkOrder
-from .selectors import STATS_ROLES, studio_scope
+from .selectors import STATS_ROLES, minutes_between, studio_scope
 
 FIELDS = ["id", "state", "category_id", "category__name", "studio_id", "studio__name", "assignee_id",
           "assignee__display_name", "assignee__username", "created_at", "responded_at", "completed_at",
@@ -44,9 +44,7 @@ NO_CATEGORY = "实操异常（无类别）"
 NO_STUDIO = "未指定工作室"
 
 
-def _minutes(start: datetime, end: datetime) -> Decimal:
-    delta = end - start
-    return (Decimal(delta.days * 86400 + delta.seconds) + Decimal(delta.microseconds) / 1_000_000) / 60
+_minutes = minutes_between
 
 
 def percentile(values: list[Decimal], q: Decimal) -> Decimal | None:
@@ -226,3 +224,25 @@ def studio_outcomes(*, studio_ids: list[int], since: datetime | None = None, unt
     met = [row for row in rows if not missed_deadline(row, now)]
     return {"completed": len(rows), "deadlines_met": len(met),
             "ratings": [r["rating"] for r in rows if r["rating"] is not None]}
+# --- supervision (issue 16) ------------------------------------------------------------------------------
+def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime, now: datetime | None = None) -> dict:
+    """Per unit (its subtree; units[0] covers the others): orders reported in [start, end) with the
+    definitions above, plus deadlines met (orders that missed no deadline ÷ orders). One query."""
+    rows = list(WorkOrder.objects.filter(studio__path__startswith=units[0].path, created_at__gte=start,
+                                         created_at__lt=end).values(*FIELDS, "studio__path"))
+    buckets: dict[int, list[dict]] = {u.pk: [] for u in units}
+    for row in rows:
+        for unit_id in containing(units, row["studio__path"]):
+            buckets[unit_id].append(row)
+    out = {}
+    for unit_id, members in buckets.items():
+        group = _group(members, now, id_=unit_id, name="")
+        out[unit_id] = {
+            "orders": group["total"], "completed": group["completed"],
+            "deadlines_met": group["total"] - group["overdue"],
+            "deadlines_met_rate": _round(Decimal(group["total"] - group["overdue"]) / group["total"], "0.0001")
+            if group["total"] else None,
+            "median_response_minutes": group["first_response_minutes"]["median"],
+            "rated": group["rated"], "satisfaction": group["satisfaction"],
+        }
+    return out
