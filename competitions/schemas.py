@@ -291,7 +291,7 @@ class BoardSnapshotOut(Schema):
 class JudgeDrawIn(Schema):
     count: int = Field(..., ge=1, le=30, description="抽取裁判人数")
     backups: int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
-    specialities: list[int] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
+    specialities: list[Id] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
 
 
 class PanelSeatOut(Schema):

@@ -20,11 +20,11 @@ from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import has_role, is_admin, scope_q
+from accounts.selectors import containing, has_role, is_admin, scope_q
 from miniprogram_api.errors import forbidden, not_found
 
 from . import results, targets
@@ -261,3 +261,22 @@ def results_workbook(user: User, campaign_id: int) -> tuple[bytes, str]:
     data = campaign_results(campaign, by_unit=True, rows=rows)
     answers = [] if data["suppressed"] else export_rows(campaign, rows)
     return export.workbook(campaign, data, answers), f"survey-{campaign.pk}-results.xlsx"
+
+
+def unit_summary(*, units: list[OrgUnit], start, end) -> dict[int, dict]:
+    """Per unit (its subtree; units[0] covers the others), for the supervision overview: improvement
+    actions (整改) not yet closed, and those opened in [start, end). One query. Response rates and mean
+    satisfaction need each campaign's live audience and its suppression rule, so they are not summed here
+    yet (None)."""
+    out: dict[int, dict] = {u.pk: {"open_improvement_actions": 0, "improvement_actions_opened": 0,
+                                   "survey_response_rate": None, "mean_satisfaction": None} for u in units}
+    rows = (ImprovementAction.objects.filter(org_unit__path__startswith=units[0].path)
+            .values("org_unit__path")
+            .annotate(open=Count("id", filter=~Q(state=ImprovementAction.State.CLOSED)),
+                      opened=Count("id", filter=Q(created_at__gte=start, created_at__lt=end)))
+            .order_by())
+    for row in rows:
+        for unit_id in containing(units, row["org_unit__path"]):
+            out[unit_id]["open_improvement_actions"] += row["open"]
+            out[unit_id]["improvement_actions_opened"] += row["opened"]
+    return out

@@ -76,6 +76,7 @@ class EvaluationsBlock(Schema):
     survey_response_rate: float | None
     mean_satisfaction: float | None
     open_improvement_actions: int | None
+    improvement_actions_opened: int | None = None
 
 
 class UnitFigures(Schema):

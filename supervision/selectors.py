@@ -12,13 +12,13 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.apps import apps as django_apps
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
 from accounts.selectors import supervised_unit
 from apprenticeships import selectors as apprenticeships
 from competitions import selectors as competitions
+from evaluations import selectors as evaluations
 from miniprogram_api.clock import check_dates, local_today, shanghai_day_start
 from miniprogram_api.errors import unprocessable
 from practice import selectors as practice
@@ -83,13 +83,10 @@ def _training_block(t: dict) -> dict:
 
 
 def evaluations_block(units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
-    """Surveys and improvement actions come from the evaluations app (issue 15) once it is installed; until
-    then every unit shows the empty block."""
-    empty = {"available": False, "survey_response_rate": None, "mean_satisfaction": None,
-             "open_improvement_actions": None}
-    if not django_apps.is_installed("evaluations"):
-        return {u.pk: dict(empty) for u in units}
-    return {u.pk: dict(empty) for u in units}  # the evaluations app's unit_summary is wired in here next
+    """Improvement actions (整改) from the evaluations app; response rates and mean satisfaction are not
+    summed across campaigns yet (None: evaluations.selectors.unit_summary says why)."""
+    return {unit_id: {"available": True, **block}
+            for unit_id, block in evaluations.unit_summary(units=units, start=start, end=end).items()}
 
 
 def overview(user: User, *, unit_id: int | None = None, date_from: date | None = None, date_to: date | None = None,
@@ -109,7 +106,7 @@ def overview_of(root: OrgUnit, date_from: date, date_to: date, *, now: datetime)
     learning = training.unit_summary(units=units, start=start, end=end)
     contests = competitions.unit_summary(units=units, start=start, end=end)
     apprentices = apprenticeships.unit_summary(units=units, now=now)
-    evaluations = evaluations_block(units, start, end)
+    evaluation_blocks = evaluations_block(units, start, end)
     rows = []
     for unit in units:
         rows.append({
@@ -120,7 +117,7 @@ def overview_of(root: OrgUnit, date_from: date, date_to: date, *, now: datetime)
             "training": _training_block(learning[unit.pk]),
             "contests": contests[unit.pk],
             "apprenticeships": apprentices[unit.pk],
-            "evaluations": evaluations[unit.pk],
+            "evaluations": evaluation_blocks[unit.pk],
         })
     return {"unit": {"id": root.pk, "name": root.name, "kind": root.kind},
             "date_from": date_from.isoformat(), "date_to": date_to.isoformat(),

@@ -42,7 +42,9 @@ ROLES = ["requester", Role.WORKER, Role.APPRENTICE, Role.MASTER, Role.WORKSHOP_L
 # Operations anybody may call without logging in.
 PUBLIC = {("POST", "/api/v1/auth/wechat-login"), ("GET", "/api/v1/competitions/{contest_id}/board"),
           ("GET", "/api/v1/certificates/{code}"), ("GET", "/api/v1/certificates/{code}.png"),
-          ("GET", "/api/v1/realtime/schema.json")}
+          ("GET", "/api/v1/realtime/schema.json"),
+          # the privacy guide is read before anyone logs in (WeChat asks for consent first)
+          ("GET", "/api/v1/privacy")}
 # Reads that are deliberately open to every logged-in person whatever their studio.
 OPEN_TO_ALL = {
     # Scanning any point's code is how anybody reports a fault there, and how any worker practises.

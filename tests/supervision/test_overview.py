@@ -102,9 +102,31 @@ def test_the_base_and_its_studios_on_known_data(api, full):
     ap = hvac["apprenticeships"]
     assert ap["active"] == 1 and ap["red"] + ap["amber"] + ap["green"] == 1
     assert (bas["apprenticeships"]["completed_this_year"], base["apprenticeships"]["completed_this_year"]) == (1, 1)
-    # Evaluations: the module is not installed yet — an empty block, not an error.
-    assert base["evaluations"] == {"available": False, "survey_response_rate": None, "mean_satisfaction": None,
-                                   "open_improvement_actions": None}
+    # Evaluations: no improvement actions in this data; response rates are not summed yet.
+    assert base["evaluations"] == {"available": True, "survey_response_rate": None, "mean_satisfaction": None,
+                                   "open_improvement_actions": 0, "improvement_actions_opened": 0}
+
+
+def test_open_improvement_actions_count_where_they_are_supervised(api, full):
+    from datetime import date
+    from decimal import Decimal
+
+    from evaluations.models import ImprovementAction
+
+    org = full.org
+    common = {"target_kind": "course", "target_id": 1, "target_label": "课程", "source_id": 1,
+              "source_label": "评价", "item_label": "效果", "score": Decimal("3.00"), "threshold": Decimal("3.50"),
+              "due_date": date(2026, 3, 1)}
+    ImprovementAction.objects.create(org_unit=org.hvac, **common)
+    ImprovementAction.objects.create(org_unit=org.hvac, state=ImprovementAction.State.SUBMITTED,
+                                     **{**common, "source_id": 2})
+    ImprovementAction.objects.create(org_unit=org.bas, state=ImprovementAction.State.CLOSED,
+                                     **{**common, "source_id": 3})
+    body = api.as_user(full.supervisor).get("supervision/overview", {**WINDOW, "unit": org.base.pk}).json()
+    rows = rows_by_name(body)
+    assert rows["暖通作业技师工作室"]["evaluations"]["open_improvement_actions"] == 2
+    assert rows["楼宇自控技师工作室"]["evaluations"]["open_improvement_actions"] == 0
+    assert rows["测试实训基地"]["evaluations"]["open_improvement_actions"] == 2
 
 
 def test_scope_per_role_and_the_export_says_the_same(api, full):
