@@ -274,6 +274,20 @@ def revoke_certificate(*, certificate_id: int, reason: str) -> Certificate:
     return certificate
 
 
+def issue_missing_credentials() -> int:
+    """Credentials for certificates issued before they existed (`manage.py issue_certificate_credentials`);
+    each in its own transaction, so a long back-fill holds no lock for long. Returns how many were issued."""
+    from credentials.selectors import credential_for
+
+    count = 0
+    for certificate in Certificate.objects.filter(revoked_at__isnull=True).select_related("agreement").order_by("pk"):
+        if credential_for(certificates.reference(certificate.code)) is None:
+            with transaction.atomic():
+                certificates.issue_credential(certificate, apprentice_id=certificate.agreement.apprentice_id)
+            count += 1
+    return count
+
+
 def _theory_score(agreement: Agreement, typed: Decimal | None, grade: str) -> Decimal | None:
     """Where the plan's template names a theory exam, the theory score is the apprentice's best passed
     score in it (read through training's selector), not a typed number; without a pass only 不合格 is

@@ -2,10 +2,12 @@
 with the key fetched from the published JWKS and did:web document, the Open Badges 3.0 required fields,
 the revocation bit in the signed status list, and a revoked or tampered credential failing."""
 
+import io
 import json
 from datetime import date
 
 import pytest
+from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 from jwcrypto import jwk, jws
@@ -159,3 +161,10 @@ def test_a_certificate_from_before_credentials_answers_as_before(issued):
     assert body["valid"] is True and body["credential"] is None
     assert_error(public.get(f"/api/v1/certificates/{issued}/credential"), 404, "credential_not_issued")
     assert "可验证电子证书" not in public.get(f"/c/{issued}").content.decode()
+    # The back-fill issues it once; running it again issues nothing.
+    out = io.StringIO()
+    call_command("issue_certificate_credentials", stdout=out)
+    assert out.getvalue().strip() == "issued 1 credential(s)"
+    call_command("issue_certificate_credentials", stdout=io.StringIO())
+    assert IssuedCredential.objects.count() == 1
+    verify(public.get(f"/api/v1/certificates/{issued}").json()["credential"]["jwt"], public)
