@@ -46,11 +46,11 @@ class IssuerKey:
 
 
 def issuer_did() -> str:
-    """`did:web:` of the public host (QR_BASE_URL unless CREDENTIALS_ISSUER_DID says otherwise); a port is
+    """`did:web:` of the public host (PUBLIC_BASE_URL unless CREDENTIALS_ISSUER_DID says otherwise); a port is
     percent-encoded as did:web requires."""
     if settings.CREDENTIALS_ISSUER_DID:
         return settings.CREDENTIALS_ISSUER_DID
-    parts = urlsplit(settings.QR_BASE_URL)
+    parts = urlsplit(settings.PUBLIC_BASE_URL)
     host = parts.hostname or "localhost"
     if parts.port:
         host = f"{host}:{parts.port}"

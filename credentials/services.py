@@ -25,12 +25,12 @@ def iso(moment: datetime) -> str:
 
 
 def status_list_url(list_id: int) -> str:
-    return f"{settings.QR_BASE_URL}/credentials/status/{list_id}"
+    return f"{settings.PUBLIC_BASE_URL}/credentials/status/{list_id}"
 
 
 def issuer_profile() -> dict:
     return {"id": issuer_did(), "type": ["Profile"], "name": settings.CREDENTIALS_ISSUER_NAME,
-            "url": settings.QR_BASE_URL}
+            "url": settings.PUBLIC_BASE_URL}
 
 
 def _allocate() -> tuple[StatusList, int]:

@@ -7,6 +7,7 @@ import json
 from datetime import date
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
@@ -42,7 +43,7 @@ def verify(token: str, client: Client) -> dict:
     credential = checked(token, "vc+jwt")
     status = credential["credentialStatus"]
     assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
-    path = status["statusListCredential"].removeprefix("http://127.0.0.1:8000")
+    path = status["statusListCredential"].removeprefix(settings.PUBLIC_BASE_URL)
     response = client.get(path)
     assert response.status_code == 200 and response["Content-Type"] == "application/vc+jwt"
     status_list = checked(response.content.decode(), "vc+jwt")
@@ -77,7 +78,7 @@ def test_an_issued_certificate_verifies_independently_as_an_open_badge(issued, t
     assert credential["@context"][0] == "https://www.w3.org/ns/credentials/v2"
     assert credential["@context"][1].startswith("https://purl.imsglobal.org/spec/ob/v3p0/context-3.0")
     assert credential["type"] == ["VerifiableCredential", "OpenBadgeCredential"]
-    assert credential["id"] == f"http://127.0.0.1:8000/api/v1/certificates/{issued}"
+    assert credential["id"] == f"{settings.PUBLIC_BASE_URL}/api/v1/certificates/{issued}"
     assert credential["issuer"]["id"] == vc["issuer"] and credential["issuer"]["type"] == ["Profile"]
     assert credential["issuer"]["name"] and credential["name"] and credential["validFrom"].endswith("Z")
     subject = credential["credentialSubject"]
