@@ -4,7 +4,6 @@ from the mini-program; ratings, countersigns, evidence, signatures and reviews a
 from __future__ import annotations
 
 from django.contrib import admin, messages
-from django.utils import timezone
 
 from miniprogram_api.admin import ReadOnlyAdmin
 from miniprogram_api.errors import ApiError
@@ -202,8 +201,10 @@ class CertificateAdmin(ReadOnlyAdmin):
 
     @admin.action(description="撤销所选证书")
     def revoke(self, request, queryset):
-        count = queryset.filter(revoked_at__isnull=True).update(
-            revoked_at=timezone.now(), revoked_reason=f"由 {request.user} 在管理后台撤销")
+        pending = list(queryset.filter(revoked_at__isnull=True).values_list("pk", flat=True))
+        for pk in pending:  # the service also flips the credential's bit in its status list
+            services.revoke_certificate(certificate_id=pk, reason=f"由 {request.user} 在管理后台撤销")
+        count = len(pending)
         self.message_user(request, f"已撤销 {count} 张证书", messages.SUCCESS)
 
     def has_change_permission(self, request, obj=None):

@@ -11,6 +11,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
 
+from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id, Limit, Offset
@@ -276,6 +277,22 @@ def certificate_png(request: HttpRequest, code: str):
     certificate = find_certificate(request, code)
     response = HttpResponse(certificates.render_png(certificate), content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.png"'
+    return response
+
+
+VC_JWT = {"responses": {200: {"description": "可验证电子证书（W3C VC，Open Badges 3.0，VC-JOSE-COSE）",
+                              "content": {"application/vc+jwt": {}}}}}
+
+
+@certificates_router.get("/{code}/credential", auth=None, openapi_extra=VC_JWT,
+                         summary="下载可验证电子证书（application/vc+jwt，可离线验证签名与撤销状态）")
+def certificate_credential(request: HttpRequest, code: str):
+    certificate = find_certificate(request, code)
+    credential = certificates.credential_out(certificate)
+    if credential is None:
+        raise ApiError("credential_not_issued", "该证书签发于电子证书功能上线之前，暂无可验证电子证书", status=404)
+    response = HttpResponse(credential["jwt"], content_type="application/vc+jwt")
+    response["Content-Disposition"] = f'attachment; filename="certificate-{certificate.code}.jwt"'
     return response
 
 

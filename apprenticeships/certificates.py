@@ -8,14 +8,19 @@ labels use (WenQuanYi Micro Hei, `LABEL_FONT_PATHS`), with a QR code of the publ
 
 from __future__ import annotations
 
+import hashlib
 import io
 import re
 import secrets
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from PIL import Image, ImageDraw
 
+from credentials import selectors as credential_selectors
+from credentials import services as credential_services
+from credentials.models import IssuedCredential
 from standards.labels import font, qr_image, wrap_text
 
 from .models import Certificate
@@ -54,6 +59,15 @@ def verify_url(code: str) -> str:
 
 def png_path(code: str) -> str:
     return f"/api/v1/certificates/{code}.png"
+
+
+def credential_path(code: str) -> str:
+    return f"/api/v1/certificates/{code}/credential"
+
+
+def reference(code: str) -> str:
+    """What the credentials app calls this certificate."""
+    return f"apprenticeships.certificate:{code}"
 
 
 def chinese_date(day) -> str:
@@ -119,4 +133,65 @@ def verification_out(certificate: Certificate) -> dict:
         "start_date": certificate.start_date, "end_date": certificate.end_date,
         "competencies": certificate.competencies, "issued_at": certificate.issued_at,
         "issued_on": timezone.localdate(certificate.issued_at), "png_url": png_path(certificate.code),
+        "credential": credential_out(certificate),
     }
+
+
+# --- the verifiable credential (Open Badges 3.0, vc+jwt; docs/adr/0087) ---------------------------------
+def subject_id(user_id: int) -> str:
+    """A stable pseudonym for the apprentice: the same person gets the same id on every certificate,
+    and it says nothing about their phone, openid or account number to anyone without our key."""
+    digest = salted_hmac("shixun.credentials.subject", str(user_id), algorithm="sha256").hexdigest()
+    return f"urn:uuid:{digest[:8]}-{digest[8:12]}-8{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"
+
+
+def name_identifier(name: str, code: str) -> dict:
+    """Open Badges IdentityObject: the name, hashed with a salt, so whoever knows the holder's name can
+    check it is theirs while the credential alone does not spell it out."""
+    salt = hashlib.sha256(f"shixun:{code}".encode()).hexdigest()[:16]
+    return {"type": "IdentityObject", "identityType": "name", "hashed": True, "salt": salt,
+            "identityHash": "sha256$" + hashlib.sha256(f"{name}{salt}".encode()).hexdigest()}
+
+
+def issue_credential(certificate: Certificate, *, apprentice_id: int) -> IssuedCredential:
+    """Sign the certificate as an OpenBadgeCredential (within the caller's transaction)."""
+    from .models import Agreement
+
+    level, grade = certificate.get_target_level_display(), certificate.get_grade_display()
+    achievement = {
+        "id": f"urn:shixun:achievement:apprenticeship:{certificate.target_level}",
+        "type": ["Achievement"],
+        "achievementType": "ApprenticeshipCertificate",
+        "name": f"师带徒出师：{level}",
+        "description": f"在机关事务实训基地工作室跟随师傅完成“{level}”培养计划全部能力项的考核与确认，准予出师。",
+        "criteria": {"narrative": "培养计划中每一项能力经师傅评定、工作室负责人确认；出师评价由徒弟、师傅、负责人"
+                                  "三方签字；理论与实操成绩不低于 60 分。"},
+        "resultDescription": [{"id": "urn:shixun:result:apprenticeship-grade", "type": ["ResultDescription"],
+                               "name": "出师等级", "resultType": "LetterGrade",
+                               "allowedValue": [label for _, label in Agreement.Grade.choices]}],
+        "creator": {"id": credential_services.issuer_profile()["id"], "type": ["Profile"],
+                    "name": certificate.studio_name},
+    }
+    subject = {
+        "id": subject_id(apprentice_id),
+        "identifier": [name_identifier(certificate.apprentice_name, certificate.code)],
+        "activityStartDate": f"{certificate.start_date.isoformat()}T00:00:00+08:00",
+        "activityEndDate": f"{certificate.end_date.isoformat()}T23:59:59+08:00",
+        "result": [{"type": ["Result"], "resultDescription": "urn:shixun:result:apprenticeship-grade",
+                    "value": grade}],
+    }
+    return credential_services.issue_open_badge(
+        reference=reference(certificate.code), kind="apprenticeship", credential_id=verify_url(certificate.code),
+        name=f"出师证书 · {level}", description=f"证书编号 {grouped(certificate.code)}，出师等级“{grade}”。",
+        subject=subject, achievement=achievement, valid_from=certificate.issued_at)
+
+
+def credential_out(certificate: Certificate) -> dict | None:
+    credential = credential_selectors.credential_for(reference(certificate.code))
+    if credential is None:
+        return None
+    return {"format": "application/vc+jwt", "url": credential_path(certificate.code), "jwt": credential.jwt,
+            "id": credential.credential_id, "issuer": credential_services.issuer_profile()["id"],
+            "key_id": credential.key_id,
+            "status_list_url": credential_services.status_list_url(credential.status_list_id),
+            "status_index": credential.status_index}

@@ -222,6 +222,7 @@ class CertificateBriefOut(Schema):
     revoked: bool
     verify_url: str
     png_url: str
+    credential_url: str = Field(..., description="可验证电子证书下载地址（application/vc+jwt）")
 
 
 class RagReasonOut(Schema):
@@ -356,6 +357,17 @@ class DashboardOut(Schema):
     rows: list[DashboardRowOut]
 
 
+class CredentialOut(Schema):
+    format: Literal["application/vc+jwt"] = Field(..., description="VC-JOSE-COSE：JWS（EdDSA/Ed25519）")
+    url: str = Field(..., description="下载可验证电子证书（application/vc+jwt）")
+    jwt: str = Field(..., description="W3C 可验证凭证（Open Badges 3.0 OpenBadgeCredential），紧凑 JWS")
+    id: str
+    issuer: str = Field(..., description="发证方 did:web；公钥见 /.well-known/did.json 与 /.well-known/jwks.json")
+    key_id: str
+    status_list_url: str = Field(..., description="撤销状态列表（Bitstring Status List）")
+    status_index: int
+
+
 class CertificateOut(Schema):
     valid: bool
     code: str
@@ -372,3 +384,4 @@ class CertificateOut(Schema):
     issued_at: datetime
     issued_on: date
     png_url: str
+    credential: CredentialOut | None = Field(None, description="可验证电子证书；早于此功能签发的证书为空")

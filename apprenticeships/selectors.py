@@ -28,7 +28,7 @@ from miniprogram_api.errors import ApiError, not_found
 from practice.selectors import APPROVED, latest_decision
 
 from . import progress as prog
-from .certificates import normalise, png_path, verify_url
+from .certificates import credential_path, normalise, png_path, verify_url
 from .models import (
     PROFICIENT_LEVELS,
     Agreement,
@@ -284,7 +284,7 @@ def certificate_out(certificate: Certificate | None) -> dict | None:
         return None
     return {"code": certificate.code, "grade": certificate.grade, "issued_at": certificate.issued_at,
             "revoked": certificate.revoked_at is not None, "verify_url": verify_url(certificate.code),
-            "png_url": png_path(certificate.code)}
+            "png_url": png_path(certificate.code), "credential_url": credential_path(certificate.code)}
 
 
 def competency_out(competency: Competency) -> dict:

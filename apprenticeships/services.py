@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import grant_holders, has_role, holders_over
 from competitions import selectors as contest_selectors
+from credentials import services as credential_services
 from media.services import attach_photos, photos_for_attaching
 from miniprogram_api.clock import shanghai_day_start
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
@@ -253,10 +254,38 @@ def complete(*, actor: User, agreement_id: int, grade: str, theory_score: Decima
             master_name=agreement.master.name, studio_name=agreement.studio.name, target_level=locked.target_level,
             grade=grade, start_date=locked.start_date, end_date=locked.end_date,
             competencies=facts["competencies"], issued_at=now, issued_by=actor)
+        certificates.issue_credential(certificate, apprentice_id=agreement.apprentice_id)
         body += f"；证书验证码 {certificate.code}"
     _notify([agreement.apprentice, agreement.master], title="师带徒协议已办理出师", body=body, agreement=agreement,
             key="completed")
     return locked
+
+
+@transaction.atomic
+def revoke_certificate(*, certificate_id: int, reason: str) -> Certificate:
+    """Revoke a certificate (the admin's action): the public check answers 410 and the credential's bit in
+    its status list is set, so a verifier holding only the credential sees it revoked too."""
+    certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+    if certificate.revoked_at is None:
+        certificate.revoked_at, certificate.revoked_reason = timezone.now(), reason.strip()
+        certificate.save(update_fields=["revoked_at", "revoked_reason"])
+    credential_services.revoke(reference=certificates.reference(certificate.code), reason=certificate.revoked_reason,
+                               at=certificate.revoked_at)
+    return certificate
+
+
+def issue_missing_credentials() -> int:
+    """Credentials for certificates issued before they existed (`manage.py issue_certificate_credentials`);
+    each in its own transaction, so a long back-fill holds no lock for long. Returns how many were issued."""
+    from credentials.selectors import credential_for
+
+    count = 0
+    for certificate in Certificate.objects.filter(revoked_at__isnull=True).select_related("agreement").order_by("pk"):
+        if credential_for(certificates.reference(certificate.code)) is None:
+            with transaction.atomic():
+                certificates.issue_credential(certificate, apprentice_id=certificate.agreement.apprentice_id)
+            count += 1
+    return count
 
 
 def _theory_score(agreement: Agreement, typed: Decimal | None, grade: str) -> Decimal | None:

@@ -134,6 +134,7 @@ INSTALLED_APPS = [
     "notifications",
     "experts",
     "audit",
+    "credentials",
     "standards",
     "practice",
     "workorders",
@@ -464,3 +465,12 @@ LOGGING = {
         "channels_redis.core": {"level": "INFO", "handlers": ["channel_overflow"]},
     },
 }
+
+# Verifiable credentials (issue 18, docs/adr/0087-0089): the issuer's Ed25519 key as a PKCS#8 PEM or a
+# private OKP JWK; without it, the key file under var/ (generated on first use where allowed: the demo, tests).
+CREDENTIALS_ISSUER_KEY = env_str("CREDENTIALS_ISSUER_KEY")
+CREDENTIALS_KEY_FILE = Path(env_str("CREDENTIALS_KEY_FILE", str(BASE_DIR / "var" / "credentials" / "issuer-ed25519.pem")))
+CREDENTIALS_GENERATE_KEY = env_bool("CREDENTIALS_GENERATE_KEY", DEBUG or TESTING)
+CREDENTIALS_ISSUER_DID = env_str("CREDENTIALS_ISSUER_DID")  # default: did:web of PUBLIC_BASE_URL's host
+CREDENTIALS_ISSUER_NAME = env_str("CREDENTIALS_ISSUER_NAME", "机关事务实训基地")
+CREDENTIALS_STATUS_LIST_SIZE = env_int("CREDENTIALS_STATUS_LIST_SIZE", 131_072)  # the spec's minimum (16 KB)

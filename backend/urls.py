@@ -6,6 +6,7 @@ from apprenticeships.views import certificate_page
 from backend.api import api
 from backend.metrics_view import metrics_view
 from competitions.views import screen
+from credentials import views as credentials_views
 from media.views import media
 from miniprogram_api import signed_urls
 from miniprogram_api.views import healthz, readyz
@@ -28,6 +29,10 @@ urlpatterns = [
     path("c/<str:code>", certificate_page, name="certificate-page"),
     # Private files (lesson videos and documents) behind expiring signed links, with HTTP Range.
     path("files/<str:token>", signed_urls.serve, name="signed-file"),
+    # Verifiable credentials: the issuer's key (did:web, JWKS) and the revocation status lists.
+    path(".well-known/did.json", credentials_views.did_json, name="did-document"),
+    path(".well-known/jwks.json", credentials_views.jwks_json, name="jwks"),
+    path("credentials/status/<int:list_id>", credentials_views.status_list, name="status-list"),
 ]
 
 
