@@ -392,6 +392,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/certificates/{code}/credential": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 下载可验证电子证书（application/vc+jwt，可离线验证签名与撤销状态） */
+        get: operations["apprenticeships_api_certificate_credential"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/competitions": {
         parameters: {
             query?: never;
@@ -477,6 +494,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/competitions/{contest_id}/judge-analytics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 裁判评分分析：与裁判组的偏差、超出容限、名次相关、本单位选手（裁判长、仲裁、管理员） */
+        get: operations["competitions_api_judge_analytics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{contest_id}/judge-analytics.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 裁判评分分析（Excel） */
+        get: operations["competitions_api_judge_analytics_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/competitions/{contest_id}/jury-board": {
         parameters: {
             query?: never;
@@ -486,6 +537,23 @@ export interface paths {
         };
         /** 评审榜快照（裁判长、仲裁、管理员；含复核提示） */
         get: operations["competitions_api_jury_board"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{contest_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 已公布成绩的各个版本（更正后重新公布的版本及变化） */
+        get: operations["competitions_api_result_versions"];
         put?: never;
         post?: never;
         delete?: never;
@@ -613,6 +681,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/evaluation-campaigns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发起实施评价（管理员）：指定指标体系、标准、被评价单位、数据区间与评审专家；平台数据自动预填 */
+        post: operations["standard_evaluations_api_open_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 实施评价结果：各指标得分（5 名及以上专家去掉最高最低）、维度得分、总分、评审进度、预填数据 */
+        get: operations["standard_evaluations_api_get_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}/scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 专家对一项指标评分（评审专家本人；评审中可修改） */
+        post: operations["standard_evaluations_api_score"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/exams": {
         parameters: {
             query?: never;
@@ -675,6 +794,432 @@ export interface paths {
         put?: never;
         /** 开始考试（题目与选项按本次答卷打乱；未交卷时再次调用返回原答卷，200） */
         post: operations["training_api_start_attempt"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 管理员：专家名单（按专业、类别、状态筛选） */
+        get: operations["experts_api_roster"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/{expert_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专家档案：证书、回避、履职记录、讲师评价 */
+        get: operations["experts_api_expert_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/applications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 入库申请：管理员看全部（可按状态筛选），其他人看自己的 */
+        get: operations["experts_api_applications"];
+        put?: never;
+        /** 申请加入专家库（本人）；同一 client_id 重发返回同一申请 */
+        post: operations["experts_api_apply"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/applications/{application_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 入库申请详情（含简历限时链接） */
+        get: operations["experts_api_application_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/applications/{application_id}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 管理员：审核通过，申请人入库并获得专家编号（ZJ-0001 起，连续不重） */
+        post: operations["experts_api_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/applications/{application_id}/cv": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请人：上传简历（PDF、doc、docx，10 MB 以内） */
+        post: operations["experts_api_upload_cv"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/applications/{application_id}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 管理员：审核不通过（须填写原因） */
+        post: operations["experts_api_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 管理员：随机抽取专家（记录候选名单与随机种子，可复核） */
+        post: operations["experts_api_create_draw"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/draws/{draw_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 管理员：抽取记录（抽中、备选及其答复） */
+        get: operations["experts_api_draw_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 管理员：代为登记专家的电话答复（系统外专家没有账号） */
+        post: operations["experts_api_answer_on_behalf"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/draws/{draw_id}/verify": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 复核抽取：用记录的随机种子与候选名单重新计算，与记录的结果比对 */
+        get: operations["experts_api_verify_draw"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/invitations": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的抽取邀请（待确认与已答复） */
+        get: operations["experts_api_invitations"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/invitations/{seat_id}/answer": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 被抽中的专家：确认参加或谢绝（谢绝须填原因，自动递补下一位备选） */
+        post: operations["experts_api_answer"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的专家档案（履职记录、讲师评价） */
+        get: operations["experts_api_my_record"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/roster.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 管理员：专家名单导出 Excel（含按类别、专业统计） */
+        get: operations["experts_api_roster_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/specialities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 专业树（按排序，parent_id 指向上级） */
+        get: operations["experts_api_specialities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/stats": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 管理员：在库专家按类别、专业统计 */
+        get: operations["experts_api_stats"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/improvement-actions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 整改事项（我负责的与我督办的） */
+        get: operations["evaluations_api_actions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/improvement-actions/{action_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 整改事项详情与记录 */
+        get: operations["evaluations_api_action_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/improvement-actions/{action_id}/evidence": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交整改材料（责任人） */
+        post: operations["evaluations_api_evidence"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/improvement-actions/{action_id}/review": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 销号或退回（督办单位的组织者） */
+        post: operations["evaluations_api_review"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicator-systems": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 评价指标体系列表（各版本） */
+        get: operations["standard_evaluations_api_list_systems"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicator-systems/{system_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 评价指标体系：维度、指标、权重、评分规则与所需证据 */
+        get: operations["standard_evaluations_api_get_system"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicator-systems/{system_id}/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发布指标体系草稿（管理员；各层权重之和须为 100） */
+        post: operations["standard_evaluations_api_publish_system"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/indicator-systems/{system_id}/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 在已发布版本上新建草稿版本（管理员） */
+        post: operations["standard_evaluations_api_new_version"];
         delete?: never;
         options?: never;
         head?: never;
@@ -749,6 +1294,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/judging/events/{event_id}/judge-draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 主办方：从专家库随机抽取裁判（回避选手所在单位及回避名单；确认后入裁判组） */
+        post: operations["competitions_api_draw_judges"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/judging/events/{event_id}/lock": {
         parameters: {
             query?: never;
@@ -801,6 +1363,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/judging/events/{event_id}/panel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 主办方：指定专家库中的裁判（须填写理由） */
+        post: operations["competitions_api_pick_judge"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/judging/events/{event_id}/publish": {
         parameters: {
             query?: never;
@@ -812,6 +1391,23 @@ export interface paths {
         put?: never;
         /** 公布成绩（解密姓名，开启申诉期） */
         post: operations["competitions_api_publish"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/judging/events/{event_id}/scheme": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开赛后修改评分方案（仅裁判长，须填原因，记入操作日志并在评审榜显示；公布后不可改） */
+        post: operations["competitions_api_change_scheme"];
         delete?: never;
         options?: never;
         head?: never;
@@ -932,6 +1528,40 @@ export interface paths {
         get: operations["accounts_api_me"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/data-export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 导出我的个人信息（zip：JSON + Excel；数据多时后台生成，202 后再次请求下载；只能下载一次） */
+        get: operations["privacy_api_data_export"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/me/deletion-request": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 申请删除我的个人信息（管理员审核后匿名化；重复申请返回同一申请） */
+        post: operations["privacy_api_deletion_request"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1102,6 +1732,40 @@ export interface paths {
         get: operations["standards_api_points_labels_pdf"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 用户隐私保护指引（当前版本与全文） */
+        get: operations["privacy_api_privacy_guide"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/privacy/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 同意隐私指引（记录版本与时间） */
+        post: operations["privacy_api_accept"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1279,6 +1943,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/standards/{standard_id}/implementation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 标准实施数据：按月的实操次数、异常率、高频异常步骤、整改工单与关闭时长中位数、学习完成人数、考试正确率（监管、工作室负责人、管理员；按授权范围） */
+        get: operations["standard_evaluations_api_standard_implementation"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/studios/{studio_id}/countersign": {
         parameters: {
             query?: never;
@@ -1356,6 +2037,279 @@ export interface paths {
         };
         /** 负责人、讲师：工作室线上学习情况导出 Excel */
         get: operations["apprenticeships_api_studio_learning_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 监管总览：本单位及下属各单位的标准、实操、工单、培训、比武、带教、评价（按授权范围） */
+        get: operations["supervision_api_overview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/supervision/overview.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 监管总览导出（xlsx，与总览同一范围） */
+        get: operations["supervision_api_overview_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 发起评价活动 */
+        post: operations["evaluations_api_create"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 问卷详情与题目 */
+        get: operations["evaluations_api_detail"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/anonymity": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 更改匿名设置（已有答卷时不可更改） */
+        post: operations["evaluations_api_anonymity"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 截止并评估结果（低于阈值发起整改） */
+        post: operations["evaluations_api_close"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/reminders": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提醒未提交的人（站内 + 微信订阅消息） */
+        post: operations["evaluations_api_remind"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/responses": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 提交问卷（每人一份；同一 client_id 重发返回同一回执） */
+        post: operations["evaluations_api_respond"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/results": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 结果：各题分布、均分、NPS、按单位交叉（匿名问卷截止且达到最少答卷数后显示） */
+        get: operations["evaluations_api_results"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/results.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 结果导出（Excel） */
+        get: operations["evaluations_api_results_xlsx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/{survey_id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 回收率与未提交名单（组织者） */
+        get: operations["evaluations_api_status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/course-reports/{course_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 课程评价报告：柯氏四级（反应、学习、行为、结果）并列 */
+        get: operations["evaluations_api_course_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/mine": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我要填写的问卷（及近 30 天已提交的） */
+        get: operations["evaluations_api_mine"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/organised": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我组织的评价活动 */
+        get: operations["evaluations_api_organised"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/templates": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 问卷模板（含内置的四评模板） */
+        get: operations["evaluations_api_templates"];
+        put?: never;
+        /** 新建问卷模板（评价组织者） */
+        post: operations["evaluations_api_create_template"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/surveys/trend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 同一评价对象历次评价的得分趋势 */
+        get: operations["evaluations_api_trend"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1692,6 +2646,83 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** ActionEventOut */
+        ActionEventOut: {
+            /** Actor */
+            actor: string | null;
+            /**
+             * At
+             * Format: date-time
+             */
+            at: string;
+            /** Kind */
+            kind: string;
+            /** Note */
+            note: string;
+        };
+        /** ActionEvidenceIn */
+        ActionEvidenceIn: {
+            /** Evidence */
+            evidence: string;
+        };
+        /** ActionOut */
+        ActionOut: {
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /**
+             * Events
+             * @default []
+             */
+            events?: components["schemas"]["ActionEventOut"][];
+            /** Evidence */
+            evidence: string;
+            /** Id */
+            id: number;
+            /** Item Key */
+            item_key: string;
+            /** Item Label */
+            item_label: string;
+            /** Overdue */
+            overdue: boolean;
+            /** Owner */
+            owner: string | null;
+            /**
+             * Recheck
+             * @enum {string}
+             */
+            recheck: "pending" | "passed" | "failed";
+            /** Recheck Score */
+            recheck_score: string | null;
+            /** Score */
+            score: string;
+            /** Source Id */
+            source_id: number;
+            /** Source Kind */
+            source_kind: string;
+            /** Source Label */
+            source_label: string;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "open" | "submitted" | "closed";
+            target: components["schemas"]["SurveyTargetOut"];
+            /** Threshold */
+            threshold: string;
+        };
+        /** ActionReviewIn */
+        ActionReviewIn: {
+            /** Accept */
+            accept: boolean;
+            /**
+             * Note
+             * @default
+             */
+            note?: string;
+        };
         /** AgreementCompleteIn */
         AgreementCompleteIn: {
             /**
@@ -1879,6 +2910,11 @@ export interface components {
             /** Pass Rate */
             pass_rate: string | null;
         };
+        /** AnonymityIn */
+        AnonymityIn: {
+            /** Anonymous */
+            anonymous: boolean;
+        };
         /** AnswerIn */
         AnswerIn: {
             /**
@@ -1907,6 +2943,110 @@ export interface components {
             client_id: string;
             /** Reason */
             reason: string;
+        };
+        /** ApplicationIn */
+        ApplicationIn: {
+            /**
+             * Categories
+             * @description 申请的专家类别
+             */
+            categories: ("local" | "lecturer" | "judge" | "reviewer")[];
+            /**
+             * Client Id
+             * @description 重发时保持不变
+             */
+            client_id?: string | null;
+            /**
+             * Name
+             * @description 姓名，不填为账号姓名
+             * @default
+             */
+            name?: string;
+            /**
+             * Org Unit Id
+             * @description 系统内单位，不填为本人所属单位
+             */
+            org_unit_id?: number | null;
+            /**
+             * Phone
+             * @default
+             */
+            phone?: string;
+            /**
+             * Skill Level
+             * @description 技能等级
+             * @default
+             */
+            skill_level?: string;
+            /** Speciality Ids */
+            speciality_ids: number[];
+            /**
+             * Statement
+             * @description 个人简介、主要业绩
+             * @default
+             */
+            statement?: string;
+            /**
+             * Title
+             * @description 职称
+             * @default
+             */
+            title?: string;
+            /**
+             * Unit Name
+             * @description 工作单位（系统外单位填写）
+             * @default
+             */
+            unit_name?: string;
+        };
+        /** ApplicationOut */
+        ApplicationOut: {
+            /** Applicant Id */
+            applicant_id: number | null;
+            /** Categories */
+            categories: string[];
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Cv Name */
+            cv_name: string;
+            /**
+             * Cv Url
+             * @description 简历的限时链接
+             */
+            cv_url?: string | null;
+            /** Expert Code */
+            expert_code: string | null;
+            /** Expert Id */
+            expert_id: number | null;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Org Unit Id */
+            org_unit_id: number | null;
+            /** Phone */
+            phone: string;
+            /** Reason */
+            reason: string;
+            /** Reviewed At */
+            reviewed_at: string | null;
+            /** Skill Level */
+            skill_level: string;
+            /** Speciality Ids */
+            speciality_ids: number[];
+            /** Statement */
+            statement: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Title */
+            title: string;
+            /** Unit */
+            unit: string;
         };
         /** ApprenticeshipPersonOut */
         ApprenticeshipPersonOut: {
@@ -1963,6 +3103,19 @@ export interface components {
             /** Summary */
             summary: string;
         };
+        /** ApprenticeshipsBlock */
+        ApprenticeshipsBlock: {
+            /** Active */
+            active: number;
+            /** Amber */
+            amber: number;
+            /** Completed This Year */
+            completed_this_year: number;
+            /** Green */
+            green: number;
+            /** Red */
+            red: number;
+        };
         /** ArriveIn */
         ArriveIn: {
             /**
@@ -1997,6 +3150,15 @@ export interface components {
             kind: "heading" | "paragraph";
             /** Text */
             text: string;
+        };
+        /** AspectChangeIn */
+        AspectChangeIn: {
+            /** Id */
+            id: number;
+            /** Max Mark */
+            max_mark?: number | string | null;
+            /** Scale Max */
+            scale_max?: number | null;
         };
         /** AspectOut */
         AspectOut: {
@@ -2206,6 +3368,34 @@ export interface components {
             /** Total Points */
             total_points: string;
         };
+        /** AvoidanceOut */
+        AvoidanceOut: {
+            /** Org Unit Id */
+            org_unit_id: number | null;
+            /** Person Id */
+            person_id: number | null;
+            /** Person Name */
+            person_name: string;
+            /** Reason */
+            reason: string;
+            /** Unit Name */
+            unit_name: string;
+        };
+        /** BehaviourOut */
+        BehaviourOut: {
+            after: components["schemas"]["RunRatesOut"];
+            before: components["schemas"]["RunRatesOut"];
+            /**
+             * Learners
+             * @description 已结业学员数
+             */
+            learners: number;
+            /**
+             * Standards
+             * @description 课程所授标准数
+             */
+            standards: number;
+        };
         /** BoardContestOut */
         BoardContestOut: {
             /** Id */
@@ -2258,6 +3448,117 @@ export interface components {
             /** Signed */
             signed: number;
         };
+        /** CampaignDetailOut */
+        CampaignDetailOut: {
+            /** Anonymous */
+            anonymous: boolean;
+            /** Audience Kind */
+            audience_kind: string;
+            /**
+             * Closes At
+             * Format: date-time
+             */
+            closes_at: string;
+            /** Id */
+            id: number;
+            /** Min Responses */
+            min_responses: number;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /**
+             * Organiser
+             * @description 我是否为组织者
+             */
+            organiser: boolean;
+            /** Questions */
+            questions: components["schemas"]["SurveyQuestionOut"][];
+            /**
+             * Responded
+             * @description 我是否已提交
+             */
+            responded: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "scheduled" | "open" | "closed";
+            target: components["schemas"]["SurveyTargetOut"];
+            /** Template */
+            template: string;
+            /** Title */
+            title: string;
+        };
+        /** CampaignIn */
+        CampaignIn: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Expert Ids */
+            expert_ids: number[];
+            /** Standard Id */
+            standard_id: number;
+            /** System Id */
+            system_id: number;
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: number;
+        };
+        /** CampaignOut */
+        CampaignOut: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Dimensions */
+            dimensions: components["schemas"]["ScoredDimension"][];
+            /** Id */
+            id: number;
+            /** Panel Size */
+            panel_size: number;
+            progress: components["schemas"]["Progress"];
+            /** Score */
+            score: string | null;
+            standard: components["schemas"]["CampaignStandard"];
+            /** State */
+            state: string;
+            system: components["schemas"]["SystemHead"];
+            /** Title */
+            title: string;
+            unit: components["schemas"]["UnitRef"];
+        };
+        /** CampaignStandard */
+        CampaignStandard: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
+        /** CandidateOut */
+        CandidateOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+        };
         /** CategoryOut */
         CategoryOut: {
             /** Id */
@@ -2271,6 +3572,11 @@ export interface components {
         CertificateBriefOut: {
             /** Code */
             code: string;
+            /**
+             * Credential Url
+             * @description 可验证电子证书下载地址（application/vc+jwt）
+             */
+            credential_url: string;
             /** Grade */
             grade: string;
             /**
@@ -2293,6 +3599,8 @@ export interface components {
             code: string;
             /** Competencies */
             competencies: number;
+            /** @description 可验证电子证书；早于此功能签发的证书为空 */
+            credential?: components["schemas"]["CredentialOut"] | null;
             /**
              * End Date
              * Format: date
@@ -2329,6 +3637,19 @@ export interface components {
             target_level_label: string;
             /** Valid */
             valid: boolean;
+        };
+        /** CertificationOut */
+        CertificationOut: {
+            /** Expired */
+            expired: boolean;
+            /** Expires On */
+            expires_on: string | null;
+            /** Issued On */
+            issued_on: string | null;
+            /** Name */
+            name: string;
+            /** Number */
+            number: string;
         };
         /** ChapterOut */
         ChapterOut: {
@@ -2606,6 +3927,17 @@ export interface components {
             /** Venue */
             venue: string;
         };
+        /** ContestsBlock */
+        ContestsBlock: {
+            /** Awards */
+            awards: number | null;
+            /** Contestants */
+            contestants: number;
+            /** Events Published */
+            events_published: number;
+            /** Held */
+            held: number;
+        };
         /** CorrectionIn */
         CorrectionIn: {
             /**
@@ -2634,6 +3966,17 @@ export interface components {
              * @description check: "pass"|"flag"|"fail"；number/meter：数字；choice：选项值；text：文字；photo/signature：不填（图片放 photo_ids）
              */
             value?: unknown;
+        };
+        /** CountBy */
+        CountBy: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Standards */
+            standards: number;
+            /** With Recent Runs */
+            with_recent_runs: number;
         };
         /** CountersignItemOut */
         CountersignItemOut: {
@@ -2668,6 +4011,24 @@ export interface components {
             id: number | null;
             /** Name */
             name: string;
+        };
+        /** CountRow */
+        CountRow: {
+            /** Category */
+            category: string;
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+        };
+        /** CountsOut */
+        CountsOut: {
+            /** By Category */
+            by_category: components["schemas"]["CountRow"][];
+            /** By Speciality */
+            by_speciality: components["schemas"]["SpecialityCount"][];
+            /** Total */
+            total: number;
         };
         /** CourseDetailOut */
         CourseDetailOut: {
@@ -2771,6 +4132,23 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** CourseRefOut */
+        CourseRefOut: {
+            /** Id */
+            id: number;
+            /** Title */
+            title: string;
+        };
+        /** CourseReportOut */
+        CourseReportOut: {
+            behaviour: components["schemas"]["BehaviourOut"];
+            course: components["schemas"]["CourseRefOut"];
+            /** Learning */
+            learning: components["schemas"]["LearningOut"][];
+            /** Reaction */
+            reaction: components["schemas"]["ReactionOut"][];
+            results: components["schemas"]["ResultsLevelOut"];
+        };
         /** CourseRowOut */
         CourseRowOut: {
             /** Assigned */
@@ -2787,6 +4165,41 @@ export interface components {
             overdue: number;
             /** Title */
             title: string;
+        };
+        /** CredentialOut */
+        CredentialOut: {
+            /**
+             * Format
+             * @description VC-JOSE-COSE：JWS（EdDSA/Ed25519）
+             * @constant
+             */
+            format: "application/vc+jwt";
+            /** Id */
+            id: string;
+            /**
+             * Issuer
+             * @description 发证方 did:web；公钥见 /.well-known/did.json 与 /.well-known/jwks.json
+             */
+            issuer: string;
+            /**
+             * Jwt
+             * @description W3C 可验证凭证（Open Badges 3.0 OpenBadgeCredential），紧凑 JWS
+             */
+            jwt: string;
+            /** Key Id */
+            key_id: string;
+            /** Status Index */
+            status_index: number;
+            /**
+             * Status List Url
+             * @description 撤销状态列表（Bitstring Status List）
+             */
+            status_list_url: string;
+            /**
+             * Url
+             * @description 下载可验证电子证书（application/vc+jwt）
+             */
+            url: string;
         };
         /** DashboardOut */
         DashboardOut: {
@@ -2875,6 +4288,23 @@ export interface components {
             /** Unsigned Evidence */
             unsigned_evidence: number;
         };
+        /** DataExportOut */
+        DataExportOut: {
+            /** Id */
+            id: number;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /** Rows */
+            rows: number;
+            /**
+             * Status
+             * @description pending：生成中，稍后再次请求即可下载；ready：可下载
+             */
+            status: string;
+        };
         /** DecisionIn */
         DecisionIn: {
             /**
@@ -2889,6 +4319,45 @@ export interface components {
             decision: "upheld" | "rejected";
             /** Reason */
             reason: string;
+        };
+        /** DeletionRequestIn */
+        DeletionRequestIn: {
+            /**
+             * Reason
+             * @description 申请说明（可不填）
+             * @default
+             */
+            reason?: string;
+        };
+        /** DeletionRequestOut */
+        DeletionRequestOut: {
+            /** Id */
+            id: number;
+            /**
+             * Requested At
+             * Format: date-time
+             */
+            requested_at: string;
+            /**
+             * Status
+             * @description requested：待管理员审核；approved：已匿名化；rejected：已驳回
+             */
+            status: string;
+        };
+        /** DimensionOut */
+        DimensionOut: {
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Indicators */
+            indicators: components["schemas"]["IndicatorOut"][];
+            /** Name */
+            name: string;
+            /** Weight */
+            weight: string;
         };
         /** DispatchIn */
         DispatchIn: {
@@ -2910,6 +4379,77 @@ export interface components {
              */
             low: number;
         };
+        /** DrawIn */
+        DrawIn: {
+            /**
+             * Avoid Persons
+             * @description 回避人员（用户 id）
+             */
+            avoid_persons?: number[];
+            /**
+             * Avoid Units
+             * @description 回避单位：选手所在单位、被评价单位等（含下级单位）
+             */
+            avoid_units?: number[];
+            /**
+             * Backups
+             * @default 0
+             */
+            backups?: number;
+            /**
+             * Categories
+             * @description 类别，不填为不限
+             */
+            categories?: ("local" | "lecturer" | "judge" | "reviewer")[];
+            /** Count */
+            count: number;
+            /**
+             * Purpose
+             * @description 用途，例如某比武项目的裁判组
+             */
+            purpose: string;
+            /**
+             * Specialities
+             * @description 专业（含下级），不填为不限
+             */
+            specialities?: number[];
+        };
+        /** DrawOut */
+        DrawOut: {
+            /** Algorithm */
+            algorithm: string;
+            /** Avoid Persons */
+            avoid_persons: number[];
+            /** Avoid Units */
+            avoid_units: number[];
+            /** Backup Seats */
+            backup_seats: components["schemas"]["SeatOut"][];
+            /** Backups */
+            backups: number;
+            /** Candidates */
+            candidates: components["schemas"]["CandidateOut"][];
+            /** Categories */
+            categories: string[];
+            /** Count */
+            count: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Id */
+            id: number;
+            /** Members */
+            members: components["schemas"]["SeatOut"][];
+            /** Purpose */
+            purpose: string;
+            /** Seed */
+            seed: string;
+            /** Specialities */
+            specialities: number[];
+            /** Subject */
+            subject: string;
+        };
         /** DurationOut */
         DurationOut: {
             /** Count */
@@ -2918,6 +4458,24 @@ export interface components {
             median: number | null;
             /** P90 */
             p90: number | null;
+        };
+        /** EngagementOut */
+        EngagementOut: {
+            /** Kind */
+            kind: string;
+            /** Kind Label */
+            kind_label: string;
+            /**
+             * Occurred On
+             * Format: date
+             */
+            occurred_on: string;
+            /** Ref */
+            ref: string;
+            /** Role */
+            role: string;
+            /** Title */
+            title: string;
         };
         /** EnrolmentOut */
         EnrolmentOut: {
@@ -2945,6 +4503,19 @@ export interface components {
             detail: unknown;
             /** @description 中文说明，可直接展示给用户 */
             message: string;
+        };
+        /** EvaluationsBlock */
+        EvaluationsBlock: {
+            /** Available */
+            available: boolean;
+            /** Improvement Actions Opened */
+            improvement_actions_opened?: number | null;
+            /** Mean Satisfaction */
+            mean_satisfaction: number | null;
+            /** Open Improvement Actions */
+            open_improvement_actions: number | null;
+            /** Survey Response Rate */
+            survey_response_rate: number | null;
         };
         /** EventBrief */
         EventBrief: {
@@ -2996,10 +4567,26 @@ export interface components {
             event: string;
             /** Event Id */
             event_id: number;
+            /**
+             * Previous Rank
+             * @description 更正前的名次（仅更正版本）
+             */
+            previous_rank?: number | null;
+            /**
+             * Previous Total
+             * @description 更正前的总分（仅更正版本）
+             */
+            previous_total?: string | null;
             /** Rank */
             rank: number | null;
             /** Total */
             total: string | null;
+            /**
+             * Version
+             * @description 成绩公布版本：更正后重新公布的成绩为第 2、3… 版
+             * @default 1
+             */
+            version?: number;
         };
         /** EvidenceIn */
         EvidenceIn: {
@@ -3115,6 +4702,128 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** ExpertOut */
+        ExpertOut: {
+            /** Categories */
+            categories: string[];
+            /** Category Labels */
+            category_labels: string[];
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Org Unit Id */
+            org_unit_id: number | null;
+            /**
+             * Phone
+             * @description 他人查看时打码
+             */
+            phone: string;
+            /** Skill Level */
+            skill_level: string;
+            /** Specialities */
+            specialities: string[];
+            /** Speciality Ids */
+            speciality_ids: number[];
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Title */
+            title: string;
+            /** Unit */
+            unit: string;
+            /** User Id */
+            user_id: number | null;
+        };
+        /** ExpertPage */
+        ExpertPage: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["ExpertOut"][];
+        };
+        /** ExpertRatingOut */
+        ExpertRatingOut: {
+            /**
+             * Rated On
+             * Format: date
+             */
+            rated_on: string;
+            /** Responses */
+            responses: number;
+            /** Scale Max */
+            scale_max: string;
+            /** Score */
+            score: string;
+            /** Source */
+            source: string;
+            /** Title */
+            title: string;
+        };
+        /** ExpertRecordOut */
+        ExpertRecordOut: {
+            /** Avoidances */
+            avoidances: components["schemas"]["AvoidanceOut"][];
+            /** Categories */
+            categories: string[];
+            /** Category Labels */
+            category_labels: string[];
+            /** Certifications */
+            certifications: components["schemas"]["CertificationOut"][];
+            /** Code */
+            code: string;
+            /** Engagements */
+            engagements: components["schemas"]["EngagementOut"][];
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Org Unit Id */
+            org_unit_id: number | null;
+            /**
+             * Phone
+             * @description 他人查看时打码
+             */
+            phone: string;
+            /** Rating Mean */
+            rating_mean: string | null;
+            /** Ratings */
+            ratings: components["schemas"]["ExpertRatingOut"][];
+            /** Skill Level */
+            skill_level: string;
+            /** Specialities */
+            specialities: string[];
+            /** Speciality Ids */
+            speciality_ids: number[];
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Title */
+            title: string;
+            /** Unit */
+            unit: string;
+            /** User Id */
+            user_id: number | null;
+        };
+        /** FailingStep */
+        FailingStep: {
+            /** Count */
+            count: number;
+            /** Fail */
+            fail: number;
+            /** Flag */
+            flag: number;
+            /** Position */
+            position: number;
+            /** Procedure Code */
+            procedure_code: string;
+            /** Title */
+            title: string;
+        };
         /** GroupStatsOut */
         GroupStatsOut: {
             /** Completed */
@@ -3165,6 +4874,74 @@ export interface components {
              */
             plan_item_id?: number | null;
         };
+        /** ImplementationFigures */
+        ImplementationFigures: {
+            /** Closed Orders */
+            closed_orders: number;
+            /** Corrective Orders */
+            corrective_orders: number;
+            /** Exam Answers */
+            exam_answers: number;
+            /** Exam Correct */
+            exam_correct: number;
+            /** Exam Pass Rate */
+            exam_pass_rate: number | null;
+            /** Learners */
+            learners: number;
+            /** Median Close Minutes */
+            median_close_minutes: number | null;
+            /** Problem Runs */
+            problem_runs: number;
+            /** Problem Share */
+            problem_share: number | null;
+            /** Runs */
+            runs: number;
+        };
+        /** ImplementationMonth */
+        ImplementationMonth: {
+            /** Closed Orders */
+            closed_orders: number;
+            /** Corrective Orders */
+            corrective_orders: number;
+            /** Exam Answers */
+            exam_answers: number;
+            /** Exam Correct */
+            exam_correct: number;
+            /** Exam Pass Rate */
+            exam_pass_rate: number | null;
+            /** Learners */
+            learners: number;
+            /** Median Close Minutes */
+            median_close_minutes: number | null;
+            /** Month */
+            month: string;
+            /** Problem Runs */
+            problem_runs: number;
+            /** Problem Share */
+            problem_share: number | null;
+            /** Runs */
+            runs: number;
+        };
+        /** ImplementationOut */
+        ImplementationOut: {
+            /** Date From */
+            date_from: string;
+            /** Date To */
+            date_to: string;
+            /** Failing Steps */
+            failing_steps: components["schemas"]["FailingStep"][];
+            /** Months */
+            months: components["schemas"]["ImplementationMonth"][];
+            /** Points */
+            points: number;
+            /** Procedures */
+            procedures: number;
+            /** Published Procedures */
+            published_procedures: number;
+            standard: components["schemas"]["StandardRef"];
+            totals: components["schemas"]["ImplementationFigures"];
+            unit: components["schemas"]["UnitRef"];
+        };
         /** ImportErrorOut */
         ImportErrorOut: {
             /** Field */
@@ -3187,6 +4964,46 @@ export interface components {
             /** Updated */
             updated: number;
         };
+        /** IndicatorOut */
+        IndicatorOut: {
+            /** Code */
+            code: string;
+            /** Evidence Labels */
+            evidence_labels: string[];
+            /** Evidence Required */
+            evidence_required: string[];
+            /** Id */
+            id: number;
+            /** Max Score */
+            max_score: string;
+            /** Measure */
+            measure: string;
+            /** Name */
+            name: string;
+            /** Scoring Rule */
+            scoring_rule: string;
+            /** Weight */
+            weight: string;
+        };
+        /** InvitationAnswerIn */
+        InvitationAnswerIn: {
+            /** Accept */
+            accept: boolean;
+            /**
+             * Reason
+             * @description 谢绝原因（谢绝时必填）
+             * @default
+             */
+            reason?: string;
+        };
+        /** InvitationOut */
+        InvitationOut: {
+            /** Draw Id */
+            draw_id: number;
+            /** Purpose */
+            purpose: string;
+            seat: components["schemas"]["SeatOut"];
+        };
         /** ItemAnalysisOut */
         ItemAnalysisOut: {
             /** Attempts */
@@ -3205,6 +5022,68 @@ export interface components {
             question_id: number;
             /** Stem */
             stem: string;
+        };
+        /** JudgeAnalyticsEventOut */
+        JudgeAnalyticsEventOut: {
+            /** Aggregation */
+            aggregation: string;
+            /** Event */
+            event: string;
+            /** Event Id */
+            event_id: number;
+            /**
+             * Judges
+             * @description 每位裁判：marks、entries、signed_deviation、absolute_deviation、outside_tolerance、outside_share、rank_correlation、own_unit、other_units
+             */
+            judges: {
+                [key: string]: unknown;
+            }[];
+            /** State */
+            state: string;
+        };
+        /** JudgeAnalyticsOut */
+        JudgeAnalyticsOut: {
+            /** Contest Id */
+            contest_id: number;
+            /** Events */
+            events: components["schemas"]["JudgeAnalyticsEventOut"][];
+            /**
+             * Unit
+             * @description 偏差的单位：percent_of_scale（分制的百分比）
+             */
+            unit: string;
+        };
+        /** JudgeDrawIn */
+        JudgeDrawIn: {
+            /**
+             * Backups
+             * @description 备选人数（有人谢绝时依次递补）
+             * @default 0
+             */
+            backups?: number;
+            /**
+             * Count
+             * @description 抽取裁判人数
+             */
+            count: number;
+            /**
+             * Specialities
+             * @description 专业（含下级），不填为不限
+             */
+            specialities?: number[];
+        };
+        /** JudgeDrawOut */
+        JudgeDrawOut: {
+            /** Backups */
+            backups: components["schemas"]["PanelSeatOut"][];
+            /** Candidates */
+            candidates: number;
+            /** Draw Id */
+            draw_id: number;
+            /** Members */
+            members: components["schemas"]["PanelSeatOut"][];
+            /** Seed */
+            seed: string;
         };
         /** JudgingDrawOut */
         JudgingDrawOut: {
@@ -3361,6 +5240,19 @@ export interface components {
             pass_rate: string | null;
             user: components["schemas"]["TrainingNamedOut"];
         };
+        /** LearningOut */
+        LearningOut: {
+            /** Candidates */
+            candidates: number;
+            /** Exam Id */
+            exam_id: number;
+            /** Mean Score */
+            mean_score: string | null;
+            /** Pass Rate */
+            pass_rate: string | null;
+            /** Title */
+            title: string;
+        };
         /** LearningTotalsOut */
         LearningTotalsOut: {
             /** Assigned */
@@ -3509,6 +5401,26 @@ export interface components {
             /** Total */
             total: number;
         };
+        /** MatrixRowDefOut */
+        MatrixRowDefOut: {
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+        };
+        /** MatrixRowOut */
+        MatrixRowOut: {
+            /** Answered */
+            answered: number;
+            /** Distribution */
+            distribution: components["schemas"]["ScalePointOut"][];
+            /** Key */
+            key: string;
+            /** Label */
+            label: string;
+            /** Mean */
+            mean: string | null;
+        };
         /** MediaLinkOut */
         MediaLinkOut: {
             /** Content Type */
@@ -3617,6 +5529,15 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** NonRespondentOut */
+        NonRespondentOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Org Unit */
+            org_unit: string;
+        };
         /** NotificationOut */
         NotificationOut: {
             /** Body */
@@ -3716,6 +5637,19 @@ export interface components {
              */
             verdict: "pass" | "flag" | "fail";
         };
+        /** OrderOutcomesOut */
+        OrderOutcomesOut: {
+            /** Completed */
+            completed: number;
+            /** Deadline Rate */
+            deadline_rate: string | null;
+            /** Deadlines Met */
+            deadlines_met: number;
+            /** Rated */
+            rated: number;
+            /** Satisfaction */
+            satisfaction: string | null;
+        };
         /** OverrideIn */
         OverrideIn: {
             /** Aspect Id */
@@ -3734,6 +5668,19 @@ export interface components {
             /** Value */
             value: number | string;
         };
+        /** OverviewOut */
+        OverviewOut: {
+            /** Date From */
+            date_from: string;
+            /** Date To */
+            date_to: string;
+            /** Generated At */
+            generated_at: string;
+            total: components["schemas"]["UnitFigures"];
+            unit: components["schemas"]["UnitOut"];
+            /** Units */
+            units: components["schemas"]["UnitFigures"][];
+        };
         /** PageQuery */
         PageQuery: {
             /** Before Id */
@@ -3749,6 +5696,36 @@ export interface components {
              * @default false
              */
             unread?: boolean;
+        };
+        /** PanelMemberOut */
+        PanelMemberOut: {
+            /** Draw Id */
+            draw_id: number | null;
+            /** Is Chief */
+            is_chief: boolean;
+            /** Judge Id */
+            judge_id: number;
+            /** Judge Name */
+            judge_name: string;
+            /** Reason */
+            reason: string;
+            /** Source */
+            source: string;
+        };
+        /** PanelSeatOut */
+        PanelSeatOut: {
+            /** Expert Code */
+            expert_code: string;
+            /** Expert Name */
+            expert_name: string;
+            /** Is Backup */
+            is_backup: boolean;
+            /** Position */
+            position: number;
+            /** Seat Id */
+            seat_id: number;
+            /** Status */
+            status: string;
         };
         /** PaperQuestionOut */
         PaperQuestionOut: {
@@ -3791,6 +5768,21 @@ export interface components {
             url: string;
             /** Width */
             width: number;
+        };
+        /** PickJudgeIn */
+        PickJudgeIn: {
+            /**
+             * Is Chief
+             * @default false
+             */
+            is_chief?: boolean;
+            /**
+             * Reason
+             * @description 指定理由（记录在案）
+             */
+            reason: string;
+            /** User Id */
+            user_id: number;
         };
         /** PingOut */
         PingOut: {
@@ -3906,6 +5898,50 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** PracticeBlock */
+        PracticeBlock: {
+            /** Flagged Scans */
+            flagged_scans: number;
+            /** Flagged Share */
+            flagged_share: number | null;
+            /** Pass Rate */
+            pass_rate: number | null;
+            /** Passed */
+            passed: number;
+            /** Problem Runs */
+            problem_runs: number;
+            /** Runs */
+            runs: number;
+            /** Scans */
+            scans: number;
+        };
+        /** PrivacyAcceptanceOut */
+        PrivacyAcceptanceOut: {
+            /**
+             * Accepted At
+             * Format: date-time
+             */
+            accepted_at: string;
+            /** Version */
+            version: string;
+        };
+        /** PrivacyAcceptIn */
+        PrivacyAcceptIn: {
+            /**
+             * Version
+             * @description 所同意的指引版本（GET /privacy 的 version）
+             */
+            version: string;
+        };
+        /** PrivacyGuideOut */
+        PrivacyGuideOut: {
+            /** Text */
+            text: string;
+            /** Title */
+            title: string;
+            /** Version */
+            version: string;
+        };
         /** ProcedureBriefOut */
         ProcedureBriefOut: {
             /** Code */
@@ -3942,6 +5978,15 @@ export interface components {
             version: number;
             /** Version Id */
             version_id: number;
+        };
+        /** Progress */
+        Progress: {
+            /** Indicators */
+            indicators: number;
+            /** Reviewed */
+            reviewed: number;
+            /** Share */
+            share: number | null;
         };
         /** ProgressIn */
         ProgressIn: {
@@ -4028,6 +6073,28 @@ export interface components {
              */
             appeal_window_minutes?: number | null;
         };
+        /** QuestionResultOut */
+        QuestionResultOut: {
+            /** Answered */
+            answered: number;
+            /** Dimension */
+            dimension: string;
+            /** Distribution */
+            distribution: components["schemas"]["ScalePointOut"][];
+            /** Key */
+            key: string;
+            /** Kind */
+            kind: string;
+            /** Mean */
+            mean: string | null;
+            nps: components["schemas"]["SurveyNpsOut"] | null;
+            /** Rows */
+            rows: components["schemas"]["MatrixRowOut"][];
+            /** Texts */
+            texts: string[];
+            /** Title */
+            title: string;
+        };
         /** RagCountsOut */
         RagCountsOut: {
             /** Amber */
@@ -4097,6 +6164,23 @@ export interface components {
             proficient: boolean;
             rated_by: components["schemas"]["ApprenticeshipPersonOut"];
         };
+        /** ReactionOut */
+        ReactionOut: {
+            /** Campaign Id */
+            campaign_id: number;
+            /** Count */
+            count: number;
+            /** Nps */
+            nps: string | null;
+            /** Overall */
+            overall: string | null;
+            /** Suppressed */
+            suppressed: string | null;
+            /** Target Kind */
+            target_kind: string;
+            /** Title */
+            title: string;
+        };
         /** RecordOut */
         RecordOut: {
             /** Client Id */
@@ -4139,6 +6223,11 @@ export interface components {
              */
             verdict: "pass" | "flag" | "fail";
         };
+        /** RejectIn */
+        RejectIn: {
+            /** Reason */
+            reason: string;
+        };
         /** RemarkIn */
         RemarkIn: {
             /** Aspect Id */
@@ -4166,6 +6255,28 @@ export interface components {
             /** Source */
             source: string;
         };
+        /** ResponseIn */
+        ResponseIn: {
+            /**
+             * Answered At
+             * @description 离线填写时手机上的作答时间
+             */
+            answered_at?: string | null;
+            /**
+             * Answers
+             * @description {题目编号: 答案}：单选为选项值，多选为选项值列表，量表/NPS 为整数，矩阵为 {行编号: 整数}，填空为文字
+             */
+            answers: {
+                [key: string]: number | string | string[] | {
+                    [key: string]: number;
+                } | null;
+            };
+            /**
+             * Client Id
+             * @description 手机生成的唯一编号（UUID），重发时保持不变
+             */
+            client_id: string;
+        };
         /** ResultItemOut */
         ResultItemOut: {
             /** Awarded */
@@ -4183,6 +6294,59 @@ export interface components {
             question_id: number;
             /** Your Answer */
             your_answer: boolean | string | string[] | null;
+        };
+        /** ResultsLevelOut */
+        ResultsLevelOut: {
+            after: components["schemas"]["OrderOutcomesOut"] | null;
+            before: components["schemas"]["OrderOutcomesOut"] | null;
+            /**
+             * Cut After
+             * @description 此后报修的工单计入“培训后”（末位学员结业时间）
+             */
+            cut_after?: string | null;
+            /**
+             * Cut Before
+             * @description 此前报修的工单计入“培训前”（首位学员结业时间）
+             */
+            cut_before?: string | null;
+            /** Studios */
+            studios: string[];
+        };
+        /** ResultVersionOut */
+        ResultVersionOut: {
+            /** Appeal Id */
+            appeal_id: number | null;
+            /**
+             * Changes
+             * @description [{entry_id, code, name, old_rank, new_rank, old_total, new_total}]
+             */
+            changes: {
+                [key: string]: unknown;
+            }[];
+            /** Event */
+            event: string;
+            /** Event Id */
+            event_id: number;
+            /** Published At */
+            published_at: string;
+            /** Published By */
+            published_by: string;
+            /** Reason */
+            reason: string;
+            /**
+             * Rows
+             * @description [{entry_id, code, name, rank, total, sections}]
+             */
+            rows: {
+                [key: string]: unknown;
+            }[];
+            /** Version */
+            version: number;
+        };
+        /** ResultVersionsOut */
+        ResultVersionsOut: {
+            /** Items */
+            items: components["schemas"]["ResultVersionOut"][];
         };
         /** ResumeOut */
         ResumeOut: {
@@ -4356,6 +6520,19 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** RunRatesOut */
+        RunRatesOut: {
+            /** Fail */
+            fail: number;
+            /** Fail Rate */
+            fail_rate: string | null;
+            /** Flag */
+            flag: number;
+            /** Flag Rate */
+            flag_rate: string | null;
+            /** Runs */
+            runs: number;
+        };
         /** RunReviewIn */
         RunReviewIn: {
             /** Client Id */
@@ -4422,6 +6599,17 @@ export interface components {
              */
             status: "saved" | "stale";
         };
+        /** ScalePointOut */
+        ScalePointOut: {
+            /** Count */
+            count: number;
+            /** Label */
+            label: string;
+            /** Share */
+            share: string;
+            /** Value */
+            value: string;
+        };
         /** ScanOut */
         ScanOut: {
             /** Code */
@@ -4447,6 +6635,149 @@ export interface components {
             /** Suspicious */
             suspicious: boolean;
         };
+        /**
+         * SchemeChangeIn
+         * @description The chief judge's change of an opened event's scheme: only the fields given change.
+         */
+        SchemeChangeIn: {
+            /** Aggregation */
+            aggregation?: ("mean" | "trimmed") | null;
+            /** Aspects */
+            aspects?: components["schemas"]["AspectChangeIn"][];
+            /** Reason */
+            reason: string;
+            /** Sections */
+            sections?: components["schemas"]["SectionWeightIn"][];
+            /** Tie Break By Sections */
+            tie_break_by_sections?: boolean | null;
+            /** Tolerance */
+            tolerance?: number | string | null;
+            /** Trim K */
+            trim_k?: number | null;
+        };
+        /** SchemeChangeItem */
+        SchemeChangeItem: {
+            /** New */
+            new: string | number | boolean | null;
+            /** Old */
+            old: string | number | boolean | null;
+            /**
+             * What
+             * @description event.tolerance、section:{id}.weight、aspect:{id}.max_mark 等
+             */
+            what: string;
+        };
+        /** SchemeChangeOut */
+        SchemeChangeOut: {
+            /** Audit Id */
+            audit_id: number;
+            /** Changes */
+            changes: components["schemas"]["SchemeChangeItem"][];
+            /** Event Id */
+            event_id: number;
+            /** Seq */
+            seq: number;
+        };
+        /** ScoredDimension */
+        ScoredDimension: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Indicators */
+            indicators: components["schemas"]["ScoredIndicator"][];
+            /** Name */
+            name: string;
+            /** Score */
+            score: string | null;
+            /** Weight */
+            weight: string;
+        };
+        /** ScoredIndicator */
+        ScoredIndicator: {
+            /** Code */
+            code: string;
+            /** Experts Scored */
+            experts_scored: number;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Percent */
+            percent: string | null;
+            /** Prefilled */
+            prefilled: {
+                [key: string]: unknown;
+            } | null;
+            /** Reviewed */
+            reviewed: boolean;
+            /** Score */
+            score: string | null;
+            /** Weight */
+            weight: string;
+        };
+        /** ScoredItemOut */
+        ScoredItemOut: {
+            /**
+             * Dimension
+             * @default
+             */
+            dimension?: string;
+            /** Key */
+            key: string;
+            /**
+             * Label
+             * @default
+             */
+            label?: string;
+            /** N */
+            n: number;
+            /** Score */
+            score: string | null;
+        };
+        /** ScoreIn */
+        ScoreIn: {
+            /**
+             * Comment
+             * @default
+             */
+            comment?: string;
+            /** Evidence */
+            evidence?: {
+                [key: string]: unknown;
+            }[];
+            /** Indicator Id */
+            indicator_id: number;
+            /** Score */
+            score: number | string;
+        };
+        /** SeatOut */
+        SeatOut: {
+            /** Answered At */
+            answered_at: string | null;
+            /** Expert Code */
+            expert_code: string;
+            /** Expert Id */
+            expert_id: number;
+            /** Expert Name */
+            expert_name: string;
+            /** Id */
+            id: number;
+            /** Invited At */
+            invited_at: string | null;
+            /** Is Backup */
+            is_backup: boolean;
+            /** Position */
+            position: number;
+            /** Reason */
+            reason: string;
+            /** Status */
+            status: string;
+            /** Status Label */
+            status_label: string;
+            /** Unit */
+            unit: string;
+        };
         /** SectionOut */
         SectionOut: {
             /** Aspects */
@@ -4459,6 +6790,13 @@ export interface components {
             order: number;
             /** Weight */
             weight: string;
+        };
+        /** SectionWeightIn */
+        SectionWeightIn: {
+            /** Id */
+            id: number;
+            /** Weight */
+            weight: number | string;
         };
         /** SignatureOut */
         SignatureOut: {
@@ -4493,6 +6831,26 @@ export interface components {
              * @constant
              */
             status: "signed";
+        };
+        /** SpecialityCount */
+        SpecialityCount: {
+            /** Count */
+            count: number;
+            /** Name */
+            name: string;
+            /** Speciality Id */
+            speciality_id: number;
+        };
+        /** SpecialityOut */
+        SpecialityOut: {
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id: number | null;
         };
         /** StandardBriefOut */
         StandardBriefOut: {
@@ -4540,6 +6898,32 @@ export interface components {
             title: string;
             /** Version Id */
             version_id: number | null;
+        };
+        /** StandardRef */
+        StandardRef: {
+            /** Category */
+            category: string;
+            /** Code */
+            code: string;
+            /** Id */
+            id: number;
+            /** Level */
+            level: string;
+            /** Title */
+            title: string;
+        };
+        /** StandardsBlock */
+        StandardsBlock: {
+            /** By Category */
+            by_category: components["schemas"]["CountBy"][];
+            /** By Level */
+            by_level: components["schemas"]["CountBy"][];
+            /** Effective */
+            effective: number;
+            /** With Recent Runs */
+            with_recent_runs: number;
+            /** With Recent Runs Share */
+            with_recent_runs_share: number | null;
         };
         /** StatsOut */
         StatsOut: {
@@ -4658,6 +7042,249 @@ export interface components {
              */
             answers?: components["schemas"]["AnswerIn"][];
         };
+        /** SurveyNpsOut */
+        SurveyNpsOut: {
+            /** Detractors */
+            detractors: number;
+            /** Passives */
+            passives: number;
+            /** Promoters */
+            promoters: number;
+            /** Score */
+            score: string | null;
+        };
+        /** SurveyOptionOut */
+        SurveyOptionOut: {
+            /** Label */
+            label: string;
+            /** Value */
+            value: string;
+        };
+        /** SurveyQuestionOut */
+        SurveyQuestionOut: {
+            /**
+             * Dimension
+             * @default
+             */
+            dimension?: string;
+            /** Key */
+            key: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "single" | "multiple" | "scale" | "nps" | "matrix" | "text";
+            /** Max Length */
+            max_length?: number | null;
+            /**
+             * Options
+             * @default []
+             */
+            options?: components["schemas"]["SurveyOptionOut"][];
+            /** Required */
+            required: boolean;
+            /**
+             * Rows
+             * @default []
+             */
+            rows?: components["schemas"]["MatrixRowDefOut"][];
+            scale?: components["schemas"]["SurveyScaleOut"] | null;
+            /**
+             * Show If
+             * @description {"question": 前面的题号, "in": [取值]}：满足时才显示
+             */
+            show_if?: {
+                [key: string]: unknown;
+            } | null;
+            /** Title */
+            title: string;
+        };
+        /** SurveyReceiptOut */
+        SurveyReceiptOut: {
+            /** Anonymous */
+            anonymous: boolean;
+            /** Client Id */
+            client_id: string;
+            /**
+             * Submitted On
+             * Format: date
+             */
+            submitted_on: string;
+            /** Survey Id */
+            survey_id: number;
+        };
+        /** SurveyRemindOut */
+        SurveyRemindOut: {
+            /** Reminded */
+            reminded: number;
+        };
+        /** SurveyResultsOut */
+        SurveyResultsOut: {
+            /** Anonymous */
+            anonymous: boolean;
+            /** Count */
+            count: number;
+            /** Dimensions */
+            dimensions: {
+                [key: string]: string | null;
+            };
+            /** Items */
+            items: components["schemas"]["ScoredItemOut"][];
+            /** Min Responses */
+            min_responses: number;
+            /**
+             * Overall
+             * @description 5 分制总体得分
+             */
+            overall: string | null;
+            /** Questions */
+            questions: components["schemas"]["QuestionResultOut"][];
+            /**
+             * Suppressed
+             * @description 结果不显示的原因
+             */
+            suppressed: ("open" | "too_few") | null;
+            /** Suppressed Message */
+            suppressed_message: string;
+            /** Survey Id */
+            survey_id: number;
+            /** Title */
+            title: string;
+            /** Units */
+            units: components["schemas"]["SurveyUnitCellOut"][];
+        };
+        /** SurveyScaleOut */
+        SurveyScaleOut: {
+            /** Max */
+            max: number;
+            /** Min */
+            min: number;
+        };
+        /** SurveyStatusOut */
+        SurveyStatusOut: {
+            /**
+             * Audience
+             * @description 当前参评范围内的人数
+             */
+            audience: number;
+            /** Non Respondents */
+            non_respondents: components["schemas"]["NonRespondentOut"][];
+            /**
+             * Rate
+             * @description 回收率（%）
+             */
+            rate: string;
+            /**
+             * Responded
+             * @description 其中已提交的人数
+             */
+            responded: number;
+            /**
+             * Responded Total
+             * @description 全部提交数（含已不在参评范围内的人）
+             */
+            responded_total: number;
+            /** State */
+            state: string;
+        };
+        /** SurveyTargetOut */
+        SurveyTargetOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Label */
+            label: string;
+        };
+        /** SurveyTemplateIn */
+        SurveyTemplateIn: {
+            /** Code */
+            code: string;
+            /**
+             * Description
+             * @default
+             */
+            description?: string;
+            /**
+             * Questions
+             * @description 题目定义，格式见 docs/API.md（key、kind、title、required、options、rows、scale、show_if、dimension、max_length）
+             */
+            questions: {
+                [key: string]: unknown;
+            }[];
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "course" | "exam" | "trainer" | "contest" | "studio";
+            /** Title */
+            title: string;
+        };
+        /** SurveyTemplateOut */
+        SurveyTemplateOut: {
+            /** Builtin */
+            builtin: boolean;
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Id */
+            id: number;
+            /** Questions */
+            questions: components["schemas"]["SurveyQuestionOut"][];
+            /** Target Kind */
+            target_kind: string;
+            /** Title */
+            title: string;
+        };
+        /** SurveyTrendPointOut */
+        SurveyTrendPointOut: {
+            /** Campaign Id */
+            campaign_id: number;
+            /**
+             * Closes At
+             * Format: date-time
+             */
+            closes_at: string;
+            /** Count */
+            count: number;
+            /** Dimensions */
+            dimensions: {
+                [key: string]: string | null;
+            };
+            /** Nps */
+            nps: string | null;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /** Overall */
+            overall: string | null;
+            /** Suppressed */
+            suppressed: string | null;
+            /** Title */
+            title: string;
+        };
+        /** SurveyUnitCellOut */
+        SurveyUnitCellOut: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["ScoredItemOut"][];
+            org_unit: components["schemas"]["SurveyUnitRefOut"];
+            /** Overall */
+            overall: string | null;
+            /** Suppressed */
+            suppressed: boolean;
+        };
+        /** SurveyUnitRefOut */
+        SurveyUnitRefOut: {
+            /** Id */
+            id: number | null;
+            /** Name */
+            name: string;
+        };
         /** SyncIn */
         SyncIn: {
             /**
@@ -4731,6 +7358,61 @@ export interface components {
             /** Step Id */
             step_id: number | null;
         };
+        /** SystemHead */
+        SystemHead: {
+            /** Basis */
+            basis: string;
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Dimension Count */
+            dimension_count?: number | null;
+            /** Id */
+            id: number;
+            /** Indicator Count */
+            indicator_count?: number | null;
+            /** Name */
+            name: string;
+            /** Published At */
+            published_at: string | null;
+            /** State */
+            state: string;
+            /** Version */
+            version: number;
+        };
+        /** SystemListOut */
+        SystemListOut: {
+            /** Count */
+            count: number;
+            /** Items */
+            items: components["schemas"]["SystemHead"][];
+        };
+        /** SystemOut */
+        SystemOut: {
+            /** Basis */
+            basis: string;
+            /** Code */
+            code: string;
+            /** Description */
+            description: string;
+            /** Dimension Count */
+            dimension_count?: number | null;
+            /** Dimensions */
+            dimensions: components["schemas"]["DimensionOut"][];
+            /** Id */
+            id: number;
+            /** Indicator Count */
+            indicator_count?: number | null;
+            /** Name */
+            name: string;
+            /** Published At */
+            published_at: string | null;
+            /** State */
+            state: string;
+            /** Version */
+            version: number;
+        };
         /** TemplateOut */
         TemplateOut: {
             /** Competencies */
@@ -4752,6 +7434,25 @@ export interface components {
             /** Target Level Label */
             target_level_label: string;
         };
+        /** TrainingBlock */
+        TrainingBlock: {
+            /** Assigned */
+            assigned: number;
+            /** Assigned Completed */
+            assigned_completed: number;
+            /** Assigned Completion Rate */
+            assigned_completion_rate: number | null;
+            /** Completed */
+            completed: number;
+            /** Exam Attempts */
+            exam_attempts: number;
+            /** Exam Pass Rate */
+            exam_pass_rate: number | null;
+            /** Exam Passed */
+            exam_passed: number;
+            /** Hours */
+            hours: number;
+        };
         /** TrainingNamedOut */
         TrainingNamedOut: {
             /** Id */
@@ -4765,6 +7466,35 @@ export interface components {
             assignee_id: number;
             /** Reason */
             reason: string;
+        };
+        /** UnitFigures */
+        UnitFigures: {
+            apprenticeships: components["schemas"]["ApprenticeshipsBlock"];
+            contests: components["schemas"]["ContestsBlock"];
+            evaluations: components["schemas"]["EvaluationsBlock"];
+            practice: components["schemas"]["PracticeBlock"];
+            standards: components["schemas"]["StandardsBlock"];
+            training: components["schemas"]["TrainingBlock"];
+            unit: components["schemas"]["UnitOut"];
+            workorders: components["schemas"]["WorkOrdersBlock"];
+        };
+        /** UnitOut */
+        UnitOut: {
+            /** Id */
+            id: number;
+            /** Kind */
+            kind: string;
+            /** Name */
+            name: string;
+            /** Parent Id */
+            parent_id?: number | null;
+        };
+        /** UnitRef */
+        UnitRef: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
         };
         /** UserOut */
         UserOut: {
@@ -4780,6 +7510,29 @@ export interface components {
             phone?: string;
             /** Roles */
             roles: components["schemas"]["RoleOut"][];
+        };
+        /** VerifyOut */
+        VerifyOut: {
+            /** Algorithm */
+            algorithm: string;
+            /** Candidates */
+            candidates: string[];
+            /** Draw Id */
+            draw_id: number;
+            /** Expected Backups */
+            expected_backups: string[];
+            /** Expected Members */
+            expected_members: string[];
+            /** Matches */
+            matches: boolean;
+            /** Procedure */
+            procedure: string;
+            /** Recorded Backups */
+            recorded_backups: string[];
+            /** Recorded Members */
+            recorded_members: string[];
+            /** Seed */
+            seed: string;
         };
         /** WechatCodeIn */
         WechatCodeIn: {
@@ -5071,6 +7824,23 @@ export interface components {
         WorkOrderReasonIn: {
             /** Reason */
             reason: string;
+        };
+        /** WorkOrdersBlock */
+        WorkOrdersBlock: {
+            /** Completed */
+            completed: number;
+            /** Deadlines Met */
+            deadlines_met: number;
+            /** Deadlines Met Rate */
+            deadlines_met_rate: number | null;
+            /** Median Response Minutes */
+            median_response_minutes: number | null;
+            /** Orders */
+            orders: number;
+            /** Rated */
+            rated: number;
+            /** Satisfaction */
+            satisfaction: number | null;
         };
     };
     responses: never;
@@ -6165,6 +8935,46 @@ export interface operations {
             };
         };
     };
+    apprenticeships_api_certificate_credential: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 可验证电子证书（W3C VC，Open Badges 3.0，VC-JOSE-COSE） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vc+jwt": unknown;
+                };
+            };
+        };
+    };
     competitions_api_list_contests: {
         parameters: {
             query?: never;
@@ -6363,6 +9173,86 @@ export interface operations {
             };
         };
     };
+    competitions_api_judge_analytics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeAnalyticsOut"];
+                };
+            };
+        };
+    };
+    competitions_api_judge_analytics_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+        };
+    };
     competitions_api_jury_board: {
         parameters: {
             query?: never;
@@ -6399,6 +9289,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoardSnapshotOut"];
+                };
+            };
+        };
+    };
+    competitions_api_result_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ResultVersionsOut"];
                 };
             };
         };
@@ -6721,6 +9651,132 @@ export interface operations {
             };
         };
     };
+    standard_evaluations_api_open_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_get_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_score: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ScoreIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"];
+                };
+            };
+        };
+    };
     training_api_my_exams: {
         parameters: {
             query?: never;
@@ -6884,6 +9940,1082 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["AttemptOut"];
+                };
+            };
+        };
+    };
+    experts_api_roster: {
+        parameters: {
+            query?: {
+                category?: ("local" | "lecturer" | "judge" | "reviewer") | null;
+                limit?: number;
+                offset?: number;
+                q?: string;
+                speciality_id?: number | null;
+                status?: ("active" | "suspended" | "retired") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertPage"];
+                };
+            };
+        };
+    };
+    experts_api_expert_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                expert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertRecordOut"];
+                };
+            };
+        };
+    };
+    experts_api_applications: {
+        parameters: {
+            query?: {
+                status?: ("submitted" | "approved" | "rejected") | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"][];
+                };
+            };
+        };
+    };
+    experts_api_apply: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ApplicationIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+        };
+    };
+    experts_api_application_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+        };
+    };
+    experts_api_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+        };
+    };
+    experts_api_upload_cv: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "multipart/form-data": {
+                    /** Format: binary */
+                    file: string;
+                };
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+        };
+    };
+    experts_api_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                application_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["RejectIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ApplicationOut"];
+                };
+            };
+        };
+    };
+    experts_api_create_draw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DrawIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawOut"];
+                };
+            };
+        };
+    };
+    experts_api_draw_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DrawOut"];
+                };
+            };
+        };
+    };
+    experts_api_answer_on_behalf: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+                seat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatOut"];
+                };
+            };
+        };
+    };
+    experts_api_verify_draw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                draw_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VerifyOut"];
+                };
+            };
+        };
+    };
+    experts_api_invitations: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["InvitationOut"][];
+                };
+            };
+        };
+    };
+    experts_api_answer: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                seat_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["InvitationAnswerIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SeatOut"];
+                };
+            };
+        };
+    };
+    experts_api_my_record: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExpertRecordOut"];
+                };
+            };
+        };
+    };
+    experts_api_roster_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+        };
+    };
+    experts_api_specialities: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SpecialityOut"][];
+                };
+            };
+        };
+    };
+    experts_api_stats: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CountsOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_actions: {
+        parameters: {
+            query?: {
+                state?: ("open" | "submitted" | "closed") | null;
+                target_id?: number | null;
+                target_kind?: string | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOut"][];
+                };
+            };
+        };
+    };
+    evaluations_api_action_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_evidence: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionEvidenceIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_review: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                action_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ActionReviewIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ActionOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_list_systems: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemListOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_get_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_publish_system: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_new_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                system_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SystemOut"];
                 };
             };
         };
@@ -7055,6 +11187,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JudgingDrawOut"];
+                };
+            };
+        };
+    };
+    competitions_api_draw_judges: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["JudgeDrawIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JudgeDrawOut"];
                 };
             };
         };
@@ -7232,6 +11408,50 @@ export interface operations {
             };
         };
     };
+    competitions_api_pick_judge: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PickJudgeIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelMemberOut"];
+                };
+            };
+        };
+    };
     competitions_api_publish: {
         parameters: {
             query?: never;
@@ -7272,6 +11492,50 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["JudgingEventStateOut"];
+                };
+            };
+        };
+    };
+    competitions_api_change_scheme: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SchemeChangeIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SchemeChangeOut"];
                 };
             };
         };
@@ -7614,6 +11878,104 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["UserOut"];
+                };
+            };
+        };
+    };
+    privacy_api_data_export: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 个人信息压缩包（data.json + data.xlsx） */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            /** @description Accepted */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DataExportOut"];
+                };
+            };
+        };
+    };
+    privacy_api_deletion_request: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["DeletionRequestIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DeletionRequestOut"];
                 };
             };
         };
@@ -8029,6 +12391,95 @@ export interface operations {
                 };
                 content: {
                     "application/pdf": unknown;
+                };
+            };
+        };
+    };
+    privacy_api_privacy_guide: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyGuideOut"];
+                };
+            };
+        };
+    };
+    privacy_api_accept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PrivacyAcceptIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyAcceptanceOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PrivacyAcceptanceOut"];
                 };
             };
         };
@@ -8554,6 +13005,52 @@ export interface operations {
             };
         };
     };
+    standard_evaluations_api_standard_implementation: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（含，上海时间），默认 12 个月前的月初 */
+                from?: string | null;
+                /** @description 结束日期（含），默认今天 */
+                to?: string | null;
+                unit?: number | null;
+            };
+            header?: never;
+            path: {
+                standard_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImplementationOut"];
+                };
+            };
+        };
+    };
     apprenticeships_api_countersign_bulk: {
         parameters: {
             query?: never;
@@ -8762,6 +13259,721 @@ export interface operations {
                 };
                 content: {
                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+        };
+    };
+    supervision_api_overview: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（含，上海时间），默认最近 30 天 */
+                from?: string | null;
+                /** @description 结束日期（含），默认今天 */
+                to?: string | null;
+                unit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["OverviewOut"];
+                };
+            };
+        };
+    };
+    supervision_api_overview_xlsx: {
+        parameters: {
+            query?: {
+                /** @description 开始日期（含，上海时间），默认最近 30 天 */
+                from?: string | null;
+                /** @description 结束日期（含），默认今天 */
+                to?: string | null;
+                unit?: number | null;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+        };
+    };
+    evaluations_api_create: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CampaignIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetailOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetailOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_detail: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetailOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_anonymity: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AnonymityIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetailOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_close: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignDetailOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_remind: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyRemindOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_respond: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ResponseIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyReceiptOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyReceiptOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_results: {
+        parameters: {
+            query?: {
+                by?: "org_unit" | null;
+            };
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyResultsOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_results_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
+                };
+            };
+        };
+    };
+    evaluations_api_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                survey_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyStatusOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_course_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                course_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CourseReportOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_mine: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"][];
+                };
+            };
+        };
+    };
+    evaluations_api_organised: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CampaignOut"][];
+                };
+            };
+        };
+    };
+    evaluations_api_templates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTemplateOut"][];
+                };
+            };
+        };
+    };
+    evaluations_api_create_template: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SurveyTemplateIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTemplateOut"];
+                };
+            };
+        };
+    };
+    evaluations_api_trend: {
+        parameters: {
+            query: {
+                target_id: number;
+                target_kind: "course" | "exam" | "trainer" | "contest" | "studio";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SurveyTrendPointOut"][];
                 };
             };
         };

@@ -24,7 +24,7 @@ export type JudgeClientMessage = PingMessage
  * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
  * via the `definition` "JudgeServerMessage".
  */
-export type JudgeServerMessage = (JudgeHelloMessage | AckMessage | OverrideMessage | ModerationMessage | EventStateMessage | PongMessage | ErrorMessage)
+export type JudgeServerMessage = (JudgeHelloMessage | AckMessage | OverrideMessage | ModerationMessage | EventStateMessage | SchemeChangeMessage | PongMessage | ErrorMessage)
 /**
  * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
  * via the `definition` "NotificationsClientMessage".
@@ -198,14 +198,24 @@ code: string
  * null until the event's results are published
  */
 name: (string | null)
-rank: number
 /**
- * section id → section score (decimal as text)
+ * null while the entry is being marked (blind judging, docs/SCORING.md)
+ */
+rank: (number | null)
+/**
+ * whether the entry's figures are public yet
+ */
+scored: boolean
+/**
+ * section id → section score (decimal as text; null while being marked)
  */
 sections: {
-[k: string]: string | undefined
+[k: string]: (string | null) | undefined
 }
-total: string
+/**
+ * null until every judge of the entry's panel has submitted
+ */
+total: (string | null)
 }
 /**
  * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
@@ -217,6 +227,10 @@ frozen: boolean
 id: number
 name: string
 rows: JuryRow[]
+/**
+ * the chief judge's scheme changes after opening
+ */
+scheme_changes?: SchemeChangeEntry[]
 sections: BoardSection[]
 state: string
 }
@@ -253,6 +267,21 @@ aspect: string
 aspect_id: number
 limit: string
 spread: string
+}
+/**
+ * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
+ * via the `definition` "SchemeChangeEntry".
+ */
+export interface SchemeChangeEntry {
+actor: {
+[k: string]: (number | string) | undefined
+}
+at: string
+changes: {
+[k: string]: (string | number | boolean | null) | undefined
+}[]
+reason: string
+state: string
 }
 /**
  * One committed change: seq is the previous seq + 1.
@@ -304,6 +333,10 @@ removed: string[]
  * only the rows that changed: merge them by code
  */
 rows: JuryRow[]
+/**
+ * the chief judge's scheme changes after opening
+ */
+scheme_changes?: SchemeChangeEntry[]
 sections: BoardSection[]
 state: string
 }
@@ -400,6 +433,20 @@ reason: string
 request_id: number
 source: string
 type: "moderation"
+}
+/**
+ * The chief judge changed the scheme of an event I judge (after opening, with a reason).
+ * 
+ * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
+ * via the `definition` "SchemeChangeMessage".
+ */
+export interface SchemeChangeMessage {
+changes: {
+[k: string]: (string | number | boolean | null) | undefined
+}[]
+event_id: number
+reason: string
+type: "scheme_change"
 }
 /**
  * Server → client: the answer to ping.

@@ -9,10 +9,12 @@ export const CLIENT_ID_IN_BODY: ReadonlySet<string> = new Set([
   "post /api/v1/apprenticeships/{agreement_id}/reviews",
   "post /api/v1/competitions/entries/{entry_id}/appeals",
   "post /api/v1/course-assignments",
+  "post /api/v1/experts/applications",
   "post /api/v1/judging/marks/override",
   "post /api/v1/runs",
   "post /api/v1/runs/{run_id}/corrections",
   "post /api/v1/runs/{run_id}/review",
   "post /api/v1/runs/{run_id}/steps",
+  "post /api/v1/surveys/{survey_id}/responses",
   "post /api/v1/workorders",
 ]);
