@@ -12,11 +12,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
-from experts.services import record_rating
+from experts.services import record_engagement, record_rating
 from miniprogram_api.clock import aware, local_today
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
 from miniprogram_api.idempotency import create_once
 from notifications.services import notify
+from training import selectors as training
 
 from . import builtin, questions, results, selectors, targets
 from .models import ActionEvent, Campaign, Completion, ImprovementAction, Response, SurveyTemplate
@@ -220,6 +221,7 @@ def evaluate(*, campaign: Campaign, now: datetime | None = None) -> list[Improve
     rating = trainer_rating(campaign=campaign, score=target_score, responses=len(answers), now=now)
     if rating is not None:
         push_trainer_rating(rating)
+        record_course_taught(campaign=campaign, trainer=rating["user"], now=now)
     scores: dict[str, Fraction | None] = {i["key"]: i["score"] for i in items}
     scores[""] = target_score
     recheck(target_kind=campaign.target_kind, target_id=campaign.target_id, source_id=campaign.pk,
@@ -256,6 +258,18 @@ def push_trainer_rating(rating: dict) -> None:
     """A trainer campaign's result goes onto the trainer's expert record (a layer below: the roster keeps
     it once per campaign); a trainer who is not on the roster is skipped there."""
     record_rating(**rating)
+
+
+def record_course_taught(*, campaign: Campaign, trainer: User, now: datetime) -> None:
+    """A trainer campaign about one course says who taught it: a "course taught" on the trainer's expert
+    record (once per course; a trainer not on the roster is skipped there)."""
+    if not campaign.context_course_id:
+        return
+    course = training.course_brief(campaign.context_course_id)
+    if course is None:
+        return
+    record_engagement(kind="course", ref=f"training.course:{course['id']}", title=course["title"],
+                      occurred_on=local_today(now), user=trainer, role="讲师")
 
 
 @transaction.atomic

@@ -9,6 +9,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from experts.services import record_engagement
+from miniprogram_api.clock import local_today
 from miniprogram_api.errors import ApiError
 
 from . import builtin
@@ -167,6 +169,9 @@ def score_indicator(*, expert: User, campaign_id: int, indicator_id: int, score:
     row, _ = IndicatorScore.objects.update_or_create(campaign=campaign, indicator=indicator, expert=expert,
                                                      defaults={"score": score, "comment": comment,
                                                                "evidence": evidence or []})
+    # An evaluation done, on the expert's roster record (once per campaign; skipped off the roster).
+    record_engagement(kind="evaluation", ref=f"standard_evaluations.campaign:{campaign.pk}", title=campaign.title,
+                      occurred_on=local_today(), user=expert, role="评审专家")
     return row
 
 

@@ -131,3 +131,7 @@ def test_a_trainer_on_the_roster_gets_the_campaigns_rating_on_the_expert_record(
     world.client(world.leader).post(f"surveys/{survey['id']}/close")
     (rating,) = expert.ratings.all()
     assert (rating.source, str(rating.score), rating.responses) == (f"survey:{survey['id']}", "4.50", 5)
+    # the campaign was about one course: it is a course taught on the record
+    (taught,) = expert.engagements.all()
+    assert (taught.kind, taught.ref, taught.title) == ("course", f"training.course:{world.course.pk}",
+                                                       world.course.title)

@@ -117,3 +117,17 @@ def test_the_campaign_over_the_api(api, world, make_user):
     assert api.as_user(world.supervisor).get(f"evaluation-campaigns/{opened['id']}").status_code == 200
     assert_error(api.as_user(world.leader).get(f"evaluation-campaigns/{opened['id']}"), 404)  # the bureau is above
     assert_error(api.as_user(world.worker).get(f"evaluation-campaigns/{opened['id']}"), 404)
+
+
+def test_an_expert_on_the_roster_has_the_evaluation_on_their_record(campaign):
+    from experts.models import Expert
+
+    opened, experts, indicators = campaign
+    expert = Expert.objects.create(code="ZJ-9002", user=experts[0], name="专家0")
+    first, second = list(indicators.values())[:2]
+    score(opened, experts[0], first, "1")
+    score(opened, experts[0], second, "1")  # a second indicator is the same evaluation
+    score(opened, experts[1], first, "1")  # not on the roster: nothing to record
+    (done,) = expert.engagements.all()
+    assert (done.kind, done.ref, done.title) == ("evaluation", f"standard_evaluations.campaign:{opened.pk}",
+                                                 "GB 50365-2019 实施评价")
