@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from accounts.models import OrgUnit, User
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
-from miniprogram_api.signed_urls import store_private
+from miniprogram_api.signed_urls import private_path, store_private
 from notifications.services import notify
 
 from . import selectors
@@ -334,6 +334,18 @@ def _expert_for(*, expert_id: int | None, user: User | None) -> Expert | None:
     if user is not None:
         return Expert.objects.filter(user=user).first()
     return None
+
+
+@transaction.atomic
+def anonymise_person(*, user: User, pseudonym: str) -> int:
+    """A person's deletion (PIPL, privacy app): their roster entry keeps its code, engagements and ratings
+    (draws and panels others rely on point at it) but no longer names or reaches them; CVs they sent with
+    an application are deleted. Returns how many roster entries changed (0 or 1)."""
+    changed = Expert.objects.filter(user=user).update(name=pseudonym, phone="")
+    for application in Application.objects.filter(applicant=user).exclude(cv_path=""):
+        private_path(application.cv_path).unlink(missing_ok=True)
+    Application.objects.filter(applicant=user).exclude(cv_path="").update(cv_path="", cv_name="")
+    return changed
 
 
 @transaction.atomic

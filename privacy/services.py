@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from audit import services as audit
 from audit.models import AccessLogEntry
+from experts import services as experts
 from miniprogram_api.errors import ApiError
 from miniprogram_api.signed_urls import private_path, store_private
 
@@ -172,5 +173,6 @@ def anonymise(*, user: User) -> str:
     ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
     RoleGrant.objects.filter(user=user).delete()
     OutboxMessage.objects.filter(recipient=user, state__in=["pending", "failed"]).delete()  # not yet sent
+    experts.anonymise_person(user=user, pseudonym=pseudonym)  # the roster entry names and reaches them too
     user.refresh_from_db()
     return pseudonym

@@ -97,3 +97,26 @@ def test_the_pseudonym_is_stable_and_reveals_nothing(make_user):
     assert pseudonym_for(user) == pseudonym_for(User.objects.get(pk=user.pk))
     other = make_user(name="猪八戒")
     assert pseudonym_for(user) != pseudonym_for(other) and "孙" not in pseudonym_for(user)
+
+
+def test_a_deleted_expert_keeps_the_roster_record_but_not_the_name_phone_or_cv(demo, api):
+    from experts.models import Application, Expert
+    from experts.services import anonymise_person
+    from miniprogram_api.signed_urls import private_path
+
+    chen = Application.objects.exclude(cv_path="").select_related("applicant").first()
+    assert chen is not None, "the demo has an application with a CV"
+    cv = private_path(chen.cv_path)
+    assert cv.exists()
+    wang = demo_user("demo-master-wang")
+    expert = Expert.objects.get(user=wang)
+    Expert.objects.filter(pk=expert.pk).update(phone="13812345678")
+    engagements = expert.engagements.count()
+
+    anonymise_person(user=wang, pseudonym=pseudonym_for(wang))
+    anonymise_person(user=chen.applicant, pseudonym=pseudonym_for(chen.applicant))
+    expert.refresh_from_db()
+    assert (expert.name, expert.phone) == (pseudonym_for(wang), "")
+    assert expert.code.startswith("ZJ-") and expert.engagements.count() == engagements
+    chen.refresh_from_db()
+    assert (chen.cv_path, chen.cv_name) == ("", "") and not cv.exists()
