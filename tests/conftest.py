@@ -27,6 +27,10 @@ def pytest_sessionstart(session):
     from tests.realtime.frames import install
 
     install()  # every websocket frame a test receives is checked against the published schema
+    # Production settings (DATABASE_URL) serve static files from collectstatic's manifest; the suite renders
+    # admin pages without running collectstatic, so it reads them from the apps as the demo does.
+    django_settings.STORAGES = {**django_settings.STORAGES,
+                                "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
     if REQUIRE_SERVICES:
         if "postgresql" not in django_settings.DATABASES["default"]["ENGINE"]:
             raise pytest.UsageError("REQUIRE_SERVICES=1 but DATABASE_URL is not PostgreSQL")

@@ -20,7 +20,7 @@ def test_malformed_json_is_400(api):
 
 def test_validation_error_names_the_field(api):
     body = assert_error(api.post("auth/wechat-login", {"code": ""}), 422, "validation_error")
-    assert body["detail"] == [{"field": "code", "type": "string_too_short", "message": "内容过短"}]
+    assert body["detail"] == [{"field": "code", "type": "string_too_short", "message": "内容过短（至少 1 项/字）"}]
     assert "code" in body["message"]
 
 
