@@ -141,3 +141,13 @@ def recompute_totals(kit: Kit) -> dict[str, str]:
         hundredths = math.floor(total * 100 + Fraction(1, 2))  # half up, totals are never negative
         totals[entry.code] = f"{hundredths // 100}.{hundredths % 100:02d}"
     return totals
+
+
+def submit_every_sheet_over_http(host: str, kit: Kit, tokens: dict[int, str]) -> None:
+    """Each free judge submits each entry's sheet through the server, as their phone does. Blind judging
+    (docs/SCORING.md): an entry's figures reach the public board only once its whole panel has submitted."""
+    for entry in kit.entries:
+        for judge in kit.free_judges(entry):
+            answer = requests.post(f"http://{host}/api/v1/judging/entries/{entry.id}/submit",
+                                   headers={"Authorization": f"Bearer {tokens[judge.id]}"}, timeout=30)
+            assert answer.status_code in (200, 201), answer.text

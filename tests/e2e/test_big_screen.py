@@ -8,13 +8,11 @@ import os
 import shutil
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from decimal import Decimal
 
 import pytest
 import requests
 
 from accounts.services import issue_token
-from competitions import services
 from tests.competitions.conftest import Kit
 from tests.conftest import REQUIRE_SERVICES
 
@@ -71,11 +69,18 @@ def test_big_screen_shows_live_marks_and_resyncs_after_a_restart(kit):
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
             try:
+                def public_total(code: str) -> str:
+                    board_now = requests.get(f"{base}/api/v1/competitions/{kit.contest.id}/board", timeout=10).json()
+                    return next(row["total"] for event in board_now["events"] for row in event["rows"]
+                                if row["code"] == code)
+
                 page = browser.new_page(viewport={"width": 1600, "height": 900})
                 page.goto(f"{base}/screen/competitions/{kit.contest.id}/", timeout=10000)
                 page.wait_for_selector("body[data-conn=open]", timeout=10000)
                 row = f'tr[data-code="{entry.code}"]'
-                assert page.get_attribute(row, "data-total") == "0.00"
+                # blind judging (docs/SCORING.md): no figures before the entry's whole panel has submitted
+                assert page.get_attribute(row, "data-total") in ("", None)
+                assert "评分中" in page.inner_text(row)
                 assert page.inner_text("#title") == "测试技能比武"
                 assert page.inner_text("#pill") == "实时"
                 font = page.evaluate("getComputedStyle(document.body).fontFamily")
@@ -86,24 +91,24 @@ def test_big_screen_shows_live_marks_and_resyncs_after_a_restart(kit):
                                          json={"marks": [{"client_id": str(uuid.uuid4()), "entry_id": entry.id,
                                                           "aspect_id": kit.measurement.id, "value": "18.25"}]})
                 assert response.status_code == 200, response.text
-                page.wait_for_selector(f'{row}[data-total="18.25"][data-rank="1"]', timeout=5000)
-                assert "18.25" in page.inner_text(row)
+                assert "评分中" in page.inner_text(row)  # one judge's mark shows nothing
+                in_thread(kit.complete, kit.entries[2], measurement="18.25")  # the panel submits: it shows
+                total = public_total(entry.code)
+                page.wait_for_selector(f'{row}[data-total="{total}"][data-rank="1"]', timeout=5000)
+                assert total in page.inner_text(row)
                 page.screenshot(path=str(ARTIFACTS / "big-screen.png"), full_page=True)
                 seq = int(page.get_attribute("body", "data-seq"))
 
-                # the server goes away; a change is committed meanwhile; the screen comes back to it
+                # the server goes away; an entry is completed meanwhile; the screen comes back to it
                 stop(server)
                 page.wait_for_selector("body[data-conn=closed]", timeout=5000)
                 assert "重连" in page.inner_text("#pill")
-                in_thread(services.record_marks, judge=kit.judges[2], items=[services.MarkItem(
-                    client_id=str(uuid.uuid4()), entry_id=kit.entries[3].id, aspect_id=kit.measurement.id,
-                    value=Decimal("19"))])
+                in_thread(kit.complete, kit.entries[3], judgement_values=[5, 5, 5, 5, 5], measurement="19")
                 server = start_uvicorn(port, env)
                 other = f'tr[data-code="{kit.entries[3].code}"]'
-                page.wait_for_selector(f'{other}[data-total="19.00"][data-rank="1"]', timeout=15000)
+                page.wait_for_selector(f'{other}[data-total="{public_total(kit.entries[3].code)}"]', timeout=15000)
                 page.wait_for_selector("body[data-conn=open]", timeout=5000)
-                assert int(page.get_attribute("body", "data-seq")) == seq + 1
-                assert page.get_attribute(row, "data-rank") == "2"
+                assert int(page.get_attribute("body", "data-seq")) > seq
                 page.screenshot(path=str(ARTIFACTS / "big-screen-after-reconnect.png"), full_page=True)
             finally:
                 browser.close()

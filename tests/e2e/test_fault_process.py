@@ -12,7 +12,14 @@ import pytest
 from competitions import board
 from competitions.models import Mark
 
-from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
+from .contest_day import (
+    contest_day_kit,
+    marking_plan,
+    recompute_totals,
+    send_batches,
+    submit_every_sheet_over_http,
+    tokens_for,
+)
 from .servers import kill_layout, live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
@@ -43,6 +50,8 @@ def test_killed_process_clients_move_to_the_other(api, org, make_user, postgres,
         await asyncio.to_thread(mark, plan[:15])
         kill_layout(victim)  # no graceful shutdown: the machine's processes are simply gone
         await asyncio.to_thread(mark, plan[15:])
+        # blind judging: the public board shows an entry's totals once its panel has submitted
+        await asyncio.to_thread(submit_every_sheet_over_http, f"127.0.0.1:{survivor.port}", kit, tokens)
         final = await asyncio.to_thread(board.current_seq, kit.contest.id)
         settled = await wait_for(lambda: all(s.seq == final for s in spectators), 30)
         result = (final, settled, [s.seq for s in spectators], [s.totals() for s in spectators],

@@ -16,7 +16,14 @@ import requests
 
 from competitions import board
 
-from .contest_day import contest_day_kit, marking_plan, recompute_totals, send_batches, tokens_for
+from .contest_day import (
+    contest_day_kit,
+    marking_plan,
+    recompute_totals,
+    send_batches,
+    submit_every_sheet_over_http,
+    tokens_for,
+)
 from .servers import free_port, live_database_url, server_env, start_layout, stop
 from .spectator import Spectator, wait_for
 
@@ -90,6 +97,8 @@ def test_redis_restart_mid_contest(api, org, make_user, postgres, own_redis):
 
         own_redis.start()  # back, empty: no groups, no queued messages
         await asyncio.to_thread(mark, plan[30:])
+        # blind judging: the public board shows an entry's totals once its panel has submitted
+        await asyncio.to_thread(submit_every_sheet_over_http, hosts[0], kit, tokens)
         final = await asyncio.to_thread(board.current_seq, kit.contest.id)
         settled = await wait_for(lambda: all(s.seq == final for s in spectators), 30)
         result = (final, settled, [s.seq for s in spectators], [s.totals() for s in spectators])
