@@ -239,6 +239,12 @@ def may_close(user: User, action: ImprovementAction) -> bool:
     return has_role(user, ORGANISERS, action.org_unit.path) and (action.owner_id != user.pk or is_admin(user))
 
 
+def actions_of_source(source_kind: str, source_id: int) -> list[ImprovementAction]:
+    """The improvement actions one evaluation opened (e.g. a standard evaluation's report), in item order."""
+    return list(ImprovementAction.objects.filter(source_kind=source_kind, source_id=source_id)
+                .select_related("owner").order_by("item_key", "id"))
+
+
 def action_scores(target_kind: str, target_id: int) -> dict[str, Decimal | None]:
     """Scores of the open and pending re-check actions of a target, by item (for reports)."""
     return dict(ImprovementAction.objects.filter(target_kind=target_kind, target_id=target_id)

@@ -173,6 +173,13 @@ def draw_detail(draw_id: int) -> Draw | None:
             .filter(pk=draw_id).first())
 
 
+def draws_for_subject(subject: str) -> list[Draw]:
+    """The draws another app made for one of its things (its `subject`), oldest first, with their seats."""
+    return list(Draw.objects.prefetch_related(Prefetch("seats", queryset=Seat.objects.select_related("expert")
+                                                       .order_by("position")))
+                .filter(subject=subject).order_by("id"))
+
+
 def verify_draw(draw: Draw) -> dict:
     """Re-run a recorded draw from its seed and candidate list and compare with the seats it made."""
     codes = [c["code"] for c in draw.candidates]

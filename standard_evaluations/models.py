@@ -165,6 +165,15 @@ class Campaign(models.Model):
     date_from = models.DateField("数据起始日")
     date_to = models.DateField("数据截止日")
     state = models.CharField("状态", max_length=16, choices=State.choices, default=State.OPEN)
+    threshold = models.DecimalField("整改阈值（%）", max_digits=5, decimal_places=2, default=Decimal("60"),
+                                    validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+                                    help_text="指标得分率低于此值列为问题并发起整改")
+    action_days = models.PositiveSmallIntegerField("整改期限（天）", default=30)
+    closed_at = models.DateTimeField("结束时间", null=True, blank=True)
+    closed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="结束人", null=True, blank=True,
+                                  on_delete=models.SET_NULL, related_name="+")
+    close_reason = models.CharField("提前结束原因", max_length=300, blank=True, default="",
+                                    help_text="评审未全部完成时结束须填写")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="发起人", null=True, blank=True,
                                    on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField("创建时间", auto_now_add=True)
@@ -179,11 +188,19 @@ class Campaign(models.Model):
 
 
 class PanelExpert(models.Model):
-    """An expert on the campaign's panel (drawn from the expert roster once issue 15's app exists)."""
+    """An expert on the campaign's panel: drawn from the expert roster with avoidance of the evaluated unit
+    (seated when they confirm their seat, `draw` set) or named by the admin when the campaign opened."""
+
+    class Source(models.TextChoices):
+        DRAWN = "drawn", "专家库抽取"
+        PICKED = "picked", "指定"
 
     campaign = models.ForeignKey(Campaign, verbose_name="实施评价", on_delete=models.CASCADE, related_name="panel")
     expert = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="专家", on_delete=models.PROTECT,
                                related_name="+")
+    source = models.CharField("来源", max_length=12, choices=Source.choices, default=Source.PICKED)
+    draw = models.ForeignKey("experts.Draw", verbose_name="抽取记录", null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
 
     class Meta:
         verbose_name = "评审专家"

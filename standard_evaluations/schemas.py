@@ -103,6 +103,12 @@ class SystemListOut(Schema):
     items: list[SystemHead]
 
 
+class PanelDrawIn(Schema):
+    count: int = Field(..., ge=1, le=30, description="抽取评审专家人数（确认后入专家组）")
+    backups: int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
+    speciality_ids: list[Id] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
+
+
 class CampaignIn(Schema):
     system_id: Id
     standard_id: Id
@@ -110,7 +116,40 @@ class CampaignIn(Schema):
     title: str = Field(min_length=1, max_length=200)
     date_from: Date
     date_to: Date
-    expert_ids: list[Id] = Field(min_length=1, max_length=50)
+    expert_ids: list[Id] = Field(default_factory=list, max_length=50,
+                                 description="指定的评审专家；与 panel_draw 至少填一项")
+    panel_draw: PanelDrawIn | None = Field(None, description="从专家库抽取评审专家（回避被评价单位）")
+    threshold: Decimal | None = Field(None, ge=0, le=100, max_digits=5, decimal_places=2,
+                                      description="整改阈值：指标得分率（%）低于此值列为问题，默认 60")
+
+
+class CloseIn(Schema):
+    reason: str = Field("", max_length=300, description="评审未全部完成时必填")
+
+
+class PanelSeatOut(Schema):
+    seat_id: int
+    position: int
+    is_backup: bool
+    status: str
+    expert_code: str
+    expert_name: str
+
+
+class PanelDrawOut(Schema):
+    draw_id: int
+    seed: str
+    candidates: int
+    avoid_units: list[int]
+    members: list[PanelSeatOut]
+    backups: list[PanelSeatOut]
+
+
+class PanelMemberOut(Schema):
+    expert_id: int
+    name: str
+    source: str
+    draw_id: int | None
 
 
 class ScoreIn(Schema):
@@ -163,6 +202,28 @@ class CampaignOut(Schema):
     date_from: Date
     date_to: Date
     panel_size: int
+    panel: list[PanelMemberOut]
+    threshold: Decimal
+    closed_at: datetime | None
+    close_reason: str
     progress: Progress
     score: Decimal | None
     dimensions: list[ScoredDimension]
+
+
+class ActionOut(Schema):
+    id: int
+    item_key: str
+    item_label: str
+    score: Decimal
+    threshold: Decimal
+    owner: str | None
+    due_date: Date
+    state: str
+
+
+class ReportOut(CampaignOut):
+    strengths: list[ScoredIndicator]
+    problems: list[ScoredIndicator]
+    actions: list[ActionOut]
+    draws: list[PanelDrawOut]

@@ -29,6 +29,7 @@ from django.db.models import Count, Prefetch
 from accounts.models import User
 from accounts.selectors import SUPERVISION_ROLES, is_admin, scope_paths, supervised_unit
 from competitions import selectors as competitions
+from evaluations import selectors as evaluations
 from miniprogram_api.clock import check_dates, local_today, month_of, months_between, shanghai_day_start
 from miniprogram_api.errors import forbidden, not_found, unprocessable
 from practice import selectors as practice
@@ -173,7 +174,8 @@ def campaign_results(campaign_id: int) -> dict:
     campaign = Campaign.objects.select_related("system", "standard", "unit").filter(pk=campaign_id).first()
     if campaign is None:
         raise not_found("实施评价")
-    panel = set(campaign.panel.values_list("expert_id", flat=True))
+    members = list(campaign.panel.select_related("expert").order_by("id"))
+    panel = {m.expert_id for m in members}
     scores: dict[int, dict[int, Decimal]] = {}
     for indicator_id, expert_id, score in campaign.scores.values_list("indicator_id", "expert_id", "score"):
         scores.setdefault(indicator_id, {})[expert_id] = score
@@ -215,6 +217,9 @@ def campaign_results(campaign_id: int) -> dict:
             "standard": {"id": campaign.standard_id, "code": campaign.standard.code, "title": campaign.standard.title},
             "unit": {"id": campaign.unit_id, "name": campaign.unit.name},
             "date_from": campaign.date_from, "date_to": campaign.date_to, "panel_size": len(panel),
+            "panel": [{"expert_id": m.expert_id, "name": m.expert.name, "source": m.source, "draw_id": m.draw_id}
+                      for m in members],
+            "threshold": campaign.threshold, "closed_at": campaign.closed_at, "close_reason": campaign.close_reason,
             "progress": {"indicators": count, "reviewed": reviewed,
                          "share": float(Fraction(reviewed, count)) if count else None},
             "score": competitions.round_half_up(total) if total is not None else None, "dimensions": out_dimensions}
@@ -232,3 +237,35 @@ def visible_campaign(user: User, campaign_id: int) -> Campaign:
     if paths and any(campaign.unit.path.startswith(p) for p in paths):
         return campaign
     raise not_found("实施评价")
+
+
+SOURCE_KIND = "standard_evaluation"  # the improvement actions' source_kind (evaluations.ImprovementAction)
+
+
+def problems_of(results: dict, threshold: Decimal) -> list[dict]:
+    """Scored indicators whose rate is below the threshold, lowest first (then in the system's order)."""
+    rows = [i for d in results["dimensions"] for i in d["indicators"] if i["percent"] is not None]
+    return sorted((i for i in rows if i["percent"] < threshold), key=lambda i: i["percent"])
+
+
+def strengths_of(results: dict, threshold: Decimal, top: int = 3) -> list[dict]:
+    """The best-scored indicators (at most `top`, none below the threshold), highest first."""
+    rows = [i for d in results["dimensions"] for i in d["indicators"] if i["percent"] is not None]
+    return sorted((i for i in rows if i["percent"] >= threshold), key=lambda i: -i["percent"])[:top]
+
+
+def campaign_report(campaign_id: int) -> dict:
+    """The written report (DB 50/T 1053-2020 §8): the results by dimension and indicator, strengths (the best
+    indicators), problems (those below the campaign's threshold, lowest first), the improvement actions the
+    closing opened, and the recorded panel draws (so the panel's provenance can be checked)."""
+    from . import panels
+
+    results = campaign_results(campaign_id)
+    actions = evaluations.actions_of_source(SOURCE_KIND, campaign_id)
+    return {**results,
+            "strengths": strengths_of(results, results["threshold"]),
+            "problems": problems_of(results, results["threshold"]),
+            "actions": [{"id": a.pk, "item_key": a.item_key, "item_label": a.item_label, "score": a.score,
+                         "threshold": a.threshold, "owner": a.owner.name if a.owner else None,
+                         "due_date": a.due_date, "state": a.state} for a in actions],
+            "draws": panels.draws_of(campaign_id)}

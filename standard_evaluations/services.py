@@ -3,12 +3,15 @@ checks, a new draft version from a published one)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import OrgUnit, Role, User
+from accounts.selectors import holders_over, is_admin
+from evaluations import services as evaluation_services
 from experts.services import record_engagement
 from miniprogram_api.clock import local_today
 from miniprogram_api.errors import ApiError
@@ -131,18 +134,26 @@ def _measured(series: dict, measure: str) -> dict:
 
 @transaction.atomic
 def open_campaign(*, actor: User, system: IndicatorSystem, standard, unit, title: str, date_from, date_to,
-                  experts: list[User]) -> Campaign:
-    """Open an evaluation: the panel, and the indicators Shixun measures pre-filled from the implementation
-    series of the standard at the unit's subtree over [date_from, date_to]."""
+                  experts: list[User] = (), panel_draw: dict | None = None,  # type: ignore[assignment]
+                  threshold: Decimal | None = None) -> Campaign:
+    """Open an evaluation: the panel (named experts, and/or a draw from the expert roster that avoids the
+    evaluated unit: drawn experts join when they confirm), and the indicators Shixun measures pre-filled from
+    the implementation series of the standard at the unit's subtree over [date_from, date_to]."""
+    from . import panels
     from .selectors import implementation_of
 
     if not system.is_published:
         raise ApiError("system_not_published", "只能使用已发布的指标体系", status=409)
-    if len({e.pk for e in experts}) < 1:
-        raise ApiError("panel_empty", "评审专家至少 1 名", status=422)
+    if len({e.pk for e in experts}) < 1 and not panel_draw:
+        raise ApiError("panel_empty", "评审专家至少 1 名（指定或从专家库抽取）", status=422)
     campaign = Campaign.objects.create(system=system, standard=standard, unit=unit, title=title,
-                                       date_from=date_from, date_to=date_to, created_by=actor)
+                                       date_from=date_from, date_to=date_to, created_by=actor,
+                                       **({"threshold": threshold} if threshold is not None else {}))
     PanelExpert.objects.bulk_create([PanelExpert(campaign=campaign, expert=e) for e in {e.pk: e for e in experts}.values()])
+    if panel_draw:
+        panels.draw_panel(actor=None, campaign_id=campaign.pk, count=panel_draw["count"],
+                          backups=panel_draw.get("backups", 0), speciality_ids=panel_draw.get("speciality_ids"),
+                          seed=panel_draw.get("seed"))
     series = implementation_of(standard, unit.path, date_from, date_to)
     measured = Indicator.objects.filter(dimension__system=system).exclude(measure="")
     PrefilledEvidence.objects.bulk_create([PrefilledEvidence(campaign=campaign, indicator=indicator,
@@ -176,10 +187,9 @@ def score_indicator(*, expert: User, campaign_id: int, indicator_id: int, score:
 
 
 def open_campaign_for(*, actor: User, system_id: int, standard_id: int, unit_id: int, title: str, date_from,
-                      date_to, expert_ids: list[int]) -> Campaign:
+                      date_to, expert_ids: list[int], panel_draw: dict | None = None,
+                      threshold: Decimal | None = None) -> Campaign:
     """The API's way in: admins only; every id must exist (404), the window is checked like the series'."""
-    from accounts.models import OrgUnit
-    from accounts.selectors import is_admin
     from standards.selectors import get_standard
 
     from .selectors import window
@@ -196,4 +206,57 @@ def open_campaign_for(*, actor: User, system_id: int, standard_id: int, unit_id:
                        detail=sorted(set(expert_ids) - {e.pk for e in experts}))
     date_from, date_to = window(date_from, date_to)
     return open_campaign(actor=actor, system=system, standard=get_standard(standard_id), unit=unit, title=title,
-                         date_from=date_from, date_to=date_to, experts=experts)
+                         date_from=date_from, date_to=date_to, experts=experts, panel_draw=panel_draw,
+                         threshold=threshold)
+
+
+# --- closing and the report's improvement actions (整改) ------------------------------------------------------
+TARGET_KIND = "standard_implementation"
+
+
+def owner_of(unit: OrgUnit, fallback: User | None) -> User | None:
+    """Who answers for the evaluated unit: its workshop leader (a studio, or a grant covering it), else an
+    admin over it, else whoever opened the campaign."""
+    for role in (Role.WORKSHOP_LEADER, Role.ADMIN):
+        holders = holders_over(role, unit.path)
+        if holders:
+            return holders[0]
+    return fallback
+
+
+@transaction.atomic
+def close_campaign(*, actor: User, campaign_id: int, reason: str = "", now=None) -> Campaign:
+    """Close an evaluation (admins): when every indicator has been reviewed by the whole panel, or earlier
+    with a reason. Each indicator whose score rate is below the campaign's threshold — and the overall score
+    when it is — opens an improvement action (evaluations' 整改, the same as a survey's) for the evaluated
+    unit's owner, once per (campaign, indicator)."""
+    from .selectors import SOURCE_KIND, campaign_results, problems_of
+
+    if not is_admin(actor):
+        raise ApiError("forbidden", "只有管理员可以结束实施评价", status=403)
+    campaign = Campaign.objects.select_for_update().select_related("unit", "standard").filter(pk=campaign_id).first()
+    if campaign is None:
+        raise ApiError("not_found", "实施评价不存在", status=404)
+    if campaign.state != Campaign.State.OPEN:
+        raise ApiError("campaign_closed", "该实施评价已结束", status=409)
+    results = campaign_results(campaign.pk)
+    progress = results["progress"]
+    reason = reason.strip()
+    if progress["reviewed"] < progress["indicators"] and not reason:
+        raise ApiError("review_incomplete", "评审尚未全部完成，提前结束须填写原因", status=409,
+                       detail={"indicators": progress["indicators"], "reviewed": progress["reviewed"]})
+    campaign.state, campaign.closed_at, campaign.closed_by = Campaign.State.CLOSED, now or timezone.now(), actor
+    campaign.close_reason = reason[:300]
+    campaign.save(update_fields=["state", "closed_at", "closed_by", "close_reason"])
+    owner = owner_of(campaign.unit, campaign.created_by)
+    due = local_today(campaign.closed_at) + timedelta(days=campaign.action_days)
+    target_label = f"{campaign.unit.name} · {campaign.standard.code} {campaign.standard.title}"
+    findings = [(i["code"], f"{i['code']} {i['name']}", i["percent"]) for i in problems_of(results, campaign.threshold)]
+    if results["score"] is not None and results["score"] < campaign.threshold:
+        findings.append(("", "总体评价", results["score"]))
+    for key, label, score in findings:
+        evaluation_services.open_action(
+            target_kind=TARGET_KIND, target_id=campaign.pk, target_label=target_label, source_kind=SOURCE_KIND,
+            source_id=campaign.pk, source_label=campaign.title, item_key=key, item_label=label, score=score,
+            threshold=campaign.threshold, owner=owner, org_unit=campaign.unit, due_date=due, actor=actor)
+    return campaign
