@@ -17,7 +17,8 @@ away a small group.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.conf import settings
 from django.db.models import Count, Q, QuerySet
@@ -269,13 +270,23 @@ def results_workbook(user: User, campaign_id: int) -> tuple[bytes, str]:
     return export.workbook(campaign, data, answers), f"survey-{campaign.pk}-results.xlsx"
 
 
-def unit_summary(*, units: list[OrgUnit], start, end) -> dict[int, dict]:
-    """Per unit (its subtree; units[0] covers the others), for the supervision overview: improvement
-    actions (整改) not yet closed, and those opened in [start, end). One query. Response rates and mean
-    satisfaction need each campaign's live audience and its suppression rule, so they are not summed here
-    yet (None)."""
+def unit_summary(*, units: list[OrgUnit], start, end, now: datetime | None = None) -> dict[int, dict]:
+    """Per unit (its subtree; units[0] covers the others), for the supervision overview:
+
+    - improvement actions (整改) not yet closed, and those opened in [start, end);
+    - the surveys it organised that closed in [start, end) (and before `now`): their live audience against
+      who of it responded, pooled over the surveys (`survey_response_rate` = responded ÷ audience), and
+      `mean_satisfaction`: the surveys' overall scores (1–5) weighted by their answers, counting only those
+      whose results may be shown (an anonymous survey with fewer than its minimum answers is left out,
+      as on its own results page).
+
+    Five queries whatever the number of units, surveys or answers (the audiences are counted in one
+    aggregate with a filter per survey)."""
+    now = now or timezone.now()
     out: dict[int, dict] = {u.pk: {"open_improvement_actions": 0, "improvement_actions_opened": 0,
-                                   "survey_response_rate": None, "mean_satisfaction": None} for u in units}
+                                   "surveys_closed": 0, "survey_audience": 0, "survey_responded": 0,
+                                   "survey_response_rate": None, "mean_satisfaction": None,
+                                   "_weighted": Fraction(0), "_answers": 0} for u in units}
     rows = (ImprovementAction.objects.filter(org_unit__path__startswith=units[0].path)
             .values("org_unit__path")
             .annotate(open=Count("id", filter=~Q(state=ImprovementAction.State.CLOSED)),
@@ -285,4 +296,35 @@ def unit_summary(*, units: list[OrgUnit], start, end) -> dict[int, dict]:
         for unit_id in containing(units, row["org_unit__path"]):
             out[unit_id]["open_improvement_actions"] += row["open"]
             out[unit_id]["improvement_actions_opened"] += row["opened"]
+    campaigns = list(Campaign.objects.filter(org_unit__path__startswith=units[0].path, closes_at__gte=start,
+                                             closes_at__lt=min(end, now))
+                     .select_related("org_unit").prefetch_related("audience_units").order_by("id"))
+    if campaigns:
+        counts = User.objects.filter(is_active=True).aggregate(**{
+            key: Count("id", filter=query) for c in campaigns for key, query in (
+                (f"a{c.pk}", targets.audience_q(c)),
+                (f"r{c.pk}", targets.audience_q(c) & Q(pk__in=Completion.objects.filter(campaign=c).values("user_id"))))})
+        answers: dict[int, list[dict]] = {}
+        for campaign_id, answer in Response.objects.filter(campaign__in=campaigns).values_list("campaign_id", "answers"):
+            answers.setdefault(campaign_id, []).append(answer)
+        for campaign in campaigns:
+            given = answers.get(campaign.pk, [])
+            score = None if suppression(campaign, len(given), now) else \
+                results.overall(results.scored_items(campaign.questions, given))
+            for unit_id in containing(units, campaign.org_unit.path):
+                entry = out[unit_id]
+                entry["surveys_closed"] += 1
+                entry["survey_audience"] += counts[f"a{campaign.pk}"]
+                entry["survey_responded"] += counts[f"r{campaign.pk}"]
+                if score is not None:
+                    entry["_weighted"] += score * len(given)
+                    entry["_answers"] += len(given)
+    for entry in out.values():
+        weighted, count = entry.pop("_weighted"), entry.pop("_answers")
+        if entry["survey_audience"]:
+            entry["survey_response_rate"] = float(
+                (Decimal(entry["survey_responded"]) / Decimal(entry["survey_audience"]))
+                .quantize(Decimal("0.0001"), rounding=ROUND_HALF_UP))
+        if count:
+            entry["mean_satisfaction"] = float(results.rounded(weighted / count))  # type: ignore[arg-type]
     return out

@@ -102,8 +102,8 @@ def audience_q(campaign: Campaign) -> Q:
     if kind == AudienceKind.CONTESTANTS:
         return Q(pk__in=contests.contestant_ids(campaign.target_id))
     query = Q(pk__in=[])
-    for path in campaign.audience_units.values_list("path", flat=True):
-        query |= Q(primary_org_unit__path__startswith=path)
+    for unit in campaign.audience_units.all():  # prefetched by the overview (one query for all campaigns)
+        query |= Q(primary_org_unit__path__startswith=unit.path)
     return query
 
 

@@ -77,6 +77,9 @@ class EvaluationsBlock(Schema):
     mean_satisfaction: float | None
     open_improvement_actions: int | None
     improvement_actions_opened: int | None = None
+    surveys_closed: int | None = None
+    survey_audience: int | None = None
+    survey_responded: int | None = None
 
 
 class UnitFigures(Schema):

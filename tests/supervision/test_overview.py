@@ -102,9 +102,10 @@ def test_the_base_and_its_studios_on_known_data(api, full):
     ap = hvac["apprenticeships"]
     assert ap["active"] == 1 and ap["red"] + ap["amber"] + ap["green"] == 1
     assert (bas["apprenticeships"]["completed_this_year"], base["apprenticeships"]["completed_this_year"]) == (1, 1)
-    # Evaluations: no improvement actions in this data; response rates are not summed yet.
+    # Evaluations: no surveys and no improvement actions in this data (test_overview_surveys has them).
     assert base["evaluations"] == {"available": True, "survey_response_rate": None, "mean_satisfaction": None,
-                                   "open_improvement_actions": 0, "improvement_actions_opened": 0}
+                                   "open_improvement_actions": 0, "improvement_actions_opened": 0,
+                                   "surveys_closed": 0, "survey_audience": 0, "survey_responded": 0}
 
 
 def test_open_improvement_actions_count_where_they_are_supervised(api, full):
