@@ -29,7 +29,7 @@ from accounts.selectors import containing, has_role, is_admin, scope_q
 from miniprogram_api.errors import forbidden, not_found
 
 from . import results, targets
-from .models import Campaign, Completion, ImprovementAction, Response
+from .models import AudienceKind, Campaign, Completion, ImprovementAction, Response
 
 ORGANISERS = (Role.TRAINER, Role.WORKSHOP_LEADER)
 
@@ -270,6 +270,42 @@ def results_workbook(user: User, campaign_id: int) -> tuple[bytes, str]:
     return export.workbook(campaign, data, answers), f"survey-{campaign.pk}-results.xlsx"
 
 
+def _audience_counts(campaigns: list[Campaign]) -> dict[str, int]:
+    """{"a<id>": audience, "r<id>": responded of it} for each campaign, its audience as it is now
+    (targets.audience). Surveys of org units' people — the usual kind — are counted from two grouped
+    queries (active people per unit path; completions per campaign and respondent's unit path) matched to
+    each survey's unit paths in Python; the other kinds in one aggregate with a filter per survey (building
+    hundreds of such filters costs the ORM more than the database, hence the split)."""
+    by_units = [c for c in campaigns if c.audience_kind == AudienceKind.ORG_UNITS]
+    others = [c for c in campaigns if c.audience_kind != AudienceKind.ORG_UNITS]
+    counts: dict[str, int] = {}
+    if by_units:
+        paths = {c.pk: tuple(u.path for u in c.audience_units.all()) for c in by_units}
+        wanted = sorted({p for ps in paths.values() for p in ps})
+        roots = [p for p in wanted if not any(p != q and p.startswith(q) for q in wanted)]
+        query = Q(pk__in=[])
+        for path in roots:
+            query |= Q(primary_org_unit__path__startswith=path)
+        people = list(User.objects.filter(query, is_active=True).values("primary_org_unit__path")
+                      .annotate(n=Count("id")).order_by().values_list("primary_org_unit__path", "n"))
+        responded: dict[int, list[tuple[str, int]]] = {}
+        for campaign_id, path, n in (Completion.objects.filter(campaign__in=by_units, user__is_active=True)
+                                     .values("campaign_id", "user__primary_org_unit__path").annotate(n=Count("id"))
+                                     .order_by().values_list("campaign_id", "user__primary_org_unit__path", "n")):
+            responded.setdefault(campaign_id, []).append((path, n))
+        for campaign in by_units:
+            mine = paths[campaign.pk]
+            counts[f"a{campaign.pk}"] = sum(n for path, n in people if path and path.startswith(mine))
+            counts[f"r{campaign.pk}"] = sum(n for path, n in responded.get(campaign.pk, [])
+                                            if path and path.startswith(mine))
+    if others:
+        counts |= User.objects.filter(is_active=True).aggregate(**{
+            key: Count("id", filter=query) for c in others for key, query in (
+                (f"a{c.pk}", targets.audience_q(c)),
+                (f"r{c.pk}", targets.audience_q(c) & Q(pk__in=Completion.objects.filter(campaign=c).values("user_id"))))})
+    return counts
+
+
 def unit_summary(*, units: list[OrgUnit], start, end, now: datetime | None = None) -> dict[int, dict]:
     """Per unit (its subtree; units[0] covers the others), for the supervision overview:
 
@@ -280,8 +316,7 @@ def unit_summary(*, units: list[OrgUnit], start, end, now: datetime | None = Non
       whose results may be shown (an anonymous survey with fewer than its minimum answers is left out,
       as on its own results page).
 
-    Five queries whatever the number of units, surveys or answers (the audiences are counted in one
-    aggregate with a filter per survey)."""
+    At most seven queries whatever the number of units, surveys or answers (`_audience_counts`)."""
     now = now or timezone.now()
     out: dict[int, dict] = {u.pk: {"open_improvement_actions": 0, "improvement_actions_opened": 0,
                                    "surveys_closed": 0, "survey_audience": 0, "survey_responded": 0,
@@ -300,10 +335,7 @@ def unit_summary(*, units: list[OrgUnit], start, end, now: datetime | None = Non
                                              closes_at__lt=min(end, now))
                      .select_related("org_unit").prefetch_related("audience_units").order_by("id"))
     if campaigns:
-        counts = User.objects.filter(is_active=True).aggregate(**{
-            key: Count("id", filter=query) for c in campaigns for key, query in (
-                (f"a{c.pk}", targets.audience_q(c)),
-                (f"r{c.pk}", targets.audience_q(c) & Q(pk__in=Completion.objects.filter(campaign=c).values("user_id"))))})
+        counts = _audience_counts(campaigns)
         answers: dict[int, list[dict]] = {}
         for campaign_id, answer in Response.objects.filter(campaign__in=campaigns).values_list("campaign_id", "answers"):
             answers.setdefault(campaign_id, []).append(answer)

@@ -101,3 +101,23 @@ def test_queries_do_not_grow_with_surveys_and_answers(api, surveyed, make_user, 
     with django_assert_max_num_queries(len(few)):
         body = client.get("supervision/overview", params).json()
     assert body["total"]["evaluations"]["surveys_closed"] == 8
+
+
+def test_a_course_survey_counts_its_enrollees(api, world, make_user):
+    """Audiences other than org units' people (here a course's enrollees) are counted the same way."""
+    from training.models import Enrolment
+
+    org = world.org
+    course = kit.course(unit=org.bas, standards=[], title="楼控课程")
+    learners = [make_user(f"学员{n}", unit=org.hvac) for n in range(3)]
+    for learner in learners:
+        Enrolment.objects.create(course=course, user=learner)
+    campaign = survey(world, unit=org.bas, audience=org.bas, closes=kit.sh(2026, 2, 1, 18),
+                      answers=[(learners[0], 4, 4), (learners[1], 2, 2)])
+    Campaign.objects.filter(pk=campaign.pk).update(audience_kind="enrollees", target_kind="course", target_id=course.pk)
+    learners[2].is_active = False  # a deactivated account leaves the audience
+    learners[2].save()
+    body = api.as_user(world.supervisor).get("supervision/overview", {**WINDOW, "unit": org.base.pk}).json()
+    bas = rows_by_name(body)["楼宇自控技师工作室"]["evaluations"]
+    assert (bas["survey_audience"], bas["survey_responded"], bas["survey_response_rate"]) == (2, 2, 1.0)
+    assert bas["mean_satisfaction"] == 3.0
