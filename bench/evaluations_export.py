@@ -14,25 +14,14 @@ of SQL queries one export runs (counted in a separate process).
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
-import statistics
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
-    Server,
-    bench_database_url,
-    load,
-    manage,
-    median_run,
-    run_python,
-    server_env,
-    write_result,
-)
+import ratio  # noqa: E402
+from common import Server, write_result  # noqa: E402
 
 PREPARE = """
 import json, uuid
@@ -44,72 +33,39 @@ token, _ = issue_token(user=data["organiser"])
 print(json.dumps({"token": token, "campaign_id": data["campaign"].pk}))
 """
 
-MEASURE = """
-import json
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext
-
-client = Client(HTTP_HOST="127.0.0.1")
-with CaptureQueriesContext(connection) as queries:
-    response = client.get(f"/api/v1/surveys/{CAMPAIGN}/results.xlsx", HTTP_AUTHORIZATION=f"Bearer {TOKEN}")
-print(json.dumps({"status": response.status_code, "queries": len(queries), "bytes": len(response.content)}))
-"""
-
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="survey xlsx export throughput ÷ ping throughput")
-    parser.add_argument("--workers", type=int, default=1)
-    parser.add_argument("--connections", type=int, default=2)
-    parser.add_argument("--requests", type=int, default=20, help="exports per round (bounded)")
-    parser.add_argument("--ping-requests", type=int, default=1000, help="pings per round (bounded)")
-    parser.add_argument("--seconds", type=float, default=60, help="time limit per round")
-    parser.add_argument("--rounds", type=int, default=3)
+    parser = ratio.parser("survey xlsx export throughput ÷ ping throughput", requests=20, ping_requests=1000,
+                          seconds=60, rounds=3, connections=2)
     parser.add_argument("--questions", type=int, default=30)
     parser.add_argument("--responses", type=int, default=700)
     parser.add_argument("--port", type=int, default=None)
     parser.add_argument("--in-place", action="store_true", help="use DATABASE_URL itself, not a fresh copy")
     args = parser.parse_args()
 
-    database_url = os.environ["DATABASE_URL"] if args.in_place else bench_database_url()
-    env = server_env(database_url)
-    manage(env, "migrate", "--noinput", "-v", "0")
-    data = json.loads(run_python(env, f"QUESTIONS, RESPONSES = {args.questions}, {args.responses}\n" + PREPARE))
-    measured = json.loads(run_python(env, f"CAMPAIGN, TOKEN = {data['campaign_id']}, {data['token']!r}\n" + MEASURE))
+    database_url, env, data = ratio.setup(f"QUESTIONS, RESPONSES = {args.questions}, {args.responses}\n" + PREPARE,
+                                          in_place=args.in_place)
+    path = f"/api/v1/surveys/{data['campaign_id']}/results.xlsx"
+    measured = ratio.measure(env, path, data["token"])
     if measured["status"] != 200:
         raise SystemExit(f"unexpected export answer: {measured}")
 
     with Server(env, args.workers, port=args.port) as server:
-        urls = {"ping": f"{server.base}/api/v1/ping",
-                "export": f"{server.base}/api/v1/surveys/{data['campaign_id']}/results.xlsx"}
-        budgets = {"ping": args.ping_requests, "export": args.requests}
-        for name, url in urls.items():
-            load(url, data["token"], args.connections, min(budgets[name], 4 if name == "export" else 200), 30)
-        runs: dict[str, list[dict]] = {name: [] for name in urls}
-        for round_number in range(args.rounds):
-            for name in (list(urls) if round_number % 2 == 0 else list(reversed(urls))):
-                result = load(urls[name], data["token"], args.connections, budgets[name], args.seconds)
-                if result["errors"]:
-                    raise SystemExit(f"{name}: {result['errors']} errors {result['error_statuses']}")
-                runs[name].append(result)
+        urls = {"ping": f"{server.base}/api/v1/ping", "export": server.base + path}
+        runs = ratio.alternate(server, urls, data["token"], budgets={"ping": args.ping_requests, "export": args.requests},
+                               connections=args.connections, seconds=args.seconds, rounds=args.rounds,
+                               warmup={"ping": min(args.ping_requests, 200), "export": min(args.requests, 4)}, cpu=False)
 
-    summary = {name: median_run(results) for name, results in runs.items()}
-    ratios = [e["rps"] / p["rps"] for e, p in zip(runs["export"], runs["ping"], strict=True)]
-    ratio = statistics.median(ratios)
-    database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
+    result, per_round = ratio.ratios(runs, "export")
+    database = ratio.database_of(database_url)
     print(f"\nSurvey export: uvicorn × {args.workers}, {database}, {args.connections} connections, {args.rounds} "
           f"rounds, {args.questions} questions × {args.responses} responses, CPUs: {os.cpu_count()}\n")
-    print("| endpoint | req/s (median) | rounds | p50 ms | p99 ms |")
-    print("| --- | ---: | --- | ---: | ---: |")
-    for name in ("ping", "export"):
-        row = summary[name]
-        print(f"| {name} | {row['rps_median']:.2f} | {', '.join(f'{v:.2f}' for v in row['rps_all'])} | "
-              f"{row['p50_ms']} | {row['p99_ms']} |")
-    print(f"\nexport ÷ ping: **{ratio:.4f}** (1 : {1 / ratio:.0f}; rounds {', '.join(f'{r:.4f}' for r in ratios)})")
+    ratio.print_table(runs, ("ping", "export"), digits=2)
+    ratio.print_ratio("export ÷ ping", result, per_round)
     print(f"one export: {measured['queries']} SQL queries, {measured['bytes'] / 1024:.0f} KiB")
-    path = write_result("evaluations-export", {"args": vars(args), "database": database, "runs": runs,
-                                               "ratio": ratio, "measured": measured})
-    print(f"raw results: {path}")
+    written = write_result("evaluations-export", {"args": vars(args), "database": database, "runs": runs,
+                                                  "ratio": result, "measured": measured})
+    print(f"raw results: {ratio.shown(written)}")
 
 
 if __name__ == "__main__":

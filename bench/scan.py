@@ -14,8 +14,6 @@ the script checks that the scan log grew by exactly the number of scans answered
 
 from __future__ import annotations
 
-import argparse
-import json
 import os
 import statistics
 import sys
@@ -23,17 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import (  # noqa: E402
-    CpuMeter,
-    Server,
-    bench_database_url,
-    load,
-    manage,
-    median_run,
-    run_python,
-    server_env,
-    write_result,
-)
+import ratio  # noqa: E402
+from common import Server, run_python, write_result  # noqa: E402
 
 PREPARE = """
 import json, secrets
@@ -82,22 +71,15 @@ print(ScanLog.objects.filter(point_id=POINT, user_id=USER).count())
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description="scan throughput ÷ trivial endpoint throughput")
-    parser.add_argument("--workers", type=int, default=1,
-                        help="uvicorn worker processes (default 1: leaves a core to PostgreSQL, Redis and the load)")
-    parser.add_argument("--connections", type=int, default=16, help="concurrent keep-alive connections")
-    parser.add_argument("--requests", type=int, default=1500, help="requests per round (bounded)")
-    parser.add_argument("--seconds", type=float, default=15, help="time limit per round")
-    parser.add_argument("--rounds", type=int, default=5, help="alternating rounds per endpoint")
+    parser = ratio.parser("scan throughput ÷ trivial endpoint throughput", requests=1500, ping_requests=None,
+                          seconds=15, connections=16)
     parser.add_argument("--procedures", type=int, default=3, help="procedures at the scanned point")
     parser.add_argument("--steps", type=int, default=12, help="steps per procedure")
     args = parser.parse_args()
 
-    database_url = bench_database_url()
     # Rate limits stay on (their cost is part of a scan) but high enough not to refuse the benchmark.
-    env = server_env(database_url, RATE_LIMIT_SCAN="100000000/60")
-    manage(env, "migrate", "--noinput", "-v", "0")
-    data = json.loads(run_python(env, f"PROCEDURES, STEPS = {args.procedures}, {args.steps}\n" + PREPARE))
+    database_url, env, data = ratio.setup(f"PROCEDURES, STEPS = {args.procedures}, {args.steps}\n" + PREPARE,
+                                          RATE_LIMIT_SCAN="100000000/60")
     count = COUNT_SCANS.replace("POINT", str(data["point_id"])).replace("USER", str(data["user_id"]))
 
     with Server(env, args.workers) as server:
@@ -106,57 +88,30 @@ def main() -> None:
             "scan": f"{server.base}/api/v1/scan/{data['code']}",
             "healthz": f"{server.base}/healthz",
         }
-        for url in urls.values():  # warm up every worker, connection pool and cache
-            load(url, data["token"], args.connections, 400, 10)
-        scans_before = int(run_python(env, count))
-        meter = CpuMeter(server)  # after the warm-up: the pool's database connections exist now
-        runs: dict[str, list[dict]] = {name: [] for name in urls}
-        for round_number in range(args.rounds):
-            # Alternate the order so that a drift in the machine's load favours neither endpoint.
-            order = list(urls) if round_number % 2 == 0 else list(reversed(urls))
-            for name in order:
-                before = meter.sample()
-                result = load(urls[name], data["token"], args.connections, args.requests, args.seconds)
-                after = meter.sample()
-                if result["errors"]:
-                    raise SystemExit(f"{name}: {result['errors']} errors {result['error_statuses']}")
-                result["cpu_ms_per_request"] = {
-                    part: round((after[part] - before[part]) * 1000 / max(result["requests"], 1), 2)
-                    for part in after
-                }
-                runs[name].append(result)
-        scans_logged = int(run_python(env, count)) - scans_before
+        before: list[int] = []  # the scans logged once warmed up (the warm-up's scans are logged too)
+        runs = ratio.alternate(server, urls, data["token"], budgets=dict.fromkeys(urls, args.requests),
+                               connections=args.connections, seconds=args.seconds, rounds=args.rounds,
+                               warmup=dict.fromkeys(urls, 400), warmed=lambda: before.append(int(run_python(env, count))))
+        scans_logged = int(run_python(env, count)) - before[0]
 
-    summary = {name: median_run(results) for name, results in runs.items()}
     scans_sent = sum(r["requests"] for r in runs["scan"])
-    # Each round's ratio compares runs made side by side; the headline is their median.
-    round_ratios = [s["rps"] / p["rps"] for s, p in zip(runs["scan"], runs["ping"], strict=True)]
-    ratio = statistics.median(round_ratios)
+    result, round_ratios = ratio.ratios(runs, "scan")
     ratio_bare = statistics.median(s["rps"] / h["rps"] for s, h in zip(runs["scan"], runs["healthz"], strict=True))
-    database = "PostgreSQL" if database_url.startswith("postgres") else "SQLite"
-    cache = "Redis" if os.environ.get("REDIS_URL") else "local memory"
+    database = ratio.database_of(database_url)
 
-    print(f"\nScan benchmark: uvicorn × {args.workers} workers, {database}, {cache} cache, {args.connections} "
-          f"connections, {args.rounds} rounds × ≤{args.requests} requests, {args.procedures} procedures × "
-          f"{args.steps} steps at the point, CPUs: {os.cpu_count()}\n")
-    print("| endpoint | req/s (median) | rounds | p50 ms | p99 ms | CPU ms/request: server · PostgreSQL · Redis |")
-    print("| --- | ---: | --- | ---: | ---: | --- |")
-    for name in ("ping", "scan", "healthz"):
-        row = summary[name]
-        cpu = {part: statistics.median(r["cpu_ms_per_request"][part] for r in runs[name])
-               for part in ("server", "postgres", "redis")}
-        print(f"| {name} | {row['rps_median']:.0f} | {', '.join(f'{v:.0f}' for v in row['rps_all'])} | "
-              f"{row['p50_ms']} | {row['p99_ms']} | {cpu['server']:.2f} · {cpu['postgres']:.2f} · "
-              f"{cpu['redis']:.2f} |")
-    print(f"\nscan ÷ ping (authenticated JSON baseline): **{ratio:.2f}** (aim ≥ 0.6; median of the rounds "
+    print(f"\nScan benchmark: uvicorn × {args.workers} workers, {database}, {ratio.cache_of()} cache, "
+          f"{args.connections} connections, {args.rounds} rounds × ≤{args.requests} requests, {args.procedures} "
+          f"procedures × {args.steps} steps at the point, CPUs: {os.cpu_count()}\n")
+    ratio.print_table(runs, ("ping", "scan", "healthz"), digits=0)
+    print(f"\nscan ÷ ping (authenticated JSON baseline): **{result:.2f}** (aim ≥ 0.6; median of the rounds "
           f"{', '.join(f'{r:.2f}' for r in round_ratios)})")
     print(f"scan ÷ healthz (bare view, no auth):        {ratio_bare:.2f}")
     print(f"scans answered {scans_sent}, scans logged {scans_logged}"
           f"{'' if scans_logged == scans_sent else '  <-- MISMATCH'}")
-    path = write_result("scan", {"args": vars(args), "database": database, "cache": cache, "runs": runs,
-                                 "ratio": ratio, "ratio_healthz": ratio_bare, "scans_sent": scans_sent,
-                                 "scans_logged": scans_logged})
-    print(f"raw results: {path.relative_to(Path.cwd()) if path.is_relative_to(Path.cwd()) else path}")
+    written = write_result("scan", {"args": vars(args), "database": database, "cache": ratio.cache_of(), "runs": runs,
+                                    "ratio": result, "ratio_healthz": ratio_bare, "scans_sent": scans_sent,
+                                    "scans_logged": scans_logged})
+    print(f"raw results: {ratio.shown(written)}")
     if scans_logged != scans_sent:
         raise SystemExit("not every scan was logged")
 

@@ -14,6 +14,8 @@ from accounts.models import OrgUnit, Role, RoleGrant, User
 from accounts.services import ensure_org_unit
 from apprenticeships.models import Agreement
 from competitions.models import Contest, Entry, Event
+from evaluations.models import Campaign, Completion, Response, SurveyTemplate
+from evaluations.services import ensure_builtin_templates
 from practice.models import ProcedureRun, ScanLog
 from standards.models import PracticePoint, Procedure, ProcedureVersion, Standard, Verdict
 from training.models import Attempt, Course, Enrolment, Exam
@@ -91,4 +93,36 @@ def populate(*, units: int = 50, days: int = 365, runs_per_unit: int = 300, seed
                                              start_date=today - timedelta(days=100),
                                              end_date=today + timedelta(days=265), state="active")
                                    for i, studio in enumerate(studios)])
+    _surveys(rng, studios, people, supervisor, now, days)
     return {"bureau": bureau, "supervisor": supervisor, "studios": studios}
+
+
+QUESTIONS = [{"key": "q1", "kind": "scale", "title": "总体满意度", "required": True, "dimension": "效果"},
+             {"key": "q2", "kind": "scale", "title": "组织安排", "required": True, "dimension": "方式"}]
+
+
+def _surveys(rng, studios, people, creator, now, days) -> None:
+    """A studio survey each quarter at every studio, its people the audience, about three in four answering
+    (named, so every result counts toward the mean satisfaction)."""
+    ensure_builtin_templates()
+    template = SurveyTemplate.objects.order_by("id").first()
+    members: dict[int, list] = {}
+    for person in people:
+        members.setdefault(person.primary_org_unit_id, []).append(person)
+    completions, responses = [], []
+    for studio in studios:
+        for quarter in range(max(days // 91, 1)):
+            closes = now - timedelta(days=91 * quarter + 1)
+            campaign = Campaign.objects.create(
+                title=f"{studio.name}实训满意度{quarter}", template=template, questions=QUESTIONS, target_kind="studio",
+                target_id=studio.pk, target_label=studio.name, org_unit=studio, audience_kind="org_units",
+                opens_at=closes - timedelta(days=14), closes_at=closes, anonymous=False, created_by=creator)
+            campaign.audience_units.set([studio])
+            for person in members.get(studio.pk, []):
+                if rng.random() < 0.75:
+                    completions.append(Completion(campaign=campaign, user=person, client_id=str(uuid.uuid4()),
+                                                  completed_on=closes.date()))
+                    responses.append(Response(campaign=campaign, respondent=person, org_unit=studio,
+                                              answers={"q1": rng.randint(3, 5), "q2": rng.randint(2, 5)}))
+    Completion.objects.bulk_create(completions, batch_size=2000)
+    Response.objects.bulk_create(responses, batch_size=2000)
