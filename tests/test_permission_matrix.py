@@ -286,6 +286,8 @@ class World:
                                              "date_from": "2026-01-01", "date_to": "2026-02-28",
                                              "expert_ids": [self.judge.pk]},
             "/api/v1/evaluation-campaigns/{campaign_id}/scores": {"indicator_id": self.p5.pk, "score": "80"},
+            "/api/v1/evaluation-campaigns/{campaign_id}/panel-draws": {"count": 1},
+            "/api/v1/evaluation-campaigns/{campaign_id}/close": {"reason": "权限矩阵：提前结束"},
         }
         return bodies.get(template)
 
