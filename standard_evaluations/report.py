@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 
+from django.utils import timezone
 from openpyxl import Workbook
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
@@ -45,7 +46,7 @@ def report_xlsx(report: dict) -> bytes:
         ("指标体系", f"{report['system']['name']} v{report['system']['version']}"),
         ("数据区间", f"{report['date_from']} 至 {report['date_to']}"),
         ("状态", STATES.get(report["state"], report["state"])),
-        ("结束时间", report["closed_at"].strftime("%Y-%m-%d %H:%M") if report["closed_at"] else ""),
+        ("结束时间", timezone.localtime(report["closed_at"]).strftime("%Y-%m-%d %H:%M") if report["closed_at"] else ""),
         ("提前结束原因", report["close_reason"]),
         ("评审专家", report["panel_size"]),
         ("评审进度", f"{progress['reviewed']} / {progress['indicators']} 项指标"),
