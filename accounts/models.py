@@ -110,6 +110,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", "调度员"
     TRAINER = "trainer", "讲师"
     SUPERVISOR = "supervisor", "监管"
+    ROSTER_MANAGER = "roster_manager", "专家库管理员"
     ADMIN = "admin", "管理员"
 
 

@@ -48,7 +48,7 @@ def expert_record(expert: Expert, viewer: User) -> dict:
         mean = (total / sum(weights)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return {
         **expert_row(expert, viewer),
-        "certifications": [{"name": c.name, "number": c.number, "issued_on": c.issued_on,
+        "certifications": [{"id": c.pk, "name": c.name, "number": c.number, "issued_on": c.issued_on,
                             "expires_on": c.expires_on, "expired": c.expires_on is not None and c.expires_on < today}
                            for c in expert.certifications.all()],
         "avoidances": [{"org_unit_id": a.org_unit_id, "unit_name": a.unit_name or (a.org_unit.name if a.org_unit else ""),

@@ -9,15 +9,20 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import OrgUnit, User
-from accounts.selectors import is_admin
+from accounts.models import OrgUnit, Role, User
+from accounts.selectors import has_role
 
-from .models import Avoidance, Category, Draw, Expert, ExpertCategory, Seat, Speciality
+from .models import Avoidance, Category, Certification, Draw, Expert, ExpertCategory, Seat, Speciality
 
 
 def can_manage(user: User) -> bool:
-    """Roster managers (review applications, draw, export): admins."""
-    return is_admin(user)
+    """Roster managers (review applications, draw, answer for outside experts, export, see phones):
+    holders of the 专家库管理员 role on any unit (the roster is one for the whole bureau) and admins."""
+    return has_role(user, Role.ROSTER_MANAGER)
+
+
+def my_certifications(user: User) -> list[Certification]:
+    return list(Certification.objects.filter(expert__user=user).order_by("expires_on", "id"))
 
 
 def expert_of(user: User) -> Expert | None:
