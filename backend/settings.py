@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.ExportAccessLog",  # every attachment download is in the access log
+    "audit.middleware.PhoneAccessLog",  # every answer with someone else's full phone number too
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.middleware.OneThreadHop",  # must stay last: see the module
