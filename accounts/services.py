@@ -95,6 +95,20 @@ def bind_phone(*, user: User, code: str) -> str:
 
 
 # --- organisation, used by the admin and the demo data -------------------------------------------
+@transaction.atomic
+def anonymise_account(*, user: User, pseudonym: str) -> None:
+    """Deletion of a person (privacy.services.anonymise): the account keeps its id (runs, marks, orders and
+    history point at it) but is renamed to the pseudonym and loses what identifies or reaches the person —
+    phone, e-mail, password, WeChat identities (openid, unionid), live tokens (revoked), role grants (each
+    revocation is in the access log). It can no longer log in."""
+    User.objects.filter(pk=user.pk).update(
+        display_name=pseudonym, username=f"deleted-{pseudonym[-8:]}-{user.pk}", phone="", email="",
+        first_name="", last_name="", is_active=False, is_staff=False, is_superuser=False, password="!")
+    WechatIdentity.objects.filter(user=user).delete()
+    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
+    RoleGrant.objects.filter(user=user).delete()
+
+
 def ensure_org_unit(*, name: str, kind: str, parent: OrgUnit | None = None, code: str | None = None) -> OrgUnit:
     unit, created = OrgUnit.objects.get_or_create(parent=parent, name=name, defaults={"kind": kind, "code": code})
     if not created and (unit.kind != kind or (code and unit.code != code)):
