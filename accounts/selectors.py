@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from miniprogram_api.errors import ApiError, forbidden, not_found
 
-from .models import ApiToken, OrgUnit, Role, RoleGrant, User
+from .models import ApiToken, OrgUnit, Role, RoleGrant, User, WechatIdentity
 
 
 def hash_token(raw: str) -> str:
@@ -147,6 +147,11 @@ def holders_over(role: str, path: str | None) -> list[User]:
     if path is not None:
         grants = grants.filter(org_unit__path__in=ancestor_paths(path))
     return list(User.objects.filter(pk__in=grants.values("user_id")).order_by("id"))
+
+
+def has_wechat_identity(user_id: int) -> bool:
+    """Has the account logged in from WeChat (an account made beforehand has not, until it is bound)?"""
+    return WechatIdentity.objects.filter(user_id=user_id).exists()
 
 
 def mask_phone(phone: str) -> str:

@@ -18,6 +18,7 @@ from .models import Application, Seat
 from .schemas import (
     ApplicationIn,
     ApplicationOut,
+    BindingCodeOut,
     CategoryKey,
     CertificationIn,
     CertificationOut,
@@ -113,6 +114,12 @@ def remove_my_certification(request: HttpRequest, certification_id: Id):
     services.remove_certification(actor=request.user, certification_id=certification_id)
     today = local_today()
     return [services.certification_row(c, today) for c in selectors.my_certifications(request.user)]
+
+
+@router.post("/{int:expert_id}/binding-code", response={201: BindingCodeOut},
+             summary="管理员：为系统外专家生成一次性账号绑定码（无账号时先建账号；首次微信登录时填写）")
+def binding_code(request: HttpRequest, expert_id: Id):
+    return Status(201, services.issue_binding_code(actor=request.user, expert_id=expert_id))
 
 
 @router.get("/{int:expert_id}", response=ExpertRecordOut, summary="专家档案：证书、回避、履职记录、讲师评价")

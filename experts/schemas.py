@@ -154,6 +154,13 @@ class ApplicationOut(Schema):
     reviewed_at: datetime | None
 
 
+class BindingCodeOut(Schema):
+    expert_id: int
+    user_id: int
+    binding_code: str = Field(..., description="一次性绑定码：专家首次微信登录时填写；再次生成则旧码作废")
+    expires_at: datetime
+
+
 class SeatOut(Schema):
     id: int
     position: int

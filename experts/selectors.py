@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
 from accounts.models import OrgUnit, Role, User
-from accounts.selectors import has_role
+from accounts.selectors import has_role, has_wechat_identity
 
 from .models import Avoidance, Category, Certification, Draw, Expert, ExpertCategory, Seat, Speciality
 
@@ -227,6 +227,18 @@ def confirmed_judges(subject: str) -> list[Seat]:
 def is_active_in_category(user: User, category: str) -> bool:
     """Is this user an active expert of the category (e.g. 裁判 for contest panels)?"""
     return Expert.objects.filter(user=user, status=Expert.Status.ACTIVE, categories__category=category).exists()
+
+
+def expert_in_category(expert_id: int, category: str) -> Expert | None:
+    """The active expert of the category with this id (a user or an outside person), else None."""
+    return (Expert.objects.filter(pk=expert_id, status=Expert.Status.ACTIVE, categories__category=category)
+            .select_related("user", "org_unit").first())
+
+
+def is_bound(expert: Expert) -> bool:
+    """Has the expert an account that has logged in (a WeChat identity)? Outside experts' accounts made
+    by a panel have none until they bind it."""
+    return expert.user_id is not None and has_wechat_identity(expert.user_id)
 
 
 def active_judge_user_ids(user_ids: Iterable[int]) -> set[int]:

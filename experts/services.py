@@ -149,6 +149,40 @@ def remove_certification(*, actor: User, certification_id: int) -> None:
         raise not_found("资格证书", code="certification_not_found")
 
 
+# --- accounts for outside experts ------------------------------------------------------------------
+@transaction.atomic
+def ensure_account(expert: Expert) -> User:
+    """The expert's user account, made when an outside expert (no account) is seated somewhere they act
+    from the mini-program (a contest panel): named, in the expert's unit when it is one of ours, with
+    the roster's phone, no WeChat identity yet. The expert binds it on first login with a code from
+    `issue_binding_code`."""
+    from accounts.services import create_unbound_user
+
+    locked = Expert.objects.select_for_update(of=("self",)).select_related("user", "org_unit").get(pk=expert.pk)
+    if locked.user is not None:
+        return locked.user
+    user = create_unbound_user(name=locked.name, org_unit=locked.org_unit, phone=locked.phone)
+    locked.user = user
+    locked.save(update_fields=["user"])
+    expert.user = user
+    return user
+
+
+def issue_binding_code(*, actor: User, expert_id: int) -> dict:
+    """A manager hands an outside expert the one-time code that binds their account to their WeChat on
+    first login (read out or sent by SMS outside Shixun). An expert without an account gets one now.
+    409 account_already_bound once they have logged in."""
+    from accounts.services import issue_binding_code as issue
+
+    _require_manager(actor)
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is None:
+        raise not_found("专家", code="expert_not_found")
+    user = ensure_account(expert)
+    code, expires_at = issue(user=user)
+    return {"expert_id": expert.pk, "user_id": user.pk, "binding_code": code, "expires_at": expires_at}
+
+
 # --- applications ------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ApplicationInput:

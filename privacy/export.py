@@ -83,6 +83,7 @@ SECTIONS: dict[str, str] = {
 
 # model label → why it is not in the export
 EXCLUDED: dict[str, str] = {
+    "accounts.BindingCode": "一次性账号绑定码（只存摘要），首次微信登录即失效，不含个人信息",
     "experts.Avoidance": "他人专家档案中的回避对象（指向本人）：属于该专家的档案，本人的回避关系不以他人档案导出",
     "miniprogram_api.IdempotencyRecord": "接口重试用的应答副本（内容已在其他部分导出），按保存期限设置（默认 3 天）自动清除",
 }
