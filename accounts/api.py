@@ -4,7 +4,7 @@ from ninja import Router
 from miniprogram_api.ratelimit import check_rate
 
 from . import services
-from .schemas import LoginOut, OkOut, PhoneOut, UserOut, WechatCodeIn
+from .schemas import LoginOut, OkOut, PhoneOut, UserOut, WechatCodeIn, WechatLoginIn
 from .selectors import user_summary
 
 auth_router = Router(tags=["登录"])
@@ -12,9 +12,10 @@ me_router = Router(tags=["登录"])
 
 
 @auth_router.post("/wechat-login", response=LoginOut, auth=None, summary="微信登录（wx.login 的 code 换令牌）")
-def wechat_login(request: HttpRequest, payload: WechatCodeIn):
+def wechat_login(request: HttpRequest, payload: WechatLoginIn):
     check_rate(request, "login")
-    result = services.login_with_wechat(code=payload.code, user_agent=request.headers.get("User-Agent", ""))
+    result = services.login_with_wechat(code=payload.code, user_agent=request.headers.get("User-Agent", ""),
+                                        binding_code=payload.binding_code)
     return {"token": result.token, "expires_at": result.expires_at, "user": user_summary(result.user),
             "is_new": result.is_new}
 

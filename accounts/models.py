@@ -99,6 +99,25 @@ numbers come from getuserphonenumber's code, not from decrypting with it), docs/
         return f"{self.appid}:{self.openid}"
 
 
+class BindingCode(models.Model):
+    """A one-time code that binds a WeChat identity to an account made for someone before they ever logged
+    in (an outside expert seated on a panel): given on their first WeChat login, it makes that login this
+    account's. Only the SHA-256 is stored; a new code replaces the unused ones."""
+
+    user = models.ForeignKey(User, verbose_name="用户", on_delete=models.CASCADE, related_name="binding_codes")
+    code_hash = models.CharField("绑定码摘要", max_length=64, unique=True)
+    created_at = models.DateTimeField("生成时间", auto_now_add=True)
+    expires_at = models.DateTimeField("过期时间")
+    used_at = models.DateTimeField("使用时间", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "账号绑定码"
+        verbose_name_plural = "账号绑定码"
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.created_at:%Y-%m-%d %H:%M}"
+
+
 class Role(models.TextChoices):
     WORKER = "worker", "一线服务人员"
     MASTER = "master", "师傅"
@@ -110,6 +129,7 @@ class Role(models.TextChoices):
     DISPATCHER = "dispatcher", "调度员"
     TRAINER = "trainer", "讲师"
     SUPERVISOR = "supervisor", "监管"
+    ROSTER_MANAGER = "roster_manager", "专家库管理员"
     ADMIN = "admin", "管理员"
 
 

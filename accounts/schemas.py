@@ -8,6 +8,11 @@ class WechatCodeIn(Schema):
     code: str = Field(..., min_length=1, max_length=128, description="wx.login / getPhoneNumber 返回的 code")
 
 
+class WechatLoginIn(WechatCodeIn):
+    binding_code: str | None = Field(None, min_length=4, max_length=20,
+                                     description="首次登录时填写专家库管理员给出的绑定码（系统外专家）")
+
+
 class RoleOut(Schema):
     role: str
     org_unit_id: int

@@ -7,7 +7,9 @@ every "may this user do R on unit U" question from that list: a grant on a unit 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from functools import lru_cache
 
 from django.db import connections
@@ -16,7 +18,7 @@ from django.utils import timezone
 
 from miniprogram_api.errors import ApiError, forbidden, not_found
 
-from .models import ApiToken, OrgUnit, Role, RoleGrant, User
+from .models import ApiToken, OrgUnit, Role, RoleGrant, User, WechatIdentity
 
 
 def hash_token(raw: str) -> str:
@@ -147,6 +149,11 @@ def holders_over(role: str, path: str | None) -> list[User]:
     return list(User.objects.filter(pk__in=grants.values("user_id")).order_by("id"))
 
 
+def has_wechat_identity(user_id: int) -> bool:
+    """Has the account logged in from WeChat (an account made beforehand has not, until it is bound)?"""
+    return WechatIdentity.objects.filter(user_id=user_id).exists()
+
+
 def mask_phone(phone: str) -> str:
     """138****8000: the first three and last four digits, for everyone but the owner and admins."""
     if not phone:
@@ -156,8 +163,39 @@ def mask_phone(phone: str) -> str:
     return f"{phone[:3]}{'*' * (len(phone) - 7)}{phone[-4:]}"
 
 
+# --- unmasked phone numbers handed to somebody else (issue 18's access log) ------------------------------
+# Whatever builds an answer that carries another person's full phone number notes whose it is; the access
+# log's middleware (audit.middleware.PhoneAccessLog, above this app) collects the notes of one request and
+# records one entry per answer. Outside a request (a job, a shell) nothing is collected.
+_revealed: ContextVar[set[str] | None] = ContextVar("shixun_revealed_phones", default=None)
+
+
+def note_unmasked_phone(target: str) -> None:
+    """Note that the answer being built carries the full phone number of `target` ("user:12", "expert:3")."""
+    revealed = _revealed.get()
+    if revealed is not None:
+        revealed.add(target)
+
+
+@contextmanager
+def collecting_unmasked_phones() -> Iterator[set[str]]:
+    """Collect the notes made while the block runs (one request)."""
+    revealed: set[str] = set()
+    token = _revealed.set(revealed)
+    try:
+        yield revealed
+    finally:
+        _revealed.reset(token)
+
+
 def visible_phone(owner: User, viewer: User) -> str:
-    if owner.pk == viewer.pk or is_admin(viewer):
+    """The owner's phone as the viewer may see it: whole for the owner and admins (an admin's read of
+    someone else's is noted for the access log), masked for everyone else."""
+    if owner.pk == viewer.pk:
+        return owner.phone
+    if is_admin(viewer):
+        if owner.phone:
+            note_unmasked_phone(f"user:{owner.pk}")
         return owner.phone
     return mask_phone(owner.phone)
 

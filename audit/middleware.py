@@ -1,9 +1,12 @@
 """Every file download of data (an Excel export, a CSV) is an access-log entry: a response that is an
-attachment, for a signed-in person. Apps need not remember to log their exports."""
+attachment, for a signed-in person. Apps need not remember to log their exports. Every answer that hands
+a signed-in person somebody else's full phone number is one too (`PhoneAccessLog`)."""
 
 from __future__ import annotations
 
 from django.db import DatabaseError
+
+from accounts.selectors import collecting_unmasked_phones
 
 from .models import AccessLogEntry
 from .services import record
@@ -28,4 +31,32 @@ class ExportAccessLog:
                 import logging
 
                 logging.getLogger("shixun.audit").exception("access log entry for an export failed")
+        return response
+
+
+MAX_TARGETS = 500  # whose numbers an entry names (an export of the whole roster says how many beyond)
+
+
+class PhoneAccessLog:
+    """One `phone_unmasked` entry per successful answer that carried other people's full phone numbers
+    (noted by `accounts.selectors.note_unmasked_phone` while the answer was built): who read them, from
+    where, through which path, and whose (`detail.targets`, `detail.count`). The numbers themselves are
+    never logged. An answer refused with 4xx/5xx handed nothing out and is not logged."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        with collecting_unmasked_phones() as revealed:
+            response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if revealed and response.status_code < 400 and user is not None and user.is_authenticated:
+            targets = sorted(revealed)
+            try:
+                record(action=AccessLogEntry.Action.PHONE_UNMASKED, actor=user, target=request.path[:200],
+                       request=request, detail={"targets": targets[:MAX_TARGETS], "count": len(targets)})
+            except DatabaseError:
+                import logging
+
+                logging.getLogger("shixun.audit").exception("access log entry for an unmasked phone failed")
         return response

@@ -158,6 +158,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "audit.middleware.ExportAccessLog",  # every attachment download is in the access log
+    "audit.middleware.PhoneAccessLog",  # every answer with someone else's full phone number too
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "backend.middleware.OneThreadHop",  # must stay last: see the module
@@ -311,7 +312,6 @@ BOARD_HEARTBEAT_SECONDS = float(env_str("BOARD_HEARTBEAT_SECONDS", "30"))
 
 # --- API tokens ---------------------------------------------------------------------------------
 API_TOKEN_TTL_SECONDS = env_int("API_TOKEN_TTL_SECONDS", 7 * 24 * 3600)
-IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 72)
 
 # Periodic jobs run by `manage.py run_scheduler`: name -> (dotted callable, interval in seconds).
 SCHEDULED_JOBS: dict[str, tuple[str, int]] = {
@@ -336,6 +336,9 @@ RETENTION_DAYS = {
     "notifications": env_int("RETENTION_NOTIFICATIONS_DAYS", 365),
     "outbox_delivered": env_int("RETENTION_OUTBOX_DAYS", 30),
     "access_log": env_int("RETENTION_ACCESS_LOG_DAYS", 365),
+    # purged hourly by their own jobs (miniprogram_api.jobs.purge_expired, accounts.jobs.purge_expired_tokens):
+    "idempotency": env_int("RETENTION_IDEMPOTENCY_DAYS", 3),  # since the request (a phone's retries)
+    "tokens": env_int("RETENTION_TOKENS_DAYS", 7),  # since the token expired or was revoked
 }
 # GET /me/data-export builds the zip in the request up to this many rows; above, in the background.
 PRIVACY_EXPORT_SYNC_MAX_ROWS = env_int("PRIVACY_EXPORT_SYNC_MAX_ROWS", 5000)

@@ -246,5 +246,5 @@ def draw_judges(request: HttpRequest, event_id: Id, payload: JudgeDrawIn):
                      summary="主办方：指定专家库中的裁判（须填写理由）")
 def pick_judge(request: HttpRequest, event_id: Id, payload: PickJudgeIn):
     member = panels.pick_judge(actor=request.user, event_id=event_id, user_id=payload.user_id,
-                               reason=payload.reason, is_chief=payload.is_chief)
+                               expert_id=payload.expert_id, reason=payload.reason, is_chief=payload.is_chief)
     return Status(201, panels.member_out(member))

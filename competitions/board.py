@@ -38,9 +38,10 @@ from .models import (
     PanelMember,
     SheetSubmission,
 )
-from .selectors import affiliation_sql, same_affiliation
+from .selectors import Declared, affiliation_sql, declared_avoidance, declares_avoidance, seat_recused
 from .ws_schemas import BoardSnapshotMessage, BoardUpdateMessage
 
+PanelSeat = tuple[int, int | None, Declared | None]  # (judge id, affiliation, declared avoidance)
 KEEP_UPDATES = 1000  # update messages kept per contest for resync; older gaps get a snapshot
 
 
@@ -93,13 +94,15 @@ def event_aspects(event_ids) -> dict[int, list[dict]]:
 
 ASPECT_FIELDS = ("id", "name", "kind", "max_mark", "scale_max", "section_id", "section__name", "section__weight",
                  "section__event_id")
-ENTRY_FIELDS = ("id", "code", "contestant__display_name", "contestant__username", "org_unit__name")
+ENTRY_FIELDS = ("id", "code", "contestant_id", "contestant__display_name", "contestant__username", "org_unit__name",
+                "org_unit__path")
 
 
 def entry_key(entry: dict) -> dict:
     return {"id": entry["id"], "code": entry["code"],
             "name": entry["contestant__display_name"] or entry["contestant__username"],
-            "unit": entry["org_unit__name"] or "", "affiliation": entry["affiliation"]}
+            "unit": entry["org_unit__name"] or "", "affiliation": entry["affiliation"],
+            "unit_path": entry["org_unit__path"], "contestant_id": entry["contestant_id"]}
 
 
 @dataclass
@@ -151,11 +154,11 @@ def _chain(event: Event, sections: list[dict]) -> list[int]:
     return chain_ids
 
 
-def entry_row(event: Event, aspects: list[dict], entry: dict, panel: list[tuple[int, int | None]], marks: Marks,
+def entry_row(event: Event, aspects: list[dict], entry: dict, panel: list[PanelSeat], marks: Marks,
               remarks: list[int], submitted: set[int], chain_ids: list[int]) -> scoring.Ranked:
     """One entry's standing from its latest marks: the whole scoring rule of a board row (SCORING.md)."""
     eid = entry["id"]
-    judges = [judge_id for judge_id, aff in panel if not same_affiliation(aff, entry["affiliation"])]
+    judges = [judge_id for judge_id, aff, declared in panel if not seat_recused(aff, declared, entry)]
     by_section: dict[int, Fraction] = {s["id"]: Fraction(0) for s in sections_of(aspects)}
     flags, marked, expected = [], 0, 0
     for aspect in aspects:
@@ -255,18 +258,21 @@ def compute_event(event: Event) -> dict:
     return ranked_views(event, aspects, ranked)
 
 
-def panel_of(event_ids) -> dict[int, list[tuple[int, int | None]]]:
-    """(judge id, affiliation) of every marking judge (not the chief) of each event."""
-    out: dict[int, list[tuple[int, int | None]]] = {}
-    for event_id, judge_id, aff in (PanelMember.objects.filter(event_id__in=list(event_ids), is_chief=False)
-                                    .annotate(aff=affiliation_sql("judge__primary_org_unit__path"))
-                                    .values_list("event_id", "judge_id", "aff")):
-        out.setdefault(event_id, []).append((judge_id, aff))
+def panel_of(event_ids) -> dict[int, list[PanelSeat]]:
+    """(judge id, affiliation, declared avoidance) of every marking judge (not the chief) of each event:
+    one query, and one more only when a judge declared avoidance on the roster."""
+    rows = list(PanelMember.objects.filter(event_id__in=list(event_ids), is_chief=False)
+                .annotate(aff=affiliation_sql("judge__primary_org_unit__path"), avoids=declares_avoidance("judge_id"))
+                .values_list("event_id", "judge_id", "aff", "avoids"))
+    declared = declared_avoidance({j for _, j, _, avoids in rows if avoids}) if any(r[3] for r in rows) else {}
+    out: dict[int, list[PanelSeat]] = {}
+    for event_id, judge_id, aff, _ in rows:
+        out.setdefault(event_id, []).append((judge_id, aff, declared.get(judge_id)))
     return out
 
 
 def recompute_entries(event: Event, previous: dict | None, *, aspects: list[dict], entries: list[dict],
-                      panel: list[tuple[int, int | None]], marks: Marks, remarks: dict[int, list[int]],
+                      panel: list[PanelSeat], marks: Marks, remarks: dict[int, list[int]],
                       submitted: dict[int, set[int]]) -> dict | None:
     """The event after a change that touched only `entries` (a mark): their rows recomputed from
     `marks` (the latest marks of those entries, as of this change), every other row taken from the

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import Role, User
-from accounts.selectors import has_role
+from accounts.selectors import has_role, has_wechat_identity
 from experts import selectors as experts_selectors
 from experts import services as experts_services
 from experts.models import Category, Draw, Seat
@@ -54,25 +54,37 @@ def draw_judges(*, actor: User, event_id: int, count: int, backups: int = 0,
 
 
 @transaction.atomic
-def pick_judge(*, actor: User, event_id: int, user_id: int, reason: str, is_chief: bool = False) -> PanelMember:
-    """The organiser seats a judge of their choice: an active roster expert of the 裁判 category, with a
-    reason, not in conflict with a contestant (their unit, or the roster's avoidance lists)."""
+def pick_judge(*, actor: User, event_id: int, user_id: int | None = None, expert_id: int | None = None,
+               reason: str, is_chief: bool = False) -> PanelMember:
+    """The organiser seats a judge of their choice: an active roster expert of the 裁判 category (by user,
+    or by roster entry — an outside expert without an account gets one, bound on their first WeChat login
+    with a code from POST /experts/{id}/binding-code), with a reason, not in conflict with a contestant
+    (their unit, or the roster's avoidance lists)."""
     event = _organised_event(actor, event_id)
     reason = reason.strip()
     if not reason:
         raise unprocessable("reason_required", "指定裁判须填写理由")
-    judge = User.objects.select_related("primary_org_unit").filter(pk=user_id, is_active=True).first()
-    if judge is None:
-        raise unprocessable("unknown_user", "用户不存在", detail={"user_id": user_id})
-    if not experts_selectors.is_active_in_category(judge, Category.JUDGE):
-        raise unprocessable("not_a_roster_judge", "只能指定专家库中在库的裁判类专家")
+    if (user_id is None) == (expert_id is None):
+        raise unprocessable("judge_required", "请指定一位裁判：user_id 或 expert_id 二选一")
+    if expert_id is not None:
+        expert = experts_selectors.expert_in_category(expert_id, Category.JUDGE)
+        if expert is None:
+            raise unprocessable("not_a_roster_judge", "只能指定专家库中在库的裁判类专家")
+    else:
+        judge = User.objects.select_related("primary_org_unit").filter(pk=user_id, is_active=True).first()
+        if judge is None:
+            raise unprocessable("unknown_user", "用户不存在", detail={"user_id": user_id})
+        if not experts_selectors.is_active_in_category(judge, Category.JUDGE):
+            raise unprocessable("not_a_roster_judge", "只能指定专家库中在库的裁判类专家")
+        found = experts_selectors.expert_of(judge)
+        assert found is not None
+        expert = found
     units, persons = _parties(event)
     conflicts = experts_selectors.Conflicts.of(unit_ids=units, person_ids=persons)
-    expert = experts_selectors.expert_of(judge)
-    assert expert is not None
     why = experts_selectors.avoidance_reason(experts_selectors.with_avoidances(expert), conflicts)
     if why:
         raise unprocessable("judge_must_avoid", f"该裁判需回避：{why}")
+    judge = experts_services.ensure_account(expert)
     member, created = PanelMember.objects.get_or_create(
         event=event, judge=judge, defaults={"is_chief": is_chief, "source": "picked", "reason": reason[:200]})
     if not created:
@@ -90,17 +102,21 @@ def _record(event: Event, judge: User, *, chief: bool) -> None:
 
 def seat_confirmed_judge(*, seat: Seat, draw: Draw) -> PanelMember | None:
     """A drawn judge confirmed (experts.signals.seat_confirmed, in the answer's transaction): seat them.
-    An outside expert without an account cannot score on a phone; the organiser gives them one first."""
-    if not draw.subject.startswith(SUBJECT) or seat.expert.user_id is None:
+    An outside expert (the manager recorded their answer given by phone) gets an account now, which they
+    bind on their first WeChat login with a code from POST /experts/{id}/binding-code."""
+    if not draw.subject.startswith(SUBJECT):
         return None
     event = Event.objects.select_related("contest").filter(pk=int(draw.subject[len(SUBJECT):])).first()
     if event is None:
         return None
-    if event.state != Event.State.DRAFT and not PanelMember.objects.filter(event=event, judge_id=seat.expert.user_id).exists():
+    if event.state != Event.State.DRAFT and (
+            seat.expert.user_id is None
+            or not PanelMember.objects.filter(event=event, judge_id=seat.expert.user_id).exists()):
         return None  # scoring has begun: the organiser decides whether a late confirmation joins the panel
-    member, _ = PanelMember.objects.get_or_create(event=event, judge_id=seat.expert.user_id,
+    judge = experts_services.ensure_account(seat.expert)
+    member, _ = PanelMember.objects.get_or_create(event=event, judge=judge,
                                                   defaults={"source": "drawn", "draw": draw})
-    _record(event, seat.expert.user, chief=False)  # type: ignore[arg-type]
+    _record(event, judge, chief=False)
     return member
 
 
@@ -115,4 +131,5 @@ def draw_out(draw: Draw) -> dict:
 
 def member_out(member: PanelMember) -> dict:
     return {"judge_id": member.judge_id, "judge_name": member.judge.name, "is_chief": member.is_chief,
-            "source": member.source, "reason": member.reason, "draw_id": member.draw_id}
+            "source": member.source, "reason": member.reason, "draw_id": member.draw_id,
+            "bound": has_wechat_identity(member.judge_id)}

@@ -312,7 +312,9 @@ class JudgeDrawOut(Schema):
 
 
 class PickJudgeIn(Schema):
-    user_id: int = Field(..., ge=1, le=2**63 - 1)
+    user_id: int | None = Field(None, ge=1, le=2**63 - 1, description="专家库中有账号的裁判")
+    expert_id: int | None = Field(None, ge=1, le=2**63 - 1,
+                                  description="或：专家库条目（系统外专家没有账号时自动建号，凭绑定码首次登录）")
     reason: str = Field(..., min_length=1, max_length=200, description="指定理由（记录在案）")
     is_chief: bool = False
 
@@ -324,6 +326,7 @@ class PanelMemberOut(Schema):
     source: str
     reason: str
     draw_id: int | None
+    bound: bool = Field(description="该裁判的账号是否已绑定微信（系统外专家须凭绑定码首次登录后才能评分）")
 
 
 

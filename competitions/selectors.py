@@ -9,6 +9,7 @@ from django.db.models.functions import Length
 
 from accounts.models import OrgUnit, Role, User
 from accounts.selectors import containing, has_role, is_admin
+from experts import selectors as experts_selectors
 from miniprogram_api.errors import forbidden, not_found
 
 from . import scoring
@@ -67,6 +68,39 @@ def is_recused(judge_path: str | None, entry_path: str | None, studio_or_team: s
     """A judge steps aside from a contestant of the same studio or team (see docs/SCORING.md)."""
     mine = affiliation(judge_path, studio_or_team)
     return mine is not None and mine == affiliation(entry_path, studio_or_team)
+
+
+# The roster's avoidance lists (回避单位 / 回避人员, issue 15): a judge whose expert record declares the
+# contestant's unit (or a unit containing it) or the contestant is recused too. Read once per panel
+# (`declared_avoidance`), never per entry; the mark path reads them only for judges that have any.
+Declared = experts_selectors.Declared
+declares_avoidance = experts_selectors.declares_avoidance
+
+
+def declared_avoidance(judge_ids) -> dict[int, Declared]:
+    """Judge id → their declared avoidance, for the judges that have one (one query)."""
+    return experts_selectors.declared_avoidance(judge_ids)
+
+
+def declared_covers(declared: Declared | None, *, unit_path: str | None, unit_name: str,
+                    contestant_id: int | None) -> bool:
+    return declared is not None and declared.covers(unit_path=unit_path, unit_name=unit_name, person_id=contestant_id)
+
+
+def recused_from(judge: User, entry: Entry, studio_or_team: set[int], declared: dict[int, Declared]) -> bool:
+    """The whole recusal rule for one judge and one entry: same studio or team, or declared avoidance."""
+    unit = entry.org_unit
+    return is_recused(user_path(judge), entry_path(entry), studio_or_team) or declared_covers(
+        declared.get(judge.pk), unit_path=unit.path if unit is not None else None,
+        unit_name=unit.name if unit is not None else "", contestant_id=entry.contestant_id)
+
+
+def seat_recused(judge_affiliation: int | None, declared: Declared | None, entry: dict) -> bool:
+    """`recused_from` on the board's plain rows: the judge's affiliation and declared avoidance against
+    an entry row (`affiliation`, `unit_path`, `unit`, `contestant_id`)."""
+    return same_affiliation(judge_affiliation, entry["affiliation"]) or declared_covers(
+        declared, unit_path=entry.get("unit_path"), unit_name=entry.get("unit") or "",
+        contestant_id=entry.get("contestant_id"))
 
 
 def entry_path(entry: Entry) -> str | None:
@@ -174,7 +208,7 @@ def assignments(user: User) -> dict:
                    .select_related("event__contest").order_by("event__contest_id", "event__order", "event_id"))
     event_ids = [m.event_id for m in members]
     st = studio_or_team_ids()
-    mine = user_path(user)
+    declared = declared_avoidance([user.pk])
     entries: dict[int, list[Entry]] = {}
     for entry in Entry.objects.filter(event_id__in=event_ids).exclude(code="").select_related("org_unit").order_by("code"):
         entries.setdefault(entry.event_id, []).append(entry)
@@ -199,7 +233,7 @@ def assignments(user: User) -> dict:
         events.append({
             "id": event.id, "name": event.name, "state": event.state, "contest_id": event.contest_id,
             "contest_name": event.contest.name, "role": "chief_judge" if member.is_chief else "judge",
-            "entries": [{"id": e.id, "code": e.code, "recused": is_recused(mine, entry_path(e), st),
+            "entries": [{"id": e.id, "code": e.code, "recused": recused_from(user, e, st, declared),
                          "submitted": e.id in submitted} for e in entries.get(event.id, [])],
             "aspects": [{"id": a.id, "section_id": a.section_id, "name": a.name, "kind": a.kind,
                          "max_mark": a.max_mark,

@@ -39,16 +39,17 @@ from .models import (
 )
 from .selectors import (
     affiliation_sql,
-    entry_path,
-    is_recused,
+    declared_avoidance,
+    declares_avoidance,
+    recused_from,
     require_arbitrator,
     require_chief,
-    same_affiliation,
+    seat_recused,
     studio_or_team_ids,
-    user_path,
 )
 from .ws_schemas import JudgeServerMessage
 
+RECUSED = "您需回避该选手（同一工作室或班组，或专家库登记的回避单位、回避人员），不能评分"
 MIN_PANEL_FOR_JUDGEMENT = 3  # WorldSkills: judgement aspects need three or more judges
 
 
@@ -391,13 +392,16 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
         contest_events.setdefault(event.contest_id, []).append(event)
         events[event.id] = event
     members: dict[int, Any] = {}  # PanelMember rows annotated with the judge's affiliation
-    panels: dict[int, list[tuple[int, int | None]]] = {}
-    for seat in (PanelMember.objects.filter(event_id__in=event_ids)
-                 .annotate(affiliation=affiliation_sql("judge__primary_org_unit__path"))):
+    panels: dict[int, list[board.PanelSeat]] = {}
+    seats = list(PanelMember.objects.filter(event_id__in=event_ids).annotate(
+        affiliation=affiliation_sql("judge__primary_org_unit__path"), avoids=declares_avoidance("judge_id")))
+    # The roster's avoidance lists, read only when a judge of these panels has declared any (one query).
+    declared = declared_avoidance({s.judge_id for s in seats if s.avoids}) if any(s.avoids for s in seats) else {}
+    for seat in seats:
         if seat.judge_id == judge.id:
             members[seat.event_id] = seat
         if not seat.is_chief:
-            panels.setdefault(seat.event_id, []).append((seat.judge_id, seat.affiliation))
+            panels.setdefault(seat.event_id, []).append((seat.judge_id, seat.affiliation, declared.get(seat.judge_id)))
     touched = list(entry_rows)
     client_ids = [i.client_id for i in items]
     kinds = {a["id"]: a["kind"] for rows in scheme.values() for a in rows}
@@ -460,8 +464,8 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
             member = members.get(event.id)
             if member is None or member.is_chief:
                 raise Refusal(403, "not_on_panel", "您不是该项目的评分裁判")
-            if same_affiliation(member.affiliation, entry.affiliation):
-                raise Refusal(403, "recused", "您与该选手同属一个工作室或班组，需回避，不能评分")
+            if seat_recused(member.affiliation, declared.get(judge.id), board_entry(entry)):
+                raise Refusal(403, "recused", RECUSED)
             request = requests.get((entry.id, aspect.id))
             if request is None:
                 if event.state == Event.State.DRAFT:
@@ -528,7 +532,8 @@ def board_entry(entry: Entry) -> dict:
     unit = entry.org_unit
     return {"id": entry.id, "code": entry.code,
             "name": entry.contestant.display_name or entry.contestant.username,
-            "unit": unit.name if unit is not None else "", "affiliation": getattr(entry, "affiliation", None)}
+            "unit": unit.name if unit is not None else "", "affiliation": getattr(entry, "affiliation", None),
+            "unit_path": unit.path if unit is not None else None, "contestant_id": entry.contestant_id}
 
 
 def _maybe_resolve(request: ModerationRequest, actor: User) -> bool:
@@ -555,8 +560,8 @@ def submit_sheet(*, judge: User, entry_id: int) -> tuple[SheetSubmission, bool]:
     member = PanelMember.objects.filter(event=event, judge=judge, is_chief=False).first()
     if member is None:
         raise forbidden("您不是该项目的评分裁判", code="not_on_panel")
-    if is_recused(user_path(judge), entry_path(entry), studio_or_team_ids()):
-        raise forbidden("您与该选手同属一个工作室或班组，需回避", code="recused")
+    if recused_from(judge, entry, studio_or_team_ids(), declared_avoidance([judge.pk])):
+        raise forbidden(RECUSED, code="recused")
     done = SheetSubmission.objects.filter(entry=entry, judge=judge).first()
     if done is not None:
         return done, False
@@ -608,7 +613,7 @@ def _override(*, actor, client_id, judge_id, entry_id, aspect_id, value, reason)
             "judge__primary_org_unit").first()
         if member is None:
             raise unprocessable("judge_not_on_panel", "请指定本项目裁判组中的一名裁判")
-        if is_recused(user_path(member.judge), entry_path(entry), studio_or_team_ids()):
+        if recused_from(member.judge, entry, studio_or_team_ids(), declared_avoidance([member.judge_id])):
             raise unprocessable("recused", "该裁判对此选手需回避")
         target = member.judge
     else:
@@ -636,8 +641,8 @@ def _override(*, actor, client_id, judge_id, entry_id, aspect_id, value, reason)
 def _create_remark(*, event: Event, entry: Entry, aspect: Aspect, reason: str, actor: User,
                    judge_ids: list[int] | None, source: str, appeal: Appeal | None = None) -> ModerationRequest:
     panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
-    st = studio_or_team_ids()
-    eligible = [m.judge_id for m in panel if not is_recused(user_path(m.judge), entry_path(entry), st)]
+    st, declared = studio_or_team_ids(), declared_avoidance([m.judge_id for m in panel])
+    eligible = [m.judge_id for m in panel if not recused_from(m.judge, entry, st, declared)]
     if judge_ids:
         wrong = sorted(set(judge_ids) - set(eligible))
         if wrong:
@@ -681,7 +686,7 @@ def lock_problems(event: Event) -> dict:
     """What is missing before the event may be locked: sheets, measurement marks, open re-marks."""
     entries = list(Entry.objects.filter(event=event).select_related("org_unit"))
     panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
-    st = studio_or_team_ids()
+    st, declared = studio_or_team_ids(), declared_avoidance([m.judge_id for m in panel])
     submitted = set(SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"))
     measurement = list(Aspect.objects.filter(section__event=event, kind=Aspect.Kind.MEASUREMENT)
                        .values_list("id", flat=True))
@@ -689,7 +694,7 @@ def lock_problems(event: Event) -> dict:
     sheets, unmeasured = [], []
     for entry in entries:
         for member in panel:
-            if not is_recused(user_path(member.judge), entry_path(entry), st) and (entry.id, member.judge_id) not in submitted:
+            if not recused_from(member.judge, entry, st, declared) and (entry.id, member.judge_id) not in submitted:
                 sheets.append({"entry_id": entry.id, "code": entry.code, "judge_id": member.judge_id,
                                "judge": member.judge.name})
         for aspect_id in measurement:

@@ -8,6 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.multipartparser import MultiPartParserError
 from ninja import Query, Router, Status
 
+from miniprogram_api.clock import local_today
 from miniprogram_api.errors import ApiError, forbidden, not_found
 from miniprogram_api.ratelimit import check_rate
 from miniprogram_api.schemas import Id
@@ -17,7 +18,10 @@ from .models import Application, Seat
 from .schemas import (
     ApplicationIn,
     ApplicationOut,
+    BindingCodeOut,
     CategoryKey,
+    CertificationIn,
+    CertificationOut,
     CountsOut,
     DrawIn,
     DrawOut,
@@ -85,6 +89,37 @@ def my_record(request: HttpRequest):
     record = selectors.expert_record(expert.pk)
     assert record is not None
     return presenters.expert_record(record, request.user)
+
+
+@router.get("/me/certifications", response=list[CertificationOut], summary="我的资格证书（按有效期排序，已过期的标明）")
+def my_certifications(request: HttpRequest):
+    if selectors.expert_of(request.user) is None:
+        raise not_found("专家档案", code="not_an_expert")
+    today = local_today()
+    return [services.certification_row(c, today) for c in selectors.my_certifications(request.user)]
+
+
+@router.post("/me/certifications", response={201: CertificationOut, 200: CertificationOut},
+             summary="专家本人：登记资格证书（含有效期）；同一 client_id 重发返回同一证书")
+def add_my_certification(request: HttpRequest, payload: CertificationIn):
+    row, created = services.add_certification(actor=request.user, client_id=payload.client_id, name=payload.name,
+                                              number=payload.number, issued_on=payload.issued_on,
+                                              expires_on=payload.expires_on)
+    return Status(201 if created else 200, row)
+
+
+@router.delete("/me/certifications/{int:certification_id}", response=list[CertificationOut],
+               summary="专家本人：删除自己的一本资格证书，返回余下的证书")
+def remove_my_certification(request: HttpRequest, certification_id: Id):
+    services.remove_certification(actor=request.user, certification_id=certification_id)
+    today = local_today()
+    return [services.certification_row(c, today) for c in selectors.my_certifications(request.user)]
+
+
+@router.post("/{int:expert_id}/binding-code", response={201: BindingCodeOut},
+             summary="管理员：为系统外专家生成一次性账号绑定码（无账号时先建账号；首次微信登录时填写）")
+def binding_code(request: HttpRequest, expert_id: Id):
+    return Status(201, services.issue_binding_code(actor=request.user, expert_id=expert_id))
 
 
 @router.get("/{int:expert_id}", response=ExpertRecordOut, summary="专家档案：证书、回避、履职记录、讲师评价")

@@ -6,7 +6,7 @@ from __future__ import annotations
 from decimal import ROUND_HALF_UP, Decimal
 
 from accounts.models import User
-from accounts.selectors import mask_phone
+from accounts.selectors import mask_phone, note_unmasked_phone
 from miniprogram_api.clock import local_today
 from miniprogram_api.signed_urls import url as signed_url
 
@@ -19,8 +19,13 @@ PROCEDURE = ("候选名单为抽取时符合条件且无回避关系的在库专
              "其后 backups 位依次为备选。")
 
 
-def _phone(phone: str, owner_id: int | None, viewer: User) -> str:
-    if viewer.pk == owner_id or selectors.can_manage(viewer):
+def _phone(phone: str, owner_id: int | None, viewer: User, target: str) -> str:
+    """Whole for the person and roster managers (a manager's read is noted for the access log)."""
+    if viewer.pk == owner_id:
+        return phone
+    if selectors.can_manage(viewer):
+        if phone:
+            note_unmasked_phone(target)
         return phone
     return mask_phone(phone)
 
@@ -31,7 +36,7 @@ def expert_row(expert: Expert, viewer: User) -> dict:
     return {
         "id": expert.pk, "code": expert.code, "name": expert.name, "user_id": expert.user_id,
         "org_unit_id": expert.org_unit_id, "unit": selectors.unit_label(expert), "title": expert.title,
-        "skill_level": expert.skill_level, "phone": _phone(expert.phone, expert.user_id, viewer),
+        "skill_level": expert.skill_level, "phone": _phone(expert.phone, expert.user_id, viewer, f"expert:{expert.pk}"),
         "status": expert.status, "status_label": expert.get_status_display(), "categories": categories,
         "category_labels": [CATEGORY_LABELS[c] for c in categories],
         "speciality_ids": [s.pk for s in specialities], "specialities": [s.name for s in specialities],
@@ -48,7 +53,7 @@ def expert_record(expert: Expert, viewer: User) -> dict:
         mean = (total / sum(weights)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
     return {
         **expert_row(expert, viewer),
-        "certifications": [{"name": c.name, "number": c.number, "issued_on": c.issued_on,
+        "certifications": [{"id": c.pk, "name": c.name, "number": c.number, "issued_on": c.issued_on,
                             "expires_on": c.expires_on, "expired": c.expires_on is not None and c.expires_on < today}
                            for c in expert.certifications.all()],
         "avoidances": [{"org_unit_id": a.org_unit_id, "unit_name": a.unit_name or (a.org_unit.name if a.org_unit else ""),
@@ -73,7 +78,7 @@ def application_row(application: Application, viewer: User) -> dict:
         "org_unit_id": application.org_unit_id,
         "unit": application.unit_name or (application.org_unit.name if application.org_unit else ""),
         "title": application.title, "skill_level": application.skill_level,
-        "phone": _phone(application.phone, application.applicant_id, viewer),
+        "phone": _phone(application.phone, application.applicant_id, viewer, f"expert_application:{application.pk}"),
         "categories": list(application.categories),
         "speciality_ids": sorted(s.pk for s in application.specialities.all()),
         "statement": application.statement, "cv_name": application.cv_name, "cv_url": cv_url,

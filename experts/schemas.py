@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Date, Id
 
 CategoryKey = Literal["local", "lecturer", "judge", "reviewer"]
 
@@ -49,6 +49,14 @@ class InvitationAnswerIn(Schema):
     reason: Text = Field("", max_length=200, description="谢绝原因（谢绝时必填）")
 
 
+class CertificationIn(Schema):
+    client_id: Text | None = Field(None, min_length=1, max_length=64, description="重发时保持不变")
+    name: Text = Field(..., min_length=1, max_length=100, description="证书名称")
+    number: Text = Field("", max_length=60, description="证书编号")
+    issued_on: Date | None = Field(None, description="发证日期")
+    expires_on: Date | None = Field(None, description="有效期至（长期有效不填）")
+
+
 # --- out ------------------------------------------------------------------------------------------------
 class SpecialityOut(Schema):
     id: int
@@ -58,6 +66,7 @@ class SpecialityOut(Schema):
 
 
 class CertificationOut(Schema):
+    id: int
     name: str
     number: str
     issued_on: date | None
@@ -143,6 +152,13 @@ class ApplicationOut(Schema):
     expert_code: str | None
     created_at: datetime
     reviewed_at: datetime | None
+
+
+class BindingCodeOut(Schema):
+    expert_id: int
+    user_id: int
+    binding_code: str = Field(..., description="一次性绑定码：专家首次微信登录时填写；再次生成则旧码作废")
+    expires_at: datetime
 
 
 class SeatOut(Schema):

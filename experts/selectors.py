@@ -7,17 +7,22 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 
-from accounts.models import OrgUnit, User
-from accounts.selectors import is_admin
+from accounts.models import OrgUnit, Role, User
+from accounts.selectors import has_role, has_wechat_identity
 
-from .models import Avoidance, Category, Draw, Expert, ExpertCategory, Seat, Speciality
+from .models import Avoidance, Category, Certification, Draw, Expert, ExpertCategory, Seat, Speciality
 
 
 def can_manage(user: User) -> bool:
-    """Roster managers (review applications, draw, export): admins."""
-    return is_admin(user)
+    """Roster managers (review applications, draw, answer for outside experts, export, see phones):
+    holders of the 专家库管理员 role on any unit (the roster is one for the whole bureau) and admins."""
+    return has_role(user, Role.ROSTER_MANAGER)
+
+
+def my_certifications(user: User) -> list[Certification]:
+    return list(Certification.objects.filter(expert__user=user).order_by("expires_on", "id"))
 
 
 def expert_of(user: User) -> Expert | None:
@@ -128,24 +133,46 @@ def with_avoidances(expert: Expert) -> Expert:
             .get(pk=expert.pk))
 
 
-def must_avoid(user: User, *, unit_paths: Sequence[str] = (), person_ids: Iterable[int] = ()) -> bool:
-    """For recusal elsewhere (contests): does this user's roster entry say they must avoid these units
-    (paths) or persons? A user who is not on the roster has no declared avoidance."""
-    expert = (Expert.objects.filter(user=user).select_related("org_unit")
-              .prefetch_related(Prefetch("avoidances", queryset=Avoidance.objects.select_related("org_unit")))
-              .first())
-    if expert is None:
-        return False
-    names = tuple(OrgUnit.objects.filter(path__in=list(unit_paths)).values_list("name", flat=True))
-    conflicts = Conflicts(unit_paths=tuple(unit_paths), unit_names=names, person_ids=tuple(person_ids))
-    for avoid in expert.avoidances.all():
-        if avoid.org_unit is not None and any(p.startswith(avoid.org_unit.path) for p in conflicts.unit_paths):
+@dataclass(frozen=True)
+class Declared:
+    """What a roster expert declared they must avoid (回避单位 / 回避人员), as recusal elsewhere reads it:
+    the avoided units of the org tree (paths: the unit and everything inside it), outside units by name,
+    and persons."""
+
+    unit_paths: tuple[str, ...] = ()
+    unit_names: frozenset[str] = frozenset()
+    person_ids: frozenset[int] = frozenset()
+
+    def covers(self, *, unit_path: str | None, unit_name: str = "", person_id: int | None = None) -> bool:
+        """Must the expert avoid this party (a contestant `person_id` of the unit at `unit_path`)?"""
+        if person_id is not None and person_id in self.person_ids:
             return True
-        if avoid.unit_name and avoid.unit_name in names:
+        if unit_path and any(unit_path.startswith(p) for p in self.unit_paths):
             return True
-        if avoid.person_id and avoid.person_id in conflicts.person_ids:
-            return True
-    return False
+        return bool(unit_name) and unit_name in self.unit_names
+
+
+def declares_avoidance(user_ref: str) -> Exists:
+    """An annotation: does the user in `user_ref` (e.g. "judge_id") have a roster entry with any declared
+    avoidance? Lets a hot path (a mark) read the lists only when a judge has one."""
+    return Exists(Avoidance.objects.filter(expert__user_id=OuterRef(user_ref)))
+
+
+def declared_avoidance(user_ids: Iterable[int]) -> dict[int, Declared]:
+    """User id → their roster entry's declared avoidance, for the users that have one (one query whatever
+    the number of users). Users not on the roster, or without avoidance, are left out."""
+    rows: dict[int, tuple[list[str], set[str], set[int]]] = {}
+    for user_id, path, name, person in (Avoidance.objects.filter(expert__user_id__in=list(user_ids))
+                                        .values_list("expert__user_id", "org_unit__path", "unit_name", "person_id")):
+        paths, names, persons = rows.setdefault(user_id, ([], set(), set()))
+        if path:
+            paths.append(path)
+        if name:
+            names.add(name)
+        if person is not None:
+            persons.add(person)
+    return {user_id: Declared(unit_paths=tuple(paths), unit_names=frozenset(names), person_ids=frozenset(persons))
+            for user_id, (paths, names, persons) in rows.items()}
 
 
 # --- draws -------------------------------------------------------------------------------------------
@@ -207,6 +234,18 @@ def confirmed_judges(subject: str) -> list[Seat]:
 def is_active_in_category(user: User, category: str) -> bool:
     """Is this user an active expert of the category (e.g. 裁判 for contest panels)?"""
     return Expert.objects.filter(user=user, status=Expert.Status.ACTIVE, categories__category=category).exists()
+
+
+def expert_in_category(expert_id: int, category: str) -> Expert | None:
+    """The active expert of the category with this id (a user or an outside person), else None."""
+    return (Expert.objects.filter(pk=expert_id, status=Expert.Status.ACTIVE, categories__category=category)
+            .select_related("user", "org_unit").first())
+
+
+def is_bound(expert: Expert) -> bool:
+    """Has the expert an account that has logged in (a WeChat identity)? Outside experts' accounts made
+    by a panel have none until they bind it."""
+    return expert.user_id is not None and has_wechat_identity(expert.user_id)
 
 
 def active_judge_user_ids(user_ids: Iterable[int]) -> set[int]:

@@ -13,7 +13,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import OrgUnit, User
+from miniprogram_api.clock import local_today
 from miniprogram_api.errors import ApiError, conflict, forbidden, not_found, unprocessable
+from miniprogram_api.idempotency import run_once
 from miniprogram_api.signed_urls import private_path, store_private
 from notifications.services import notify
 
@@ -21,6 +23,7 @@ from . import selectors
 from .models import (
     Application,
     Category,
+    Certification,
     CodeCounter,
     Draw,
     Engagement,
@@ -91,6 +94,93 @@ def create_expert(*, name: str, user: User | None = None, org_unit: OrgUnit | No
     ExpertCategory.objects.bulk_create([ExpertCategory(expert=expert, category=c)
                                         for c in _check_categories(list(categories))])
     return expert
+
+
+# --- my certifications ----------------------------------------------------------------------------------
+MAX_CERTIFICATIONS = 50
+
+
+def certification_row(c: Certification, today: date) -> dict:
+    """A certification as JSON (dates in ISO form: the row is also a replayed answer)."""
+    return {"id": c.pk, "name": c.name, "number": c.number,
+            "issued_on": c.issued_on.isoformat() if c.issued_on else None,
+            "expires_on": c.expires_on.isoformat() if c.expires_on else None,
+            "expired": c.expires_on is not None and c.expires_on < today}
+
+
+def _my_expert(actor: User) -> Expert:
+    expert = Expert.objects.select_for_update().filter(user=actor).first()
+    if expert is None:
+        raise not_found("专家档案", code="not_an_expert")
+    return expert
+
+
+def add_certification(*, actor: User, client_id: str | None, name: str, number: str = "",
+                      issued_on: date | None = None, expires_on: date | None = None) -> tuple[dict, bool]:
+    """An expert records one of their own certifications (with its expiry). A resend with the same
+    client_id answers the first one. Returns (row, created)."""
+    name, number = name.strip(), number.strip()
+    payload = {"name": name, "number": number, "issued_on": str(issued_on), "expires_on": str(expires_on)}
+
+    def write() -> tuple[int, dict]:
+        expert = _my_expert(actor)
+        if not name:
+            raise unprocessable("name_required", "请填写证书名称")
+        if issued_on and expires_on and expires_on < issued_on:
+            raise unprocessable("expiry_before_issue", "有效期至不能早于发证日期")
+        if expert.certifications.count() >= MAX_CERTIFICATIONS:
+            raise unprocessable("too_many_certifications", f"资格证书最多登记 {MAX_CERTIFICATIONS} 本")
+        made = expert.certifications.create(name=name, number=number, issued_on=issued_on, expires_on=expires_on)
+        return 201, certification_row(made, local_today())
+
+    if not client_id:
+        with transaction.atomic():
+            return write()[1], True
+    result = run_once(user=actor, scope="experts.certification", key=client_id, payload=payload, write=write)
+    return result.body, not result.replayed
+
+
+@transaction.atomic
+def remove_certification(*, actor: User, certification_id: int) -> None:
+    """An expert removes one of their own certifications; anybody else's is not found."""
+    expert = _my_expert(actor)
+    deleted, _ = Certification.objects.filter(pk=certification_id, expert=expert).delete()
+    if not deleted:
+        raise not_found("资格证书", code="certification_not_found")
+
+
+# --- accounts for outside experts ------------------------------------------------------------------
+@transaction.atomic
+def ensure_account(expert: Expert) -> User:
+    """The expert's user account, made when an outside expert (no account) is seated somewhere they act
+    from the mini-program (a contest panel): named, in the expert's unit when it is one of ours, with
+    the roster's phone, no WeChat identity yet. The expert binds it on first login with a code from
+    `issue_binding_code`."""
+    from accounts.services import create_unbound_user
+
+    locked = Expert.objects.select_for_update(of=("self",)).select_related("user", "org_unit").get(pk=expert.pk)
+    if locked.user is not None:
+        return locked.user
+    user = create_unbound_user(name=locked.name, org_unit=locked.org_unit, phone=locked.phone)
+    locked.user = user
+    locked.save(update_fields=["user"])
+    expert.user = user
+    return user
+
+
+def issue_binding_code(*, actor: User, expert_id: int) -> dict:
+    """A manager hands an outside expert the one-time code that binds their account to their WeChat on
+    first login (read out or sent by SMS outside Shixun). An expert without an account gets one now.
+    409 account_already_bound once they have logged in."""
+    from accounts.services import issue_binding_code as issue
+
+    _require_manager(actor)
+    expert = Expert.objects.filter(pk=expert_id).first()
+    if expert is None:
+        raise not_found("专家", code="expert_not_found")
+    user = ensure_account(expert)
+    code, expires_at = issue(user=user)
+    return {"expert_id": expert.pk, "user_id": user.pk, "binding_code": code, "expires_at": expires_at}
 
 
 # --- applications ------------------------------------------------------------------------------------

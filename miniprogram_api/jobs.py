@@ -9,7 +9,8 @@ from .models import IdempotencyRecord
 
 
 def purge_expired() -> dict:
-    """Idempotency records past their TTL go (rows that carry their own client_id stay unique anyway)."""
-    records, _ = IdempotencyRecord.objects.filter(
-        created_at__lt=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)).delete()
+    """Idempotency records older than RETENTION_DAYS["idempotency"] go (rows that carry their own
+    client_id stay unique anyway). At least one day: a phone queues writes offline for hours."""
+    keep = max(int(settings.RETENTION_DAYS["idempotency"]), 1)
+    records, _ = IdempotencyRecord.objects.filter(created_at__lt=timezone.now() - timedelta(days=keep)).delete()
     return {"idempotency_records": records} if records else {}

@@ -75,6 +75,11 @@ def _outbox_fields(*, user: User, kind: str, openid: str, rendered) -> dict:
             "data": payload}
 
 
+def drop_unsent(*, user: User) -> int:
+    """WeChat messages to `user` not sent yet are deleted (a deleted person is no longer written to)."""
+    return OutboxMessage.objects.filter(recipient=user, state__in=["pending", "failed"]).delete()[0]
+
+
 def mark_read(*, user: User, ids: list[int] | None = None, before: datetime | None = None) -> int:
     """Mark some (or all) of the user's notifications read; returns how many changed."""
     query = Notification.objects.filter(recipient=user, read_at__isnull=True)

@@ -3,7 +3,8 @@
 `SECTIONS` names every model that references the user model and the section it is exported in;
 `EXCLUDED` names the ones left out and why. `tests/trust/test_data_export.py` walks `apps.get_models()`
 and fails when a model that references users is in neither, so a new table cannot be forgotten.
-Secrets never leave: token hashes and WeChat session keys (`SECRET_FIELDS`) are dropped.
+Secrets never leave: token hashes and WeChat session keys (`SECRET_FIELDS`) are dropped. Nor does what
+belongs to somebody else in a row the person only acted on (`OTHERS_ROWS`: a request they reviewed).
 """
 
 from __future__ import annotations
@@ -82,8 +83,9 @@ SECTIONS: dict[str, str] = {
 
 # model label → why it is not in the export
 EXCLUDED: dict[str, str] = {
+    "accounts.BindingCode": "一次性账号绑定码（只存摘要），首次微信登录即失效，不含个人信息",
     "experts.Avoidance": "他人专家档案中的回避对象（指向本人）：属于该专家的档案，本人的回避关系不以他人档案导出",
-    "miniprogram_api.IdempotencyRecord": "接口重试用的应答副本（内容已在其他部分导出），24 小时后自动清除",
+    "miniprogram_api.IdempotencyRecord": "接口重试用的应答副本（内容已在其他部分导出），按保存期限设置（默认 3 天）自动清除",
 }
 
 # Related rows reached through another table (not by a user field of their own).
@@ -91,6 +93,15 @@ INDIRECT: dict[str, tuple[str, str]] = {
     # section name → (model label, lookup from that model to the user)
     "评分（作为选手）": ("competitions.Mark", "entry__contestant"),
     "证书（作为学徒）": ("apprenticeships.Certificate", "agreement__apprentice"),
+}
+
+# Rows about somebody else that hold the person only as the one who acted on them (a reviewer): model label →
+# (the field naming whose row it is, the only fields exported when that is not the person). What the other
+# person wrote or is (a deletion reason, their pseudonym, an applicant's phone and CV) stays theirs.
+OTHERS_ROWS: dict[str, tuple[str, set[str]]] = {
+    "privacy.DeletionRequest": ("user", {"id", "status", "requested_at", "decided_by", "decided_at",
+                                         "decision_note"}),
+    "experts.Application": ("applicant", {"id", "status", "reviewed_by", "reviewed_at", "reason", "created_at"}),
 }
 
 SECRET_FIELDS: dict[str, set[str]] = {
@@ -123,21 +134,26 @@ def _value(value: Any) -> Any:
     return value
 
 
-def _row(obj: models.Model, label: str) -> dict:
+def _row(obj: models.Model, label: str, user: Any = None) -> dict:
     secret = SECRET_FIELDS.get(label, set())
+    kept: set[str] | None = None
+    if label in OTHERS_ROWS and user is not None:
+        owner_field, others = OTHERS_ROWS[label]
+        if getattr(obj, f"{owner_field}_id") != user.pk:
+            kept = others
     row: dict[str, Any] = {}
     for field in obj._meta.concrete_fields:
-        if field.name in secret:
+        if field.name in secret or (kept is not None and field.name not in kept):
             continue
         key = field.attname
         row[field.name if not field.is_relation else key] = _value(getattr(obj, key))
     return row
 
 
-def _rows(label: str, q: Q) -> list[dict]:
+def _rows(label: str, q: Q, user: Any = None) -> list[dict]:
     model = apps.get_model(label)
     queryset = model._default_manager.filter(q).distinct().order_by("pk")
-    return [_row(obj, label) for obj in queryset.iterator(chunk_size=500)]
+    return [_row(obj, label, user) for obj in queryset.iterator(chunk_size=500)]
 
 
 def _q(model: type[models.Model], user: Any) -> Q:
@@ -162,7 +178,7 @@ def collect(user: Any) -> dict:
     sections: dict[str, list[dict]] = {}
     for label, name in SECTIONS.items():
         model = apps.get_model(label)
-        sections[name] = _rows(label, _q(model, user))
+        sections[name] = _rows(label, _q(model, user), user)
     for name, (label, lookup) in INDIRECT.items():
         sections[name] = _rows(label, Q(**{lookup: user}))
     return {"exported_at": timezone.localtime().isoformat(), "profile": profile(user),

@@ -7,7 +7,10 @@
 - WeChat outbox rows that are done (sent, not subscribed, skipped): deleted after `outbox_delivered` days;
 - access-log entries: deleted after `access_log` days, never fewer than 180 (Cybersecurity Law art. 21):
   a shorter setting makes the job refuse to run at all.
-Idempotency records and tokens are purged by their own hourly jobs (`purge_expired`, `purge_expired_tokens`).
+- idempotency records: deleted `idempotency` days after the request (at least one), by the hourly job
+  `purge_expired` (miniprogram_api.jobs);
+- API tokens: deleted `tokens` days after they expired or were revoked, by the hourly job
+  `purge_expired_tokens` (accounts.jobs).
 """
 
 from __future__ import annotations

@@ -12,12 +12,14 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import services as accounts
 from accounts.models import User
 from audit import services as audit
 from audit.models import AccessLogEntry
 from experts import services as experts
 from miniprogram_api.errors import ApiError
 from miniprogram_api.signed_urls import private_path, store_private
+from notifications import services as notifications
 
 from . import guide
 from .export import build_zip, count_rows
@@ -92,8 +94,6 @@ def data_export(*, user: User) -> ExportResult:
 
 def build_pending_exports() -> int:
     """The scheduler's job: build every queued export into a private file and tell its owner."""
-    from notifications.services import notify
-
     built = 0
     for pk in DataExport.objects.filter(status=DataExport.Status.PENDING).values_list("pk", flat=True):
         with transaction.atomic():
@@ -107,9 +107,9 @@ def build_pending_exports() -> int:
             export.status, export.ready_at, export.file_path = DataExport.Status.READY, timezone.now(), path
             export.size_bytes = len(content)
             export.save(update_fields=["status", "ready_at", "file_path", "size_bytes"])
-            notify(recipients=[export.user], kind="data_export", title="个人信息导出已生成",
-                   body="请在“我的—个人信息导出”中下载，文件只能下载一次。", data={"export_id": export.pk},
-                   dedupe_key=f"privacy:export:{export.pk}")
+            notifications.notify(recipients=[export.user], kind="data_export", title="个人信息导出已生成",
+                                 body="请在“我的—个人信息导出”中下载，文件只能下载一次。", data={"export_id": export.pk},
+                                 dedupe_key=f"privacy:export:{export.pk}")
             built += 1
     return built
 
@@ -162,17 +162,9 @@ def anonymise(*, user: User) -> str:
     identities (openid, unionid, session key), tokens, roles, unsent WeChat messages, a password. Rows that
     point at the user (runs, marks, orders, history, evidence) are kept as they are: they now show the
     pseudonym. There is no avatar stored (the mini-program shows WeChat's own)."""
-    from accounts.models import ApiToken, RoleGrant, WechatIdentity
-    from notifications.models import OutboxMessage
-
     pseudonym = pseudonym_for(user)
-    User.objects.filter(pk=user.pk).update(
-        display_name=pseudonym, username=f"deleted-{pseudonym[-8:]}-{user.pk}", phone="", email="",
-        first_name="", last_name="", is_active=False, is_staff=False, is_superuser=False, password="!")
-    WechatIdentity.objects.filter(user=user).delete()
-    ApiToken.objects.filter(user=user, revoked_at__isnull=True).update(revoked_at=timezone.now())
-    RoleGrant.objects.filter(user=user).delete()
-    OutboxMessage.objects.filter(recipient=user, state__in=["pending", "failed"]).delete()  # not yet sent
+    accounts.anonymise_account(user=user, pseudonym=pseudonym)
+    notifications.drop_unsent(user=user)  # not yet sent
     experts.anonymise_person(user=user, pseudonym=pseudonym)  # the roster entry names and reaches them too
     user.refresh_from_db()
     return pseudonym

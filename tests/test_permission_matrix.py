@@ -82,6 +82,9 @@ PERSONAL = {
     # admin); an expert's CV is uploaded by the applicant
     ("POST", "/api/v1/experts/invitations/{seat_id}/answer"),
     ("POST", "/api/v1/experts/applications/{application_id}/cv"), ("GET", "/api/v1/experts/me"),
+    # an expert's own certifications (an admin is not on the roster)
+    ("GET", "/api/v1/experts/me/certifications"), ("POST", "/api/v1/experts/me/certifications"),
+    ("DELETE", "/api/v1/experts/me/certifications/{certification_id}"),
     # a survey is answered by its audience; an improvement action's evidence comes from its owner
     ("POST", "/api/v1/surveys/{survey_id}/responses"), ("POST", "/api/v1/improvement-actions/{action_id}/evidence"),
     # an expert's score of an indicator is theirs alone (the panel, not the admin, evaluates)
@@ -152,6 +155,7 @@ class World:
         from experts.models import Application, Draw, Expert, Speciality
 
         self.expert = Expert.objects.get(user=self.wang)
+        self.certification = self.expert.certifications.order_by("id").first()
         self.application = Application.objects.order_by("id").first()
         self.draw = Draw.objects.order_by("id").first()
         self.seat = self.draw.seats.order_by("position").first()
@@ -186,6 +190,7 @@ class World:
             "evidence_id": self.evidence.pk, "review_id": self.review.pk, "studio_id": self.hvac.pk,
             "course_id": self.course.pk, "lesson_id": self.lesson.pk, "exam_id": self.exam.pk,
             "attempt_id": self.attempt.pk, "bank_id": self.bank.pk, "expert_id": self.expert.pk,
+            "certification_id": self.certification.pk,
             "application_id": self.application.pk, "draw_id": self.draw.pk, "seat_id": self.seat.pk,
             "survey_id": self.survey.pk, "action_id": self.action.pk,
             "standard_id": self.standard.pk, "system_id": self.system.pk, "campaign_id": self.campaign.pk,
@@ -266,6 +271,7 @@ class World:
             "/api/v1/experts/applications/{application_id}/approve": {},
             "/api/v1/experts/applications/{application_id}/reject": reason,
             "/api/v1/experts/draws": {"purpose": "权限矩阵测试", "count": 1, "categories": ["judge"]},
+            "/api/v1/experts/me/certifications": {"name": "权限矩阵测试证书"},
             "/api/v1/experts/invitations/{seat_id}/answer": {"accept": True},
             "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {"accept": True},
             "/api/v1/judging/events/{event_id}/judge-draws": {"count": 1},
@@ -367,6 +373,8 @@ def test_permission_matrix(world, settings, tmp_path):
                     response = client.post(path, {"file": io.BytesIO(b"%PDF-1.4 cv")}, **headers)
                 elif template == "/api/v1/question-banks/{bank_id}/import":
                     response = client.post(path, {"file": io.BytesIO(question_sheet())}, **headers)
+                elif method == "DELETE":
+                    response = client.delete(path, **headers)
                 elif method in ("POST", "PUT"):
                     import json
 

@@ -12,7 +12,7 @@ def test_scheduler_once_purges_only_what_has_expired(make_user, settings):
     user = make_user()
     old = IdempotencyRecord.objects.create(user=user, scope="s", key="old", request_hash="h")
     IdempotencyRecord.objects.filter(pk=old.pk).update(
-        created_at=timezone.now() - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS + 1))
+        created_at=timezone.now() - timedelta(days=settings.RETENTION_DAYS["idempotency"], hours=1))
     IdempotencyRecord.objects.create(user=user, scope="s", key="fresh", request_hash="h")
     issue_token(user=user)
     stale, _ = issue_token(user=user)

@@ -98,3 +98,42 @@ def test_a_large_account_is_built_in_the_background_and_downloaded_once(settings
 
 def test_anonymous_gets_401(api):
     assert_error(api.get("me/data-export"), 401)
+
+
+def test_an_export_keeps_other_peoples_parts_of_rows_the_person_only_reviewed(api, org, make_user):
+    """An admin's export holds the deletion requests they decided and the roster applications they
+    reviewed, but not what the other person wrote or is: no deletion reason, no pseudonym, no applicant's
+    phone or statement. The requester's own export still holds their reason."""
+    from accounts.models import Role
+    from experts import services as experts_services
+    from experts.models import Speciality
+    from experts.specialities import ensure_tree
+    from privacy.services import decide_deletion, request_deletion
+
+    ensure_tree()
+    admin = make_user("管理员", roles=[(Role.ADMIN, org.bureau)])
+    requester = make_user("申请删除的人", phone="13800001234")
+    item, _ = request_deletion(user=requester, reason="换了工作，不再使用（本人隐私）")
+    decide_deletion(deletion_request=item, admin=admin, approve=False, note="仍在带教中，暂缓")
+    applicant = make_user("申请入库的人", phone="13800005678")
+    application, _ = experts_services.submit_application(
+        applicant=applicant, client_id="a1", data=experts_services.ApplicationInput(
+            name="申请入库的人", categories=["judge"], speciality_ids=[Speciality.objects.first().pk],
+            phone="13800005678", statement="本人简历：某某职业学院毕业"))
+    experts_services.reject_application(actor=admin, application_id=application.pk, reason="年限不足")
+
+    data, _ = unzip(api.as_user(admin).get("me/data-export"))
+    [decided] = data["sections"]["删除申请"]
+    assert decided["status"] == "rejected" and decided["decision_note"] == "仍在带教中，暂缓"
+    assert "reason" not in decided and "pseudonym" not in decided and "user_id" not in decided
+    assert decided["decided_by_id"] == admin.pk
+    [reviewed] = data["sections"]["专家入库申请（本人申请或审核）"]
+    assert reviewed["status"] == "rejected" and reviewed["reason"] == "年限不足"
+    text = json.dumps(data, ensure_ascii=False)
+    for other in ("换了工作", "13800001234", "13800005678", "本人简历", "申请入库的人"):
+        assert other not in text
+
+    mine, _ = unzip(api.as_user(requester).get("me/data-export"))
+    assert mine["sections"]["删除申请"][0]["reason"] == "换了工作，不再使用（本人隐私）"
+    theirs, _ = unzip(api.as_user(applicant).get("me/data-export"))
+    assert theirs["sections"]["专家入库申请（本人申请或审核）"][0]["phone"] == "13800005678"

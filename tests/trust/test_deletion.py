@@ -120,3 +120,24 @@ def test_a_deleted_expert_keeps_the_roster_record_but_not_the_name_phone_or_cv(d
     assert expert.code.startswith("ZJ-") and expert.engagements.count() == engagements
     chen.refresh_from_db()
     assert (chen.cv_path, chen.cv_name) == ("", "") and not cv.exists()
+
+
+def test_the_account_part_of_a_deletion_is_accounts_own_service(org, make_user):
+    """privacy.anonymise leaves the accounts tables to accounts.services.anonymise_account."""
+    import inspect
+
+    from accounts.models import ApiToken, RoleGrant, WechatIdentity
+    from accounts.services import anonymise_account, grant_role, issue_token
+    from privacy import services as privacy_services
+
+    user = make_user("将被删除", phone="13800009999", roles=[("worker", org.hvac)])
+    WechatIdentity.objects.create(user=user, appid="wx-test", openid="o-del")
+    issue_token(user=user)
+    grant_role(user=user, role="judge", org_unit=org.base)
+    anonymise_account(user=user, pseudonym="已注销用户abcd1234")
+    user.refresh_from_db()
+    assert (user.display_name, user.phone, user.is_active) == ("已注销用户abcd1234", "", False)
+    assert not WechatIdentity.objects.filter(user=user).exists() and not RoleGrant.objects.filter(user=user).exists()
+    assert not ApiToken.objects.filter(user=user, revoked_at__isnull=True).exists()
+    source = inspect.getsource(privacy_services)
+    assert "WechatIdentity" not in source and "RoleGrant" not in source and "ApiToken" not in source

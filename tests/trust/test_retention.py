@@ -62,3 +62,41 @@ def test_access_log_is_kept_at_least_180_days_and_a_shorter_setting_is_refused(d
 
 def test_the_scheduler_runs_retention(db, settings):
     assert settings.SCHEDULED_JOBS["privacy_retention"][0] == "privacy.retention.apply_retention"
+
+
+def test_idempotency_records_are_kept_as_configured(clock, make_user, settings):
+    from miniprogram_api.jobs import purge_expired
+    from miniprogram_api.models import IdempotencyRecord
+
+    user = make_user()
+    for key, age in (("today", timedelta(hours=5)), ("two-days", timedelta(days=2)), ("old", timedelta(days=4))):
+        record = IdempotencyRecord.objects.create(user=user, scope="s", key=key, request_hash="h")
+        IdempotencyRecord.objects.filter(pk=record.pk).update(created_at=clock.now - age)
+    assert purge_expired() == {"idempotency_records": 1}  # the default keeps 3 days
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "idempotency": 1}
+    assert purge_expired() == {"idempotency_records": 1}
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["today"]
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "idempotency": 0}  # never less than a day
+    assert purge_expired() == {}
+    clock.advance(days=1)
+    assert purge_expired() == {"idempotency_records": 1}
+
+
+def test_expired_and_revoked_tokens_are_kept_as_configured(clock, make_user, settings):
+    from accounts.jobs import purge_expired_tokens
+    from accounts.models import ApiToken
+    from accounts.services import issue_token
+
+    user = make_user()
+    tokens = {}
+    for name in ("live", "expired-3", "expired-10", "revoked-3", "revoked-10"):
+        issue_token(user=user)
+        tokens[name] = ApiToken.objects.latest("id").pk
+    ApiToken.objects.filter(pk=tokens["expired-3"]).update(expires_at=clock.now - timedelta(days=3))
+    ApiToken.objects.filter(pk=tokens["expired-10"]).update(expires_at=clock.now - timedelta(days=10))
+    ApiToken.objects.filter(pk=tokens["revoked-3"]).update(revoked_at=clock.now - timedelta(days=3))
+    ApiToken.objects.filter(pk=tokens["revoked-10"]).update(revoked_at=clock.now - timedelta(days=10))
+    assert purge_expired_tokens() == {"tokens": 2}  # the default keeps 7 days after expiry or revocation
+    settings.RETENTION_DAYS = {**settings.RETENTION_DAYS, "tokens": 2}
+    assert purge_expired_tokens() == {"tokens": 2}
+    assert list(ApiToken.objects.values_list("pk", flat=True)) == [tokens["live"]]
