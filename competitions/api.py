@@ -9,7 +9,7 @@ from ninja import Router, Status
 from miniprogram_api.errors import ApiError, not_found
 from miniprogram_api.schemas import Id
 
-from . import analytics, board, export, panels, presenters, selectors, services
+from . import analytics, board, export, panels, presenters, recheck, selectors, services
 from .schemas import (
     AppealIn,
     AssignmentsOut,
@@ -37,6 +37,10 @@ from .schemas import (
     PanelMemberOut,
     PickJudgeIn,
     PublishIn,
+    RecheckConfirmIn,
+    RecheckConfirmOut,
+    RecheckDrawIn,
+    RecheckOut,
     RemarkIn,
     ResultVersionsOut,
     SchemeChangeIn,
@@ -248,3 +252,28 @@ def pick_judge(request: HttpRequest, event_id: Id, payload: PickJudgeIn):
     member = panels.pick_judge(actor=request.user, event_id=event_id, user_id=payload.user_id,
                                expert_id=payload.expert_id, reason=payload.reason, is_chief=payload.is_chief)
     return Status(201, panels.member_out(member))
+
+
+# --- recheck before publication (competitions/recheck.py, docs/SCORING.md) ---------------------------------
+@contests_router.post("/events/{event_id}/recheck", response={201: RecheckOut},
+                      summary="抽取复核名单（锁定后，裁判长；前 10 名全部、其余至少 15%，记录随机种子）")
+def draw_recheck(request: HttpRequest, event_id: Id, payload: RecheckDrawIn | None = None):
+    made = recheck.draw(actor=request.user, event_id=event_id, seed=payload.seed if payload else None)
+    return Status(201, recheck.recheck_out(made.event, made))
+
+
+@contests_router.get("/events/{event_id}/recheck", response=RecheckOut,
+                     summary="复核名单与确认情况（裁判长、仲裁、管理员；可按种子复算）")
+def recheck_status(request: HttpRequest, event_id: Id):
+    return recheck.recheck_status(user=request.user, event_id=event_id)
+
+
+@contests_router.post("/events/{event_id}/recheck/{entry_id}/confirm", response={200: RecheckConfirmOut, 201: RecheckConfirmOut},
+                      summary="复核确认（监督仲裁或其他裁判长；不能是锁定、抽取的裁判长本人）")
+def confirm_recheck(request: HttpRequest, event_id: Id, entry_id: Id, payload: RecheckConfirmIn | None = None):
+    made, created = recheck.confirm(actor=request.user, event_id=event_id, entry_id=entry_id,
+                                    note=payload.note if payload else "")
+    body = {"entry_id": made.entry_id, "code": made.entry.code, "total": made.total,
+            "confirmed_by": {"id": made.confirmed_by_id, "name": made.confirmed_by.name},
+            "confirmed_at": made.confirmed_at.isoformat(), "note": made.note, "replayed": not created}
+    return Status(201 if created else 200, body)

@@ -399,6 +399,8 @@ class AuditLog(AppendOnlyModel):
         APPEAL_DECIDED = "appeal_decided", "申诉裁决"
         SCHEME_CHANGE = "scheme_change", "修改评分方案"
         REPUBLISH = "republish", "更正后重新公布成绩"
+        RECHECK_DRAW = "recheck_draw", "抽取复核名单"
+        RECHECK_CONFIRM = "recheck_confirm", "复核确认"
 
     contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.PROTECT, related_name="audit_log")
     event = models.ForeignKey(Event, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
@@ -487,3 +489,55 @@ class BoardUpdate(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contest_id} · #{self.seq}"
+
+
+# --- recheck before publication (复核; docs/SCORING.md "Recheck before publication", ADR 0072) -------------
+class RecheckDraw(AppendOnlyModel):
+    """The recheck list of one lock of an event: every entry ranked in the top `top_n`, plus at least
+    `share` of the others, drawn by sha256(seed + ":" + code) ascending (as the expert roster draws).
+    One per lock: unlocking voids it (the figures may change), the next lock needs a new draw."""
+
+    ALGORITHM = "sha256-v1"
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.PROTECT, related_name="recheck_draws")
+    locked_at = models.DateTimeField("所属锁定时间")
+    seed = models.CharField("随机种子", max_length=64)
+    algorithm = models.CharField("抽取算法", max_length=16, default=ALGORITHM)
+    top_n = models.PositiveIntegerField("全部复核的前几名", default=10)
+    share = models.DecimalField("其余选手抽取比例", max_digits=4, decimal_places=2, default=Decimal("0.15"))
+    candidates = models.JSONField("锁定时的名次", help_text="[{entry_id, code, rank, total}]")
+    drawn = models.JSONField("复核名单", help_text="[{entry_id, code, rank, total, why: top|sampled}]")
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="抽取人", on_delete=models.PROTECT,
+                                 related_name="+")
+    created_at = models.DateTimeField("抽取时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "复核抽取"
+        verbose_name_plural = "复核抽取"
+        ordering = ["event_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "locked_at"], name="recheck_draw_one_per_lock")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · 复核 {len(self.drawn)} 人"
+
+
+class RecheckConfirmation(AppendOnlyModel):
+    """A second official confirms one drawn entry's result (not the chief judge who locked or drew)."""
+
+    draw = models.ForeignKey(RecheckDraw, verbose_name="复核抽取", on_delete=models.PROTECT,
+                             related_name="confirmations")
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="+")
+    total = models.CharField("确认的总分", max_length=16)
+    note = models.CharField("说明", max_length=200, blank=True, default="")
+    confirmed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="确认人", on_delete=models.PROTECT,
+                                     related_name="+")
+    confirmed_at = models.DateTimeField("确认时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "复核确认"
+        verbose_name_plural = "复核确认"
+        ordering = ["draw_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["draw", "entry"], name="recheck_confirm_once")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.confirmed_by}"

@@ -394,3 +394,55 @@ class JudgeAnalyticsOut(Schema):
     contest_id: int
     unit: str = Field(description="偏差的单位：percent_of_scale（分制的百分比）")
     events: list[JudgeAnalyticsEventOut]
+
+
+# --- recheck before publication (competitions/recheck.py) -----------------------------------------------
+class RecheckDrawIn(Schema):
+    seed: str | None = Field(None, max_length=64, description="随机种子（可当场公开；不填则随机生成）")
+
+
+class RecheckConfirmIn(Schema):
+    note: str = Field("", max_length=200, description="复核说明（可选）")
+
+
+class PersonRefOut(Schema):
+    id: int
+    name: str
+
+
+class RecheckEntryOut(Schema):
+    entry_id: int
+    code: str
+    rank: int | None
+    total: str | None
+    why: Literal["top", "sampled"] = Field(description="top：前 10 名；sampled：其余选手中随机抽取")
+    confirmed: bool
+    confirmed_by: PersonRefOut | None
+    confirmed_at: str | None
+    note: str
+
+
+class RecheckOut(Schema):
+    event_id: int
+    state: str
+    drawn: bool
+    draw_id: int | None
+    seed: str | None
+    algorithm: str | None
+    rule: str
+    drawn_by: PersonRefOut | None
+    drawn_at: str | None
+    candidates: int = Field(description="锁定时参与排名的选手数")
+    reproduced: bool | None = Field(description="按记录的种子和名次重新抽取，结果是否与记录一致")
+    entries: list[RecheckEntryOut]
+    remaining: int = Field(description="尚未确认的人数")
+
+
+class RecheckConfirmOut(Schema):
+    entry_id: int
+    code: str
+    total: str
+    confirmed_by: PersonRefOut
+    confirmed_at: str
+    note: str
+    replayed: bool

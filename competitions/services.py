@@ -37,6 +37,7 @@ from .models import (
     SheetSubmission,
     scheme_change_allowed,
 )
+from .recheck import require_complete as require_recheck_complete
 from .selectors import (
     affiliation_sql,
     declared_avoidance,
@@ -749,13 +750,14 @@ def publish_event(*, actor: User, event_id: int, appeal_window_minutes: int | No
     require_chief(actor, event)
     if event.state != Event.State.LOCKED:
         raise conflict("event_not_locked", "请先锁定项目再公布成绩")
+    recheck = require_recheck_complete(event)  # 复核: the top 10 and >= 15 % of the rest, confirmed
     minutes = event.contest.appeal_window_minutes if appeal_window_minutes is None else appeal_window_minutes
     now = timezone.now()
     event.state, event.published_at = Event.State.PUBLISHED, now
     event.appeal_deadline = now + timedelta(minutes=minutes)
     event.save(update_fields=["state", "published_at", "appeal_deadline"])
     audit(event=event, action=AuditLog.Action.PUBLISH, actor=actor,
-          data={"appeal_deadline": event.appeal_deadline.isoformat()})
+          data={"appeal_deadline": event.appeal_deadline.isoformat(), "recheck_draw_id": recheck.id})
     board.advance(locked, [event.id])
     if not PublishedResult.objects.filter(event=event).exists():
         PublishedResult.objects.create(event=event, version=1, rows=_result_rows(locked, event.id), published_by=actor)

@@ -21,6 +21,7 @@ def _published_contest(teaching, api, make_user, *, with_agreement_first: bool):
     contest_services.lock_event(actor=kit.chief, event_id=kit.event.id)
     if agreement is not None:
         assert not Evidence.objects.exists()  # nothing before publication
+    kit.recheck()
     contest_services.publish_event(actor=kit.chief, event_id=kit.event.id)
     return kit, entry, agreement
 

@@ -95,6 +95,15 @@ class Kit:
                 assert self.post_marks(judge, marks).status_code == 200
             assert self.client(judge).post(f"judging/entries/{entry.id}/submit").status_code in (200, 201)
 
+    def recheck(self, seed="kit"):
+        """复核 before publication: the chief judge draws the list, the arbitrator confirms every entry."""
+        from competitions import recheck
+
+        made = recheck.draw(actor=self.chief, event_id=self.event.id, seed=seed)
+        for row in made.drawn:
+            recheck.confirm(actor=self.arbitrator, event_id=self.event.id, entry_id=row["entry_id"])
+        return made
+
 
 @pytest.fixture
 def kit(api, org, make_user):

@@ -122,6 +122,7 @@ def test_publish_reveals_names_and_opens_the_appeal_window(kit):
     lock_ready(kit)
     chief.post(f"judging/events/{kit.event.id}/lock")
     assert all(r["name"] is None for r in rows(kit).values())
+    kit.recheck()
     response = chief.post(f"judging/events/{kit.event.id}/publish", {})
     assert response.status_code == 200 and response.json()["state"] == "published"
     kit.event.refresh_from_db()
@@ -129,12 +130,13 @@ def test_publish_reveals_names_and_opens_the_appeal_window(kit):
     names = {r["name"] for r in rows(kit).values()}
     assert names == {c.name for c in kit.contestants}
     assert_error(chief.post(f"judging/events/{kit.event.id}/unlock", {"reason": "想改"}), 409, "event_published")
-    assert actions(kit)[-2:] == ["lock", "publish"]
+    assert actions(kit)[-7:] == ["lock", "recheck_draw"] + ["recheck_confirm"] * 4 + ["publish"]
 
 
 def published(kit):
     lock_ready(kit)
     kit.client(kit.chief).post(f"judging/events/{kit.event.id}/lock")
+    kit.recheck()
     kit.client(kit.chief).post(f"judging/events/{kit.event.id}/publish", {})
     kit.refresh()
 
@@ -203,7 +205,7 @@ def test_upheld_appeal_without_an_aspect_needs_aspect_ids(kit):
 def test_audit_log_lists_every_action_in_order(kit):
     published(kit)
     log = kit.client(kit.chief).get(f"competitions/{kit.contest.id}/audit").json()["items"]
-    assert [item["action"] for item in log] == ["open", "lock", "publish"]
+    assert [item["action"] for item in log] == ["open", "lock", "recheck_draw"] + ["recheck_confirm"] * 4 + ["publish"]
     assert log[0]["actor"]["name"] == "裁判长"
 
 
@@ -225,6 +227,7 @@ def test_results_xlsx_codes_before_publication_names_after(kit):
     assert len(judge_rows) == Mark.objects.count()
     assert {r[6] for r in judge_rows} >= {"裁判2", "裁判3"}
     kit.client(kit.chief).post(f"judging/events/{kit.event.id}/lock")
+    kit.recheck()
     kit.client(kit.chief).post(f"judging/events/{kit.event.id}/publish", {})
     book = load_workbook(io.BytesIO(kit.client(kit.chief).get(f"competitions/{kit.contest.id}/results.xlsx").content))
     data = [[c.value for c in row] for row in book["成绩"].iter_rows() if isinstance(row[0].value, int)]

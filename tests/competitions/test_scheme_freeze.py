@@ -121,6 +121,7 @@ def test_never_after_publication(kit, superuser_client):
         kit.complete(entry)
     chief = kit.client(kit.chief)
     assert chief.post(f"judging/events/{kit.event.id}/lock").status_code == 200
+    kit.recheck()
     assert chief.post(f"judging/events/{kit.event.id}/publish").status_code == 200
     assert_error(scheme(kit, tolerance="2"), 409, "scheme_frozen")
     assert superuser_client.post(f"/admin/competitions/event/{kit.event.id}/change/",

@@ -212,6 +212,7 @@ async def test_public_board_freezes_while_the_jury_board_stays_live_then_reveals
     while not await public.receive_nothing(timeout=0.2):
         drained.append(await receive(public))
     await run(services.lock_event, actor=kit.chief, event_id=kit.event.id)
+    await run(kit.recheck)
     await run(services.publish_event, actor=kit.chief, event_id=kit.event.id)
     updates = []
     while not await public.receive_nothing(timeout=0.3):
