@@ -12,6 +12,7 @@ from miniprogram_api.signed_urls import url as signed_url
 
 from . import selectors
 from .models import Application, Category, Draw, Engagement, Expert, Seat
+from .signals import engagement_details
 
 CATEGORY_LABELS = dict(Category.choices)
 PROCEDURE = ("候选名单为抽取时符合条件且无回避关系的在库专家（按专家编号排序）；对每位候选人计算 "
@@ -59,11 +60,20 @@ def expert_record(expert: Expert, viewer: User) -> dict:
         "avoidances": [{"org_unit_id": a.org_unit_id, "unit_name": a.unit_name or (a.org_unit.name if a.org_unit else ""),
                         "person_id": a.person_id, "person_name": a.person.name if a.person else "", "reason": a.reason}
                        for a in expert.avoidances.all()],
-        "engagements": [engagement_row(e) for e in expert.engagements.all()],
+        "engagements": _engagements_with_details(expert),
         "ratings": [{"source": r.source, "title": r.title, "score": r.score, "scale_max": r.scale_max,
                      "responses": r.responses, "rated_on": r.rated_on} for r in ratings],
         "rating_mean": mean,
     }
+
+
+def _engagements_with_details(expert: Expert) -> list[dict]:
+    """The record's engagements, each with what the app it happened in adds (signals.engagement_details)."""
+    engagements = list(expert.engagements.all())
+    details: dict[int, dict] = {}
+    for _, answer in engagement_details.send(sender=Expert, expert=expert, engagements=engagements):
+        details.update(answer or {})
+    return [{**engagement_row(e), **details.get(e.pk, {})} for e in engagements]
 
 
 def engagement_row(e: Engagement) -> dict:

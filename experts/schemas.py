@@ -82,6 +82,23 @@ class AvoidanceOut(Schema):
     reason: str
 
 
+class JudgingSummaryOut(Schema):
+    """The judge's analytics of one published event (competitions; docs/SCORING.md "Judge analytics"):
+    deviations in percent of the aspect's scale."""
+    event_id: int
+    event: str
+    contest: str
+    marks: int
+    entries: int
+    signed_deviation: str | None
+    absolute_deviation: str | None
+    outside_tolerance: int
+    outside_share: str | None
+    rank_correlation: str | None
+    own_unit_signed_deviation: str | None
+    other_units_signed_deviation: str | None
+
+
 class EngagementOut(Schema):
     kind: str
     kind_label: str
@@ -89,6 +106,7 @@ class EngagementOut(Schema):
     title: str
     role: str
     occurred_on: date
+    judging: JudgingSummaryOut | None = Field(None, description="执裁比武且成绩已公布时：该裁判在该项目的评分偏差汇总")
 
 
 class ExpertRatingOut(Schema):
