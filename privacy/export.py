@@ -55,6 +55,8 @@ SECTIONS: dict[str, str] = {
     "competitions.Appeal": "申诉",
     "competitions.AuditLog": "比武操作日志",
     "competitions.PublishedResult": "发布的比赛结果",
+    "competitions.RecheckDraw": "抽取的复核名单（作为裁判长）",
+    "competitions.RecheckConfirmation": "复核确认（作为第二名工作人员）",
     "experts.Expert": "专家库档案",
     "experts.Application": "专家入库申请（本人申请或审核）",
     "experts.Draw": "发起的专家抽取",
