@@ -19,6 +19,8 @@ from .models import (
     ModerationRequest,
     PanelMember,
     PublishedResult,
+    RecheckConfirmation,
+    RecheckDraw,
     Section,
     SheetSubmission,
 )
@@ -231,3 +233,17 @@ class PublishedResultAdmin(ReadOnlyAdmin):
     list_display = ["event", "version", "published_by", "published_at", "reason"]
     list_filter = ["event__contest"]
     search_fields = ["event__name", "reason"]
+
+
+# --- recheck before publication (competitions/recheck.py): facts, read-only ------------------------------
+@admin.register(RecheckDraw)
+class RecheckDrawAdmin(ReadOnlyAdmin):
+    list_display = ["event", "seed", "drawn_by", "created_at", "locked_at"]
+    list_filter = ["event__contest"]
+    search_fields = ["event__name", "seed"]
+
+
+@admin.register(RecheckConfirmation)
+class RecheckConfirmationAdmin(ReadOnlyAdmin):
+    list_display = ["draw", "entry", "total", "confirmed_by", "confirmed_at"]
+    search_fields = ["entry__code", "note"]
