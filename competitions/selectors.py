@@ -12,7 +12,7 @@ from accounts.selectors import containing, has_role, is_admin
 from experts import selectors as experts_selectors
 from miniprogram_api.errors import forbidden, not_found
 
-from . import scoring
+from . import scoring, teams
 from .models import (
     Appeal,
     Aspect,
@@ -260,7 +260,8 @@ def pending_remarks_for(user: User) -> list[dict]:
 # --- results, for other apps (apprenticeship evidence) -------------------------------------------------
 def published_events_of(contestant: User, *, before: datetime | None = None) -> list[Event]:
     """Published events in which `contestant` had an entry (published before `before`), with contests."""
-    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=contestant)
+    events = Event.objects.filter(Q(entries__contestant=contestant) | Q(entries__members__member=contestant),
+                                  state=Event.State.PUBLISHED)  # a team's members too (issue 17)
     if before is not None:
         events = events.filter(published_at__lt=before)
     return list(events.distinct().select_related("contest").order_by("published_at", "id"))
@@ -268,8 +269,8 @@ def published_events_of(contestant: User, *, before: datetime | None = None) -> 
 
 def entries_of(event: Event, *, contestant: User | None = None) -> list[Entry]:
     entries = Entry.objects.filter(event=event).select_related("contestant")
-    if contestant is not None:
-        entries = entries.filter(contestant=contestant)
+    if contestant is not None:  # the contestant's own entry, or the team they are a member of (issue 17)
+        entries = entries.filter(Q(contestant=contestant) | Q(members__member=contestant)).distinct()
     return list(entries.order_by("id"))
 
 
@@ -383,3 +384,12 @@ def panel_mean(values, *, trimmed: bool = True):
     """The contests' panel aggregation: the exact mean of Decimal marks, dropping the highest and lowest
     when 5 or more marked (competitions/scoring.py); None when empty."""
     return scoring.aggregate([scoring.exact(v) for v in values], "trimmed" if trimmed else "mean", 1)
+# --- teams (issue 17): who an entry stands for, and its name ---------------------------------------------
+def entry_people(entries) -> dict[int, list[int]]:
+    """Entry id → the user ids it stands for: the contestant, or every member of a team (one query)."""
+    return teams.people_of(entries)
+
+
+def entry_name(entry: Entry) -> str:
+    """An entry's name: the contestant, or 队名（队员、队员）."""
+    return teams.entry_name(entry)
