@@ -8,8 +8,8 @@ import pytest
 from competitions import selectors, services, teams
 from competitions.models import Entry, EntryMember, Event, PublishedResult
 from miniprogram_api.errors import ApiError
-from tests.conftest import CJK
 from tests.competitions.conftest import Kit
+from tests.conftest import CJK
 
 
 def team_kit(api, org, make_user):
