@@ -270,13 +270,14 @@ def sign_up(request: HttpRequest, contest_id: Id, event_id: Id, payload: SignUpI
     signup = signups.apply(user=request.user, contest_id=contest_id, event_id=event_id,
                            skill_level=payload.skill_level, certificate_no=payload.certificate_no,
                            team_name=payload.team_name, member_ids=list(payload.members))
-    return Status(201, signups.signup_out(signup))
+    return Status(201, signups.signup_out(signup, organiser=False))
 
 
 @contests_router.get("/{contest_id}/events/{event_id}/signups", response=SignUpListOut,
                      summary="报名列表（主办方看全部，其他人看自己的）")
 def list_signups(request: HttpRequest, contest_id: Id, event_id: Id):
-    return {"items": [signups.signup_out(s) for s in signups.visible_signups(request.user, contest_id, event_id)]}
+    items, organiser = signups.visible_signups(request.user, contest_id, event_id)
+    return {"items": [signups.signup_out(s, organiser=organiser) for s in items]}
 
 
 @contests_router.post("/{contest_id}/events/{event_id}/signups/{signup_id}/decide", response=SignUpOut,

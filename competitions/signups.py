@@ -19,6 +19,7 @@ from django.utils import timezone
 from accounts.models import Role, User
 from accounts.selectors import has_role
 from miniprogram_api.errors import conflict, forbidden, not_found, unprocessable
+from notifications.services import notify
 
 from . import teams
 from .models import AuditLog, Entry, Event, LotDraw, SignUp
@@ -135,16 +136,28 @@ def decide(*, actor: User, contest_id: int, event_id: int, signup_id: int, decis
     signup.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
     _audit(event, AuditLog.Action.SIGNUP_DECIDED, actor, reason,
            {"signup_id": signup.pk, "applicant_id": signup.applicant_id, "decision": decision})
+    verdict = "已通过" if decision == SignUp.Status.APPROVED else f"未通过：{reason}"
+    notify(recipients=_people(signup), kind="contest_signup_decided", title="比武报名审核结果",
+           body=f"{event.contest.name} · {event.name}：报名{verdict}",
+           data={"contest_id": event.contest_id, "event_id": event.pk, "signup_id": signup.pk, "status": decision},
+           dedupe_key=f"contest:{event.pk}:signup:{signup.pk}:decided")
     return signup
 
 
-def visible_signups(user: User, contest_id: int, event_id: int) -> list[SignUp]:
-    """The organiser sees every sign-up of the event; anyone else their own (as applicant or member)."""
+def _people(signup: SignUp) -> list[User]:
+    ids = signup.members or [signup.applicant_id]
+    return list(User.objects.filter(pk__in=ids))
+
+
+def visible_signups(user: User, contest_id: int, event_id: int) -> tuple[list[SignUp], bool]:
+    """The organiser sees every sign-up of the event; anyone else their own (as applicant or member).
+    Also says whether the user is the organiser."""
     event = event_of(contest_id, event_id)
-    signups = list(SignUp.objects.filter(event=event).select_related("applicant", "org_unit", "entry").order_by("id"))
+    signups = list(SignUp.objects.filter(event=event).select_related("event", "applicant", "org_unit", "entry")
+                   .order_by("id"))
     if is_organiser(user, event):
-        return signups
-    return [s for s in signups if s.applicant_id == user.pk or user.pk in (s.members or [])]
+        return signups, True
+    return [s for s in signups if s.applicant_id == user.pk or user.pk in (s.members or [])], False
 
 
 # --- the lot draw --------------------------------------------------------------------------------------
@@ -195,6 +208,11 @@ def draw_lots(*, actor: User, contest_id: int, event_id: int, seed: str | None =
         raise conflict("lots_drawn", "该项目已抽签，不能重复抽签") from None
     _audit(event, AuditLog.Action.LOT_DRAW, actor, data={"seed": seed, "algorithm": LotDraw.ALGORITHM,
                                                        "entries": len(rows)})
+    for signup in approved:  # where to stand; the code stays with the organiser until publication
+        notify(recipients=_people(signup), kind="contest_workstation", title="比武抽签结果",
+               body=f"{event.contest.name} · {event.name}：您的工位号为 {stations[signup.pk]}",
+               data={"contest_id": event.contest_id, "event_id": event.pk, "workstation": stations[signup.pk]},
+               dedupe_key=f"contest:{event.pk}:signup:{signup.pk}:workstation")
     return draw
 
 
@@ -209,18 +227,21 @@ def verify(draw: LotDraw) -> bool:
 
 
 def lot_draw_of(user: User, contest_id: int, event_id: int) -> LotDraw:
-    """The recorded draw: the organiser, and anyone once the event has opened (codes are public then)."""
+    """The recorded draw: the organiser; anyone else once the event is published. Before that the draw
+    pairs each code with a name, which blind judging keeps from judges and spectators (docs/SCORING.md)."""
     event = event_of(contest_id, event_id)
     draw = LotDraw.objects.select_related("event", "drawn_by").filter(event=event).first()
     if draw is None:
         raise not_found("抽签记录", code="lots_not_drawn")
-    if not is_organiser(user, event) and event.state == Event.State.DRAFT:
-        raise forbidden("开赛前只有主办单位的管理员可以查看抽签结果", code="not_organiser")
+    if not is_organiser(user, event) and event.state != Event.State.PUBLISHED:
+        raise forbidden("成绩公布前只有主办单位的管理员可以查看抽签结果（加密号与姓名的对应）", code="not_organiser")
     return draw
 
 
 # --- answers -------------------------------------------------------------------------------------------
-def signup_out(signup: SignUp) -> dict:
+def signup_out(signup: SignUp, *, organiser: bool = True) -> dict:
+    """A sign-up as its applicant or the organiser sees it. The applicant learns the workstation (where to
+    stand) from the draw, but the code only once the event is published: the code is what judges see."""
     people = {u.pk: teams.person_name(u) for u in User.objects.filter(pk__in=signup.members or [])}
     return {
         "id": signup.pk, "event_id": signup.event_id, "applicant_id": signup.applicant_id,
@@ -233,7 +254,8 @@ def signup_out(signup: SignUp) -> dict:
         "decided_at": signup.decided_at.isoformat() if signup.decided_at else None,
         "created_at": signup.created_at.isoformat(),
         "entry_id": signup.entry_id,
-        "code": signup.entry.code if signup.entry else None,
+        "code": signup.entry.code if signup.entry and (organiser or signup.event.state == Event.State.PUBLISHED)
+        else None,
         "workstation": signup.entry.workstation if signup.entry else None,
     }
 

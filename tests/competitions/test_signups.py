@@ -96,9 +96,16 @@ def test_the_lot_draw_is_recorded_reproducible_and_once(setup):
     assert entries[s.people["hvac"].pk].workstation == rows[ids[0]]["workstation"]
     assert_error(organiser.post(f"{s.url}/draw-lots", {}), 409, "lots_drawn")
     assert_error(apply(s, "hvac2"), 409, "signup_closed")
+    # The contestant learns where to stand, not the code the judges will see (blind judging).
     mine = s.api.as_user(s.people["hvac"]).get(f"{s.url}/signups").json()["items"]
-    assert mine[0]["code"] == rows[ids[0]]["code"] and mine[0]["workstation"] == rows[ids[0]]["workstation"]
-    # Before the event opens only the organiser sees the draw; the record itself cannot be rewritten.
+    assert mine[0]["code"] is None and mine[0]["workstation"] == rows[ids[0]]["workstation"]
+    assert organiser.get(f"{s.url}/signups").json()["items"][0]["code"] == rows[ids[0]]["code"]
+    from notifications.models import Notification
+
+    seat = Notification.objects.get(recipient=s.people["hvac"], kind="contest_workstation")
+    assert rows[ids[0]]["workstation"] in seat.body and rows[ids[0]]["code"] not in seat.body
+    assert Notification.objects.filter(recipient=s.people["base"], kind="contest_signup_decided").count() == 1
+    # Until publication only the organiser sees the draw (it pairs codes with names); it cannot be rewritten.
     assert_error(s.api.as_user(s.people["bas"]).get(f"{s.url}/draw-lots"), 403, "not_organiser")
     assert organiser.get(f"{s.url}/draw-lots").json()["rows"] == body["rows"]
     from django.db import DatabaseError, transaction  # the database refuses, not only the model
