@@ -191,6 +191,9 @@ def event_summary(event: Event) -> dict:
         "id": event.id, "name": event.name, "state": event.state, "aggregation": event.aggregation,
         "trim_k": event.trim_k, "tolerance": event.tolerance, "locked_at": event.locked_at,
         "published_at": event.published_at, "appeal_deadline": event.appeal_deadline,
+        "participation": event.participation, "team_min": event.team_min, "team_max": event.team_max,
+        "kind": event.kind, "previous_round_id": event.previous_round_id, "qualifiers": event.qualifiers,
+        "carry_share": event.carry_share, "min_skill_level": event.min_skill_level, "unit_quota": event.unit_quota,
         "sections": [
             {"id": s.id, "name": s.name, "order": s.order, "weight": s.weight,
              "aspects": [{"id": a.id, "name": a.name, "kind": a.kind, "max_mark": a.max_mark,

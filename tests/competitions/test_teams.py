@@ -41,6 +41,9 @@ def test_a_team_is_one_entry_with_one_code_marked_as_one_and_named_with_its_memb
     services.open_event(actor=kit.chief, event_id=kit.event.id, rng=random.Random(7))
     kit.refresh()
     assert first.code and second.code and first.code != second.code
+    detail = kit.client(kit.spectator).get(f"competitions/{kit.contest.id}").json()["events"][0]
+    assert (detail["participation"], detail["team_min"], detail["team_max"], detail["kind"]) == ("team", 2, 5,
+                                                                                                   "practical")
     kit.complete(first, judgement_values=[3, 3, 3, 3, 3], measurement="18")
     kit.complete(second, judgement_values=[1, 1, 1, 1, 1], measurement="10")
     jury = kit.client(kit.chief).get(f"competitions/{kit.contest.id}/jury-board").json()
