@@ -12,7 +12,7 @@ from accounts.selectors import containing, has_role, is_admin
 from experts import selectors as experts_selectors
 from miniprogram_api.errors import forbidden, not_found
 
-from . import scoring, teams
+from . import scoring
 from .models import (
     Appeal,
     Aspect,
@@ -20,6 +20,7 @@ from .models import (
     Contest,
     ContestBoard,
     Entry,
+    EntryMember,
     Event,
     Mark,
     ModerationRequest,
@@ -388,11 +389,25 @@ def panel_mean(values, *, trimmed: bool = True):
     when 5 or more marked (competitions/scoring.py); None when empty."""
     return scoring.aggregate([scoring.exact(v) for v in values], "trimmed" if trimmed else "mean", 1)
 # --- teams (issue 17): who an entry stands for, and its name ---------------------------------------------
-def entry_people(entries) -> dict[int, list[int]]:
-    """Entry id → the user ids it stands for: the contestant, or every member of a team (one query)."""
-    return teams.people_of(entries)
+def person_name(user: User) -> str:
+    return user.display_name or user.username
 
 
 def entry_name(entry: Entry) -> str:
     """An entry's name: the contestant, or 队名（队员、队员）."""
-    return teams.entry_name(entry)
+    if entry.team_name:
+        return scoring.team_label(entry.team_name, entry.team_members)
+    return person_name(entry.contestant)
+
+
+def entry_people(entries) -> dict[int, list[int]]:
+    """Entry id → the user ids it stands for: the contestant, or every member of a team (one query)."""
+    out: dict[int, list[int]] = {e.pk: [e.contestant_id] for e in entries}
+    team_ids = [e.pk for e in entries if e.team_name]
+    if team_ids:
+        found: dict[int, list[int]] = {}
+        for entry_id, member_id in (EntryMember.objects.filter(entry_id__in=team_ids)
+                                    .order_by("entry_id", "order", "id").values_list("entry_id", "member_id")):
+            found.setdefault(entry_id, []).append(member_id)
+        out.update({k: v for k, v in found.items() if v})
+    return out

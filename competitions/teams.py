@@ -14,19 +14,12 @@ from miniprogram_api.errors import conflict, unprocessable
 
 from .models import Entry, EntryMember, Event, SignUp
 from .scoring import team_label
+from .selectors import affiliation, entry_name, person_name, studio_or_team_ids
+from .selectors import entry_people as people_of
+
+__all__ = ["entry_name", "people_of", "person_name", "team_label"]  # re-exported reads
 
 TEAM_SIZE_LIMITS = (2, 5)
-
-
-def person_name(user: User) -> str:
-    return user.display_name or user.username
-
-
-def entry_name(entry: Entry) -> str:
-    """The name an entry is shown by: the contestant, or the team with its members."""
-    if entry.team_name:
-        return team_label(entry.team_name, entry.team_members)
-    return person_name(entry.contestant)
 
 
 def check_team(event: Event, *, name: str, people: Sequence[User], exclude_signup: int | None = None) -> str:
@@ -45,6 +38,7 @@ def check_team(event: Event, *, name: str, people: Sequence[User], exclude_signu
     if not low <= len(ids) <= high:
         raise unprocessable("team_size", f"每队应为 {low}–{high} 人（含队长），现为 {len(ids)} 人",
                             detail={"min": low, "max": high, "count": len(ids)})
+    team_unit(people)  # one studio or team per team, so that recusal by the entry's unit covers everyone
     taken = list(EntryMember.objects.filter(event=event, member_id__in=ids).select_related("member", "entry"))
     if taken:
         first = taken[0]
@@ -61,6 +55,22 @@ def check_team(event: Event, *, name: str, people: Sequence[User], exclude_signu
     return name
 
 
+def team_unit(people: Sequence[User]):
+    """The unit a team competes for (the entry's unit, which decides recusal): the first member (captain
+    first) who belongs to a studio or team, else the captain's unit. Members from two different studios or
+    teams are refused (`422 team_mixed_units`): recusal compares one affiliation per entry (docs/SCORING.md
+    "Recusal"), and a judge of either studio would otherwise mark their own people. Members with no
+    affiliation (the bureau, the base) join any team."""
+    st = studio_or_team_ids()
+    units = [p.primary_org_unit for p in people]
+    found = [(unit, affiliation(unit.path, st)) for unit in units if unit is not None]
+    with_aff = [(unit, aff) for unit, aff in found if aff is not None]
+    if len({aff for _, aff in with_aff}) > 1:
+        raise unprocessable("team_mixed_units", "同一队伍的队员应来自同一工作室或班组（基地、局机关人员不限）",
+                            detail={"field": "members"})
+    return with_aff[0][0] if with_aff else units[0]
+
+
 @transaction.atomic
 def add_team(*, event: Event, name: str, captain: User, members: Sequence[User], code: str = "",
              workstation: str = "", exclude_signup: int | None = None) -> Entry:
@@ -69,7 +79,7 @@ def add_team(*, event: Event, name: str, captain: User, members: Sequence[User],
     name = check_team(event, name=name, people=people, exclude_signup=exclude_signup)
     try:
         with transaction.atomic():
-            entry = Entry.objects.create(event=event, contestant=captain, org_unit=captain.primary_org_unit,
+            entry = Entry.objects.create(event=event, contestant=captain, org_unit=team_unit(people),
                                          team_name=name, team_members="、".join(person_name(p) for p in people),
                                          code=code, workstation=workstation)
             EntryMember.objects.bulk_create([
@@ -96,27 +106,3 @@ def team_problems(event: Event) -> list[str]:
     elif counts:
         problems.append("个人赛项目的参赛记录不应有队员")
     return problems
-
-
-def members_of(entry_ids: Sequence[int]) -> dict[int, list[dict]]:
-    """Entry id → its members in order [{id, name, is_captain}] (one query)."""
-    out: dict[int, list[dict]] = {}
-    for m in (EntryMember.objects.filter(entry_id__in=list(entry_ids)).select_related("member")
-              .order_by("entry_id", "order", "id")):
-        out.setdefault(m.entry_id, []).append({"id": m.member_id, "name": person_name(m.member),
-                                               "is_captain": m.is_captain})
-    return out
-
-
-def people_of(entries: Sequence[Entry]) -> dict[int, list[int]]:
-    """Entry id → the user ids it stands for: the contestant, or every member of a team (one query)."""
-    out: dict[int, list[int]] = {e.pk: [e.contestant_id] for e in entries}
-    team_ids = [e.pk for e in entries if e.team_name]
-    if team_ids:
-        found: dict[int, list[int]] = {}
-        for entry_id, member_id in (EntryMember.objects.filter(entry_id__in=team_ids)
-                                    .order_by("entry_id", "order", "id").values_list("entry_id", "member_id")):
-            found.setdefault(entry_id, []).append(member_id)
-        out.update({k: v for k, v in found.items() if v})
-    return out
-

@@ -123,7 +123,8 @@ def test_a_team_signs_up_through_its_captain_and_the_draw_creates_the_team(setup
     team = apply(s, "hvac", team_name="暖通队", members=[mate1.pk, mate2.pk])
     assert team.status_code == 201, team.content
     assert [m["name"] for m in team.json()["members"]] == ["暖通选手", "队员甲", "队员乙"]
-    assert_error(apply(s, "bas", team_name="抢人队", members=[mate1.pk]), 409, "already_in_team")
+    assert_error(apply(s, "hvac2", team_name="抢人队", members=[mate1.pk]), 409, "already_in_team")
+    assert_error(apply(s, "hvac2", team_name="混编队", members=[s.people["bas"].pk]), 422, "team_mixed_units")
     assert_error(apply(s, "bas", team_name="幽灵队", members=[999999]), 422, "unknown_members")
     other = apply(s, "bas", team_name="楼控队", members=[s.people["base"].pk]).json()
     organiser = s.api.as_user(s.organiser)

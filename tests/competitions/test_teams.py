@@ -13,7 +13,7 @@ from tests.conftest import CJK
 
 
 def team_kit(api, org, make_user):
-    kit = Kit(api, org, make_user, open_event=False)
+    kit = Kit(api, org, make_user, open_event=False, contestant_units=[org.hvac_team, org.hvac_team, org.base, org.bas])
     Entry.objects.filter(event=kit.event).delete()  # the kit's individual entries: this is a team event
     Event.objects.filter(pk=kit.event.pk).update(participation="team")
     kit.event.refresh_from_db()
@@ -79,6 +79,8 @@ def test_team_rules_have_stable_codes_and_chinese_messages(api, org, make_user):
     event.refresh_from_db()
     refused("team_size", teams.add_team, event=event, name="四人队", captain=extra[0], members=extra[1:4])
     assert Entry.objects.filter(event=event).count() == 2  # nothing written by the refusals
+    refused("team_mixed_units", teams.add_team, event=event, name="混编队", captain=make_user("暖通人", unit=org.hvac),
+            members=[make_user("楼控人", unit=org.bas)])
     individual = Event.objects.create(contest=kit.contest, name="个人赛")
     refused("not_team_event", teams.add_team, event=individual, name="队", captain=extra[0], members=[extra[1]])
 
@@ -97,3 +99,15 @@ def test_the_database_keeps_a_person_in_one_team_per_event(api, org, make_user):
     kit = team_kit(api, org, make_user)
     with pytest.raises(IntegrityError), transaction.atomic():
         EntryMember.objects.create(event=kit.event, entry=kit.entries[1], member=kit.people[0])
+
+
+def test_a_team_competes_for_its_members_studio_so_its_judges_step_aside(api, org, make_user):
+    """A base captain with a member from the HVAC studio's team: the entry is the HVAC studio's, and the
+    HVAC studio's judge (judge 1) is recused from it."""
+    kit = team_kit(api, org, make_user)
+    captain, member = make_user("基地队长", unit=org.base), make_user("暖通队员", unit=org.hvac_team)
+    mixed = teams.add_team(event=kit.event, name="基地暖通队", captain=captain, members=[member])
+    assert mixed.org_unit == org.hvac_team and mixed.contestant == captain
+    services.open_event(actor=kit.chief, event_id=kit.event.id, rng=random.Random(7))
+    entries = kit.client(kit.judges[0]).get("judging/assignments").json()["events"][0]["entries"]
+    assert {e["id"]: e["recused"] for e in entries}[mixed.id] is True
