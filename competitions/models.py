@@ -126,6 +126,8 @@ class Event(models.Model):
                                                 ("level1", "一级/高级技师")])
     unit_quota = models.PositiveSmallIntegerField("每单位报名名额", null=True, blank=True,
                                                   help_text="留空表示不限；团体赛按队计")
+    signup_open = models.BooleanField("接受报名", default=False,
+                                      help_text="开启后选手可在小程序中看到本项目并报名；抽签后自动截止")
     kind = models.CharField("项目类型", max_length=16, default="practical",
                             choices=[("practical", "实操"), ("theory", "理论考试")])
     exam = models.ForeignKey("training.Exam", verbose_name="理论考试", null=True, blank=True,

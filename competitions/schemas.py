@@ -45,6 +45,7 @@ class EventOut(Schema):
     carry_share: Decimal = Field(description="带入上一轮总分的比例（%），0 表示重新计分")
     min_skill_level: str = Field(description="报名最低技能等级（空表示不限）")
     unit_quota: int | None = Field(description="每单位报名名额（空表示不限）")
+    signup_open: bool = Field(description="正在接受报名（POST …/events/{event_id}/signups）")
 
 
 class ContestOut(Schema):

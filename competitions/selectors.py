@@ -149,7 +149,7 @@ def visible_contests(user: User):
     jury_units = [unit for unit in OrgUnit.objects.filter(
         id__in=[uid for role, uid, _ in _grants(user) if role in JURY_ROLES])]
     query = Q(events__state__in=[Event.State.OPEN, Event.State.LOCKED, Event.State.PUBLISHED]) | Q(
-        events__panel__judge=user)
+        events__panel__judge=user) | Q(events__state=Event.State.DRAFT, events__signup_open=True)  # sign-up
     for unit in jury_units:
         query |= Q(org_unit__path__startswith=unit.path)
     return qs.filter(query).distinct()
@@ -179,7 +179,7 @@ def contest_detail(user: User, contest: Contest) -> dict:
     staff = can_see_jury(user, contest)
     panel_events = set(PanelMember.objects.filter(event__contest=contest, judge=user).values_list("event_id", flat=True))
     events = [e for e in contest.events.prefetch_related("sections__aspects").order_by("order", "id")
-              if e.state != Event.State.DRAFT or staff or e.id in panel_events]
+              if e.state != Event.State.DRAFT or staff or e.id in panel_events or e.signup_open]
     return {
         "id": contest.id, "name": contest.name, "venue": contest.venue, "starts_at": contest.starts_at,
         "freeze_at": contest.freeze_at, "appeal_window_minutes": contest.appeal_window_minutes,
@@ -195,6 +195,7 @@ def event_summary(event: Event) -> dict:
         "participation": event.participation, "team_min": event.team_min, "team_max": event.team_max,
         "kind": event.kind, "previous_round_id": event.previous_round_id, "qualifiers": event.qualifiers,
         "carry_share": event.carry_share, "min_skill_level": event.min_skill_level, "unit_quota": event.unit_quota,
+        "signup_open": event.signup_open and event.state == Event.State.DRAFT,
         "sections": [
             {"id": s.id, "name": s.name, "order": s.order, "weight": s.weight,
              "aspects": [{"id": a.id, "name": a.name, "kind": a.kind, "max_mark": a.max_mark,

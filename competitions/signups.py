@@ -60,9 +60,11 @@ def event_of(contest_id: int, event_id: int, *, for_update: bool = False) -> Eve
     return event
 
 
-def _open_for_signup(event: Event) -> None:
+def _open_for_signup(event: Event, *, applying: bool = False) -> None:
     if event.state != Event.State.DRAFT or LotDraw.objects.filter(event=event).exists():
         raise conflict("signup_closed", "该项目已抽签或已开始，报名已截止")
+    if applying and not event.signup_open:
+        raise conflict("signup_closed", "该项目未开放报名")
 
 
 def _audit(event: Event, action: str, actor: User, reason: str = "", data: dict | None = None) -> None:
@@ -75,7 +77,7 @@ def _audit(event: Event, action: str, actor: User, reason: str = "", data: dict 
 def apply(*, user: User, contest_id: int, event_id: int, skill_level: str = "", certificate_no: str = "",
           team_name: str = "", member_ids: Sequence[int] = ()) -> SignUp:
     event = event_of(contest_id, event_id, for_update=True)  # serialises sign-ups of the event (quota)
-    _open_for_signup(event)
+    _open_for_signup(event, applying=True)
     if SignUp.objects.filter(event=event, applicant=user, status__in=SignUp.ACTIVE).exists():
         raise conflict("already_signed_up", "您已报名该项目，不能重复报名")
     skill_level = (skill_level or "").strip()

@@ -14,7 +14,8 @@ from tests.conftest import assert_error
 @pytest.fixture
 def setup(api, org, make_user):
     contest = Contest.objects.create(name="报名测试比武", org_unit=org.base)
-    event = Event.objects.create(contest=contest, name="暖通故障排除", min_skill_level="level4", unit_quota=1)
+    event = Event.objects.create(contest=contest, name="暖通故障排除", min_skill_level="level4", unit_quota=1,
+                                 signup_open=True)
     organiser = make_user("主办方", roles=[(Role.ADMIN, org.base)], unit=org.base)
     people = {
         "hvac": make_user("暖通选手", unit=org.hvac), "hvac2": make_user("暖通选手二", unit=org.hvac),
@@ -34,6 +35,12 @@ def apply(s, who, **body):
 def test_eligibility_quota_and_one_sign_up_per_person(setup):
     s = setup
     assert s.api.post(f"{s.url}/signups", {}).status_code == 401
+    # An event open for sign-up is shown to contestants although it is in draft; a closed one refuses.
+    listed = s.api.as_user(s.people["low"]).get(f"competitions/{s.contest.id}").json()["events"]
+    assert [(e["id"], e["signup_open"], e["min_skill_level"]) for e in listed] == [(s.event.id, True, "level4")]
+    Event.objects.filter(pk=s.event.pk).update(signup_open=False)
+    assert_error(apply(s, "hvac"), 409, "signup_closed")
+    Event.objects.filter(pk=s.event.pk).update(signup_open=True)
     body = assert_error(apply(s, "low", skill_level="level5"), 422, "not_eligible")
     assert "四级/中级工" in body["message"]
     assert_error(apply(s, "low", skill_level=""), 422, "not_eligible")
