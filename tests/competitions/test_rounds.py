@@ -105,3 +105,30 @@ def test_advancing_needs_a_published_previous_round(api, org, make_user):
     Event.objects.filter(pk=final.pk).update(qualifiers=None)
     assert_error(chief.post(f"judging/events/{final.id}/advance"), 422, "qualifiers_required")
     assert not Entry.objects.filter(event=final).exists()
+
+
+def test_teams_advance_as_the_same_teams(api, org, make_user):
+    from competitions import teams
+    from competitions.models import EntryMember
+
+    kit = Kit(api, org, make_user, scheme=MEASURED, open_event=False,
+              contestant_units=[org.hvac_team, org.hvac_team, org.base, org.bas])
+    Entry.objects.filter(event=kit.event).delete()
+    Event.objects.filter(pk=kit.event.pk).update(participation="team")
+    kit.event.refresh_from_db()
+    a, b, c, d = kit.contestants
+    kit.entries = [teams.add_team(event=kit.event, name="甲队", captain=a, members=[b]),
+                   teams.add_team(event=kit.event, name="乙队", captain=d, members=[c])]
+    services.open_event(actor=kit.chief, event_id=kit.event.id, rng=random.Random(5))
+    kit.refresh()
+    measure(kit, kit.entries[0], "70", kit.measurement)
+    measure(kit, kit.entries[1], "85", kit.measurement)
+    services.lock_event(actor=kit.chief, event_id=kit.event.id)
+    services.publish_event(actor=kit.chief, event_id=kit.event.id)
+    final, _ = final_of(kit, qualifiers=1, carry_share="50")
+    Event.objects.filter(pk=final.pk).update(participation="team")
+    body = kit.client(kit.chief).post(f"judging/events/{final.id}/advance").json()
+    assert body["advanced"] == 1 and body["entries"][0]["name"] == "乙队（选手4、选手3）"
+    [team] = Entry.objects.filter(event=final)
+    assert (team.team_name, team.carried_total, team.carried_from_id) == ("乙队", Decimal("85.00"), kit.entries[1].id)
+    assert list(EntryMember.objects.filter(entry=team).values_list("member_id", flat=True)) == [d.pk, c.pk]
