@@ -111,3 +111,25 @@ def test_a_team_competes_for_its_members_studio_so_its_judges_step_aside(api, or
     services.open_event(actor=kit.chief, event_id=kit.event.id, rng=random.Random(7))
     entries = kit.client(kit.judges[0]).get("judging/assignments").json()["events"][0]["entries"]
     assert {e["id"]: e["recused"] for e in entries}[mixed.id] is True
+
+
+def test_team_names_cost_the_board_no_extra_query(api, org, make_user):
+    """The board names a team from the entry itself (ADR 0077): computing a team event takes as many
+    queries as an individual one, and one team mark as many as an individual mark."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from competitions import board
+
+    individual = Kit(api, org, make_user)
+    team = team_kit(api, org, make_user)
+    services.open_event(actor=team.chief, event_id=team.event.id, rng=random.Random(7))
+    team.refresh()
+    counts = []
+    for kit in (individual, team):
+        with CaptureQueriesContext(connection) as compute:
+            board.compute_event(kit.event)
+        with CaptureQueriesContext(connection) as mark:
+            assert kit.mark(kit.judges[1], kit.entries[1], kit.judgement[0], 2).status_code == 200
+        counts.append((len(compute), len(mark)))
+    assert counts[0] == counts[1], counts
