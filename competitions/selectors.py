@@ -355,8 +355,10 @@ def contest_brief(contest_id: int) -> dict | None:
 
 
 def contestant_ids(contest_id: int):
-    """User ids with an entry in any event of the contest (a subquery: use it in `pk__in`)."""
-    return Entry.objects.filter(event__contest_id=contest_id).values("contestant_id")
+    """User ids with an entry in any event of the contest, team members included (a subquery: use it in
+    `pk__in`)."""
+    return User.objects.filter(Q(contest_entries__event__contest_id=contest_id)
+                               | Q(contest_teams__event__contest_id=contest_id)).values("pk")
 # --- supervision (issue 16) ------------------------------------------------------------------------------
 def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
     """Per unit (its subtree; units[0] covers the others): contests it organised starting in [start, end),

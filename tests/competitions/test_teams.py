@@ -60,6 +60,10 @@ def test_a_team_is_one_entry_with_one_code_marked_as_one_and_named_with_its_memb
     member = kit.people[2]
     assert [e.id for e in selectors.entries_of(kit.event, contestant=member)] == [first.id]
     assert [e.id for e in selectors.published_events_of(member)] == [kit.event.id]
+    from accounts.models import User  # a contest survey's audience (evaluations) includes every member
+
+    assert set(User.objects.filter(pk__in=selectors.contestant_ids(kit.contest.id)).values_list("pk", flat=True)) \
+        == {p.pk for p in kit.people[:5]}
     assert selectors.entry_people([first, second]) == {first.id: [p.pk for p in kit.people[:3]],
                                                        second.id: [kit.people[3].pk, kit.people[4].pk]}
 
