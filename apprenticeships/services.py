@@ -583,8 +583,9 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
     each competency that accepts contest results, else for the agreement as a whole. Signed by the
     chief judge who published them. Called inside `publish_event`'s transaction."""
     entries = entries if entries is not None else contest_selectors.entries_of(event)
+    people = contest_selectors.entry_people(entries)  # a team entry stands for every member (issue 17)
     if agreements is None:
-        agreements = list(Agreement.objects.filter(apprentice__in=[e.contestant_id for e in entries],
+        agreements = list(Agreement.objects.filter(apprentice__in=[p for ids in people.values() for p in ids],
                                                    state__in=OPEN_STATES))
     if not entries or not agreements:
         return 0
@@ -602,10 +603,13 @@ def record_contest_results(*, event, actor: User | None = None, agreements: list
     new = []
     for entry in entries:
         row = rows.get(entry.pk)
-        for agreement in by_apprentice.get(entry.contestant_id, []):
+        for agreement in [a for person in people.get(entry.pk, []) for a in by_apprentice.get(person, [])]:
             data = {"rank": row["rank"] if row else None, "total": row["total"] if row else None,
                     "entries": len(rows), "code": entry.code}
             text = f"{contest.name} · {event.name}"
+            if entry.team_name:
+                data["team"] = contest_selectors.entry_name(entry)
+                text += f"（团队：{data['team']}）"
             if row:
                 text += f"：第 {row['rank']} 名（共 {len(rows)} 人），总分 {row['total']}"
             targets: Sequence[PlanItem | None] = items.get(agreement.pk) or [None]
@@ -623,8 +627,10 @@ def record_contest_correction(*, event, result, entry_ids: list[int]) -> int:
     entries = [e for e in contest_selectors.entries_of(event) if e.pk in set(entry_ids)]
     if not entries:
         return 0
+    people = contest_selectors.entry_people(entries)  # a team entry stands for every member (issue 17)
     agreements: dict[int, list[Agreement]] = {}
-    for agreement in Agreement.objects.filter(apprentice__in=[e.contestant_id for e in entries], state__in=OPEN_STATES):
+    for agreement in Agreement.objects.filter(apprentice__in=[p for ids in people.values() for p in ids],
+                                              state__in=OPEN_STATES):
         agreements.setdefault(agreement.apprentice_id, []).append(agreement)
     items: dict[int, list[PlanItem]] = {}
     for item in PlanItem.objects.filter(agreement__apprentice__in=list(agreements), agreement__state__in=OPEN_STATES,
@@ -639,13 +645,14 @@ def record_contest_correction(*, event, result, entry_ids: list[int]) -> int:
         row, change = rows.get(entry.pk), changes.get(entry.pk, {})
         if row is None:
             continue
-        text = (f"{event.contest.name} · {event.name}（成绩更正，第 {result.version} 版）：第 {row['rank']} 名"
+        team = f"（团队：{contest_selectors.entry_name(entry)}）" if entry.team_name else ""
+        text = (f"{event.contest.name} · {event.name}{team}（成绩更正，第 {result.version} 版）：第 {row['rank']} 名"
                 f"（共 {len(rows)} 人），总分 {row['total']}")
         data = {"contest": event.contest.name, "event": event.name, "event_id": event.pk,
                 "rank": row["rank"], "total": row["total"], "entries": len(rows), "code": entry.code,
                 "entry_id": entry.pk, "version": result.version, "previous_rank": change.get("old_rank"),
                 "previous_total": change.get("old_total")}
-        for agreement in agreements.get(entry.contestant_id, []):
+        for agreement in [a for person in people.get(entry.pk, []) for a in agreements.get(person, [])]:
             targets: Sequence[PlanItem | None] = items.get(agreement.pk) or [None]
             for target in targets:
                 new.append((Evidence(agreement=agreement, plan_item=target, kind=Evidence.Kind.CONTEST_RESULT,

@@ -247,3 +247,33 @@ class RecheckDrawAdmin(ReadOnlyAdmin):
 class RecheckConfirmationAdmin(ReadOnlyAdmin):
     list_display = ["draw", "entry", "total", "confirmed_by", "confirmed_at"]
     search_fields = ["entry__code", "note"]
+
+
+# --- teams, sign-up and the lot draw (issue 17): written by the services, shown here ------------------------
+from .models import EntryMember, LotDraw, SignUp  # noqa: E402  (kept in this block so the branches merge cleanly)
+
+EntryAdmin.readonly_fields = [*EntryAdmin.readonly_fields, "team_name", "team_members", "workstation",
+                              "carried_from", "carried_total"]
+
+
+@admin.register(EntryMember)
+class EntryMemberAdmin(ReadOnlyAdmin):
+    """Teams are formed by sign-up and the lot draw (or competitions.teams.add_team), which check the rules."""
+    list_display = ["entry", "member", "org_unit", "is_captain", "order"]
+    list_filter = ["event"]
+    search_fields = ["entry__code", "entry__team_name", "member__display_name"]
+
+
+@admin.register(SignUp)
+class SignUpAdmin(ReadOnlyAdmin):
+    """Decided through the API (the organiser, with a reason), so every decision is in the audit log."""
+    list_display = ["event", "applicant", "org_unit", "team_name", "skill_level", "status", "decided_by",
+                    "created_at"]
+    list_filter = ["status", "event"]
+    search_fields = ["applicant__display_name", "team_name", "certificate_no"]
+
+
+@admin.register(LotDraw)
+class LotDrawAdmin(ReadOnlyAdmin):
+    list_display = ["event", "seed", "algorithm", "drawn_by", "drawn_at"]
+    search_fields = ["event__name", "seed"]

@@ -277,3 +277,67 @@ def confirm_recheck(request: HttpRequest, event_id: Id, entry_id: Id, payload: R
             "confirmed_by": {"id": made.confirmed_by_id, "name": made.confirmed_by.name},
             "confirmed_at": made.confirmed_at.isoformat(), "note": made.note, "replayed": not created}
     return Status(201 if created else 200, body)
+
+
+# --- sign-up, the lot draw, rounds, theory (issue 17) ----------------------------------------------------------
+from . import rounds, signups, theory  # noqa: E402  (kept in this block so the branches merge cleanly)
+from .signup_schemas import (  # noqa: E402
+    AdvanceOut,
+    LotDrawIn,
+    LotDrawOut,
+    SignUpDecisionIn,
+    SignUpIn,
+    SignUpListOut,
+    SignUpOut,
+    TheoryScoresOut,
+)
+
+
+@contests_router.post("/{contest_id}/events/{event_id}/signups", response={201: SignUpOut},
+                      summary="报名（技能等级、单位名额；团体赛由队长报名并填写队员）")
+def sign_up(request: HttpRequest, contest_id: Id, event_id: Id, payload: SignUpIn):
+    signup = signups.apply(user=request.user, contest_id=contest_id, event_id=event_id,
+                           skill_level=payload.skill_level, certificate_no=payload.certificate_no,
+                           team_name=payload.team_name, member_ids=list(payload.members))
+    return Status(201, signups.signup_out(signup, organiser=False))
+
+
+@contests_router.get("/{contest_id}/events/{event_id}/signups", response=SignUpListOut,
+                     summary="报名列表（主办方看全部，其他人看自己的）")
+def list_signups(request: HttpRequest, contest_id: Id, event_id: Id):
+    items, organiser = signups.visible_signups(request.user, contest_id, event_id)
+    return {"items": [signups.signup_out(s, organiser=organiser) for s in items]}
+
+
+@contests_router.post("/{contest_id}/events/{event_id}/signups/{signup_id}/decide", response=SignUpOut,
+                      summary="主办方审核报名（通过，或说明原因不通过）")
+def decide_signup(request: HttpRequest, contest_id: Id, event_id: Id, signup_id: Id, payload: SignUpDecisionIn):
+    signup = signups.decide(actor=request.user, contest_id=contest_id, event_id=event_id, signup_id=signup_id,
+                            decision=payload.decision, reason=payload.reason)
+    return signups.signup_out(signup)
+
+
+@contests_router.post("/{contest_id}/events/{event_id}/draw-lots", response={201: LotDrawOut},
+                      summary="主办方抽签：加密号与工位号（记录随机种子，可复核；每个项目一次）")
+def draw_lots(request: HttpRequest, contest_id: Id, event_id: Id, payload: LotDrawIn | None = None):
+    draw = signups.draw_lots(actor=request.user, contest_id=contest_id, event_id=event_id,
+                             seed=payload.seed if payload else None)
+    return Status(201, signups.draw_out(draw))
+
+
+@contests_router.get("/{contest_id}/events/{event_id}/draw-lots", response=LotDrawOut,
+                     summary="抽签记录（开赛前仅主办方；含复核结果）")
+def lot_draw(request: HttpRequest, contest_id: Id, event_id: Id):
+    return signups.draw_out(signups.lot_draw_of(request.user, contest_id, event_id))
+
+
+@judging_router.post("/events/{event_id}/advance", response={201: AdvanceOut},
+                     summary="晋级：上一轮（已公布）前 N 名进入本轮（第 N 名并列者一并晋级）")
+def advance_round(request: HttpRequest, event_id: Id):
+    return Status(201, rounds.advance(actor=request.user, event_id=event_id))
+
+
+@judging_router.post("/events/{event_id}/theory-scores", response=TheoryScoresOut,
+                     summary="理论项目：导入选手在关联考试中的最好成绩作为总分")
+def theory_scores(request: HttpRequest, event_id: Id):
+    return theory.import_scores(actor=request.user, event_id=event_id)

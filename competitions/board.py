@@ -95,14 +95,17 @@ def event_aspects(event_ids) -> dict[int, list[dict]]:
 ASPECT_FIELDS = ("id", "name", "kind", "max_mark", "scale_max", "section_id", "section__name", "section__weight",
                  "section__event_id")
 ENTRY_FIELDS = ("id", "code", "contestant_id", "contestant__display_name", "contestant__username", "org_unit__name",
-                "org_unit__path")
+                "org_unit__path", "team_name", "team_members", "carried_total")
 
 
 def entry_key(entry: dict) -> dict:
-    return {"id": entry["id"], "code": entry["code"],
-            "name": entry["contestant__display_name"] or entry["contestant__username"],
+    name = entry["contestant__display_name"] or entry["contestant__username"]
+    if entry.get("team_name"):  # a team entry is named by the team and its members (issue 17)
+        name = scoring.team_label(entry["team_name"], entry.get("team_members") or "")
+    return {"id": entry["id"], "code": entry["code"], "name": name,
             "unit": entry["org_unit__name"] or "", "affiliation": entry["affiliation"],
-            "unit_path": entry["org_unit__path"], "contestant_id": entry["contestant_id"]}
+            "unit_path": entry["org_unit__path"], "contestant_id": entry["contestant_id"],
+            "carried_total": entry.get("carried_total")}
 
 
 @dataclass
@@ -182,7 +185,9 @@ def entry_row(event: Event, aspects: list[dict], entry: dict, panel: list[PanelS
             flags.append({"aspect_id": aid, "aspect": aspect["name"],
                           "spread": str(scoring.round_half_up(max(values) - min(values))),
                           "limit": str(scoring.round_half_up(limit))})
-    total = scoring.round_half_up(sum(by_section.values(), Fraction(0)))
+    # A later round may carry a share of the previous round's published total (docs/SCORING.md "Rounds").
+    total = scoring.round_half_up(scoring.with_carry(sum(by_section.values(), Fraction(0)),
+                                                     entry.get("carried_total"), event.carry_share))
     shown = {sid: scoring.round_half_up(v) for sid, v in by_section.items()}
     tie = tuple(shown[sid] for sid in chain_ids) if event.tie_break_by_sections else ()
     return scoring.Ranked(key=entry, total=total, tie_break=tie, extra={

@@ -106,6 +106,33 @@ class Event(models.Model):
     scheme_changes = models.JSONField("评分方案变更（开赛后）", default=list, blank=True,
                                       help_text="裁判长开赛后修改评分方案的记录（时间、人、原因、改动），评审榜显示；"
                                                 "操作日志中有同样的记录")
+    # --- teams, rounds, sign-up, theory (issue 17; docs/SCORING.md "Teams", "Rounds", "Sign-up") -------------
+    participation = models.CharField("参赛形式", max_length=16, default="individual",
+                                     choices=[("individual", "个人赛"), ("team", "团体赛")])
+    team_min = models.PositiveSmallIntegerField("每队最少人数", default=2,
+                                                validators=[MinValueValidator(2), MaxValueValidator(5)])
+    team_max = models.PositiveSmallIntegerField("每队最多人数", default=5,
+                                                validators=[MinValueValidator(2), MaxValueValidator(5)])
+    previous_round = models.ForeignKey("self", verbose_name="上一轮（预赛）", null=True, blank=True,
+                                       on_delete=models.PROTECT, related_name="next_rounds",
+                                       help_text="决赛指向预赛：预赛前 N 名晋级")
+    qualifiers = models.PositiveSmallIntegerField("晋级人数（上一轮前 N 名）", null=True, blank=True)
+    carry_share = models.DecimalField("带入上一轮成绩的比例（%）", max_digits=5, decimal_places=2, default=Decimal("0"),
+                                      validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("100"))],
+                                      help_text="0 表示本轮重新计分；30 表示总分 = 30% 上一轮 + 70% 本轮")
+    min_skill_level = models.CharField("报名最低技能等级", max_length=8, blank=True, default="",
+                                       choices=[("level5", "五级/初级工"), ("level4", "四级/中级工"),
+                                                ("level3", "三级/高级工"), ("level2", "二级/技师"),
+                                                ("level1", "一级/高级技师")])
+    unit_quota = models.PositiveSmallIntegerField("每单位报名名额", null=True, blank=True,
+                                                  help_text="留空表示不限；团体赛按队计")
+    signup_open = models.BooleanField("接受报名", default=False,
+                                      help_text="开启后选手可在小程序中看到本项目并报名；抽签后自动截止")
+    kind = models.CharField("项目类型", max_length=16, default="practical",
+                            choices=[("practical", "实操"), ("theory", "理论考试")])
+    exam = models.ForeignKey("training.Exam", verbose_name="理论考试", null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+",
+                             help_text="理论项目：选手在该考试中的最好成绩即为总分")
 
     class Meta:
         verbose_name = "比赛项目"
@@ -200,6 +227,15 @@ class Entry(models.Model):
                                  on_delete=models.PROTECT, related_name="contest_entries")
     code = models.CharField("加密号", max_length=16, blank=True, default="")
     drawn_at = models.DateTimeField("抽签时间", null=True, blank=True)
+    # --- teams, rounds, sign-up (issue 17) ---------------------------------------------------------------
+    team_name = models.CharField("队名", max_length=100, blank=True, default="",
+                                 help_text="团体赛：一支队伍一个加密号，成员见“队员”；选手字段为队长")
+    team_members = models.CharField("队员名单（显示用）", max_length=300, blank=True, default="",
+                                    help_text="组队时写入（队员姓名，顿号分隔），榜单与成绩据此显示队伍成员")
+    workstation = models.CharField("工位号", max_length=16, blank=True, default="")
+    carried_from = models.ForeignKey("self", verbose_name="上一轮的参赛记录", null=True, blank=True,
+                                     on_delete=models.PROTECT, related_name="+")
+    carried_total = models.DecimalField("带入的上一轮总分", max_digits=7, decimal_places=2, null=True, blank=True)
 
     class Meta:
         verbose_name = "参赛选手"
@@ -401,6 +437,10 @@ class AuditLog(AppendOnlyModel):
         REPUBLISH = "republish", "更正后重新公布成绩"
         RECHECK_DRAW = "recheck_draw", "抽取复核名单"
         RECHECK_CONFIRM = "recheck_confirm", "复核确认"
+        SIGNUP_DECIDED = "signup_decided", "报名审核"  # issue 17: sign-up, lots, rounds, theory
+        LOT_DRAW = "lot_draw", "抽签（加密号与工位号）"
+        ADVANCE = "advance", "晋级"
+        THEORY_SCORES = "theory_scores", "导入理论考试成绩"
 
     contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.PROTECT, related_name="audit_log")
     event = models.ForeignKey(Event, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
@@ -541,3 +581,100 @@ class RecheckConfirmation(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.entry} · {self.confirmed_by}"
+
+
+# --- teams, sign-up and the lot draw (issue 17; docs/SCORING.md "Teams" and "Sign-up") ------------------------
+class EntryMember(models.Model):
+    """A member of a team entry. `event` is copied from the entry so that the database itself keeps a person
+    in one team per event."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="+")
+    entry = models.ForeignKey(Entry, verbose_name="队伍", on_delete=models.CASCADE, related_name="members")
+    member = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="队员", on_delete=models.PROTECT,
+                               related_name="contest_teams")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name="队员所在单位", null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    is_captain = models.BooleanField("队长", default=False)
+    order = models.PositiveSmallIntegerField("顺序", default=0)
+
+    class Meta:
+        verbose_name = "队员"
+        verbose_name_plural = "队员"
+        ordering = ["entry_id", "order", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "member"], name="entry_member_one_team_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.member}"
+
+    def save(self, *args, **kwargs):
+        if self._state.adding:
+            refuse_if_frozen(_event_state(pk=self.event_id), "参赛选手名单")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        refuse_if_frozen(_event_state(pk=self.event_id), "参赛选手名单")
+        return super().delete(*args, **kwargs)
+
+
+class SignUp(models.Model):
+    """报名: a contestant (a team's captain, with the members) applies to an event; the organiser approves or
+    rejects with a reason; the lot draw turns the approved ones into entries."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "待审核"
+        APPROVED = "approved", "已通过"
+        REJECTED = "rejected", "未通过"
+
+    ACTIVE = ("pending", "approved")
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="signups")
+    applicant = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="报名人（团体赛为队长）",
+                                  on_delete=models.PROTECT, related_name="contest_signups")
+    org_unit = models.ForeignKey(OrgUnit, verbose_name="所在单位", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+", help_text="名额按此单位计")
+    team_name = models.CharField("队名", max_length=100, blank=True, default="")
+    members = models.JSONField("队员 ID（含队长，按顺序）", default=list, blank=True)
+    skill_level = models.CharField("申报技能等级", max_length=8, blank=True, default="")
+    certificate_no = models.CharField("技能等级证书编号", max_length=64, blank=True, default="")
+    status = models.CharField("状态", max_length=16, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="审核人", null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField("审核时间", null=True, blank=True)
+    decision_reason = models.TextField("审核意见", blank=True)
+    entry = models.OneToOneField(Entry, verbose_name="参赛记录", null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="signup")
+    created_at = models.DateTimeField("报名时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "报名"
+        verbose_name_plural = "报名"
+        ordering = ["event_id", "id"]
+        constraints = [models.UniqueConstraint(fields=["event", "applicant"], condition=models.Q(
+            status__in=["pending", "approved"]), name="signup_one_active_per_person")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.applicant}"
+
+
+class LotDraw(AppendOnlyModel):
+    """The recorded lot draw of an event (once: the event is the primary key): the seed, and per approved
+    sign-up the code and the workstation it drew. Order: sha256(f"{seed}:{signup_id}") ascending for the
+    codes, sha256(f"{seed}:ws:{signup_id}") ascending for the workstations (docs/adr/0078)."""
+
+    ALGORITHM = "sha256-v1"
+
+    event = models.OneToOneField(Event, verbose_name="项目", on_delete=models.PROTECT, primary_key=True,
+                                 related_name="lot_draw")
+    seed = models.CharField("随机种子", max_length=64)
+    algorithm = models.CharField("算法", max_length=16, default=ALGORITHM)
+    rows = models.JSONField("抽签结果", help_text="[{signup_id, entry_id, code, workstation}]")
+    drawn_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="抽签人", on_delete=models.PROTECT,
+                                 related_name="+")
+    drawn_at = models.DateTimeField("抽签时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "抽签记录"
+        verbose_name_plural = "抽签记录"
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.seed}"

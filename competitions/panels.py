@@ -14,7 +14,7 @@ from experts import services as experts_services
 from experts.models import Category, Draw, Seat
 from miniprogram_api.errors import conflict, forbidden, not_found, unprocessable
 
-from .models import Entry, Event, PanelMember
+from .models import Entry, EntryMember, Event, PanelMember
 
 SUBJECT = "competitions.event:"
 
@@ -37,6 +37,7 @@ def _organised_event(actor: User, event_id: int) -> Event:
 def _parties(event: Event) -> tuple[list[int], list[int]]:
     """(units, persons) the panel must avoid: the contestants' units and the contestants themselves."""
     rows = list(Entry.objects.filter(event=event).values_list("org_unit_id", "contestant_id"))
+    rows += list(EntryMember.objects.filter(event=event).values_list("org_unit_id", "member_id"))  # teams
     return sorted({u for u, _ in rows if u is not None}), sorted({p for _, p in rows})
 
 

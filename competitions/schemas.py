@@ -35,6 +35,17 @@ class EventOut(Schema):
     published_at: datetime | None
     appeal_deadline: datetime | None
     sections: list[SectionOut]
+    # teams, rounds, sign-up, theory (issue 17; docs/SCORING.md)
+    participation: Literal["individual", "team"] = Field(description="个人赛或团体赛")
+    team_min: int
+    team_max: int
+    kind: Literal["practical", "theory"] = Field(description="实操或理论考试")
+    previous_round_id: int | None = Field(description="上一轮（预赛）的项目 ID")
+    qualifiers: int | None = Field(description="上一轮前 N 名晋级本轮")
+    carry_share: Decimal = Field(description="带入上一轮总分的比例（%），0 表示重新计分")
+    min_skill_level: str = Field(description="报名最低技能等级（空表示不限）")
+    unit_quota: int | None = Field(description="每单位报名名额（空表示不限）")
+    signup_open: bool = Field(description="正在接受报名（POST …/events/{event_id}/signups）")
 
 
 class ContestOut(Schema):

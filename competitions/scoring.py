@@ -86,3 +86,18 @@ def assign_ranks(items: Iterable[Ranked]) -> list[Ranked]:
         else:
             item.rank = ordered[position - 2].rank
     return ordered
+
+
+# --- teams and rounds (issue 17) -----------------------------------------------------------------------
+def team_label(team_name: str, members: str) -> str:
+    """How the board and the results name a team: 队名（队员、队员）."""
+    return f"{team_name}（{members}）" if members else team_name
+
+
+def with_carry(own: Fraction, carried: Decimal | None, share_percent: Decimal | None) -> Fraction:
+    """An entry's exact total in a round that carries `share_percent` % of the previous round's published
+    total: share × carried + (1 − share) × own. Without a carried total (a fresh round) it is `own`."""
+    if carried is None or not share_percent:
+        return own
+    share = exact(share_percent) / 100
+    return share * exact(carried) + (1 - share) * own

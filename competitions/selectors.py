@@ -20,6 +20,7 @@ from .models import (
     Contest,
     ContestBoard,
     Entry,
+    EntryMember,
     Event,
     Mark,
     ModerationRequest,
@@ -148,7 +149,7 @@ def visible_contests(user: User):
     jury_units = [unit for unit in OrgUnit.objects.filter(
         id__in=[uid for role, uid, _ in _grants(user) if role in JURY_ROLES])]
     query = Q(events__state__in=[Event.State.OPEN, Event.State.LOCKED, Event.State.PUBLISHED]) | Q(
-        events__panel__judge=user)
+        events__panel__judge=user) | Q(events__state=Event.State.DRAFT, events__signup_open=True)  # sign-up
     for unit in jury_units:
         query |= Q(org_unit__path__startswith=unit.path)
     return qs.filter(query).distinct()
@@ -178,7 +179,7 @@ def contest_detail(user: User, contest: Contest) -> dict:
     staff = can_see_jury(user, contest)
     panel_events = set(PanelMember.objects.filter(event__contest=contest, judge=user).values_list("event_id", flat=True))
     events = [e for e in contest.events.prefetch_related("sections__aspects").order_by("order", "id")
-              if e.state != Event.State.DRAFT or staff or e.id in panel_events]
+              if e.state != Event.State.DRAFT or staff or e.id in panel_events or e.signup_open]
     return {
         "id": contest.id, "name": contest.name, "venue": contest.venue, "starts_at": contest.starts_at,
         "freeze_at": contest.freeze_at, "appeal_window_minutes": contest.appeal_window_minutes,
@@ -191,6 +192,10 @@ def event_summary(event: Event) -> dict:
         "id": event.id, "name": event.name, "state": event.state, "aggregation": event.aggregation,
         "trim_k": event.trim_k, "tolerance": event.tolerance, "locked_at": event.locked_at,
         "published_at": event.published_at, "appeal_deadline": event.appeal_deadline,
+        "participation": event.participation, "team_min": event.team_min, "team_max": event.team_max,
+        "kind": event.kind, "previous_round_id": event.previous_round_id, "qualifiers": event.qualifiers,
+        "carry_share": event.carry_share, "min_skill_level": event.min_skill_level, "unit_quota": event.unit_quota,
+        "signup_open": event.signup_open and event.state == Event.State.DRAFT,
         "sections": [
             {"id": s.id, "name": s.name, "order": s.order, "weight": s.weight,
              "aspects": [{"id": a.id, "name": a.name, "kind": a.kind, "max_mark": a.max_mark,
@@ -260,7 +265,8 @@ def pending_remarks_for(user: User) -> list[dict]:
 # --- results, for other apps (apprenticeship evidence) -------------------------------------------------
 def published_events_of(contestant: User, *, before: datetime | None = None) -> list[Event]:
     """Published events in which `contestant` had an entry (published before `before`), with contests."""
-    events = Event.objects.filter(state=Event.State.PUBLISHED, entries__contestant=contestant)
+    events = Event.objects.filter(Q(entries__contestant=contestant) | Q(entries__members__member=contestant),
+                                  state=Event.State.PUBLISHED)  # a team's members too (issue 17)
     if before is not None:
         events = events.filter(published_at__lt=before)
     return list(events.distinct().select_related("contest").order_by("published_at", "id"))
@@ -268,8 +274,8 @@ def published_events_of(contestant: User, *, before: datetime | None = None) -> 
 
 def entries_of(event: Event, *, contestant: User | None = None) -> list[Entry]:
     entries = Entry.objects.filter(event=event).select_related("contestant")
-    if contestant is not None:
-        entries = entries.filter(contestant=contestant)
+    if contestant is not None:  # the contestant's own entry, or the team they are a member of (issue 17)
+        entries = entries.filter(Q(contestant=contestant) | Q(members__member=contestant)).distinct()
     return list(entries.order_by("id"))
 
 
@@ -349,8 +355,10 @@ def contest_brief(contest_id: int) -> dict | None:
 
 
 def contestant_ids(contest_id: int):
-    """User ids with an entry in any event of the contest (a subquery: use it in `pk__in`)."""
-    return Entry.objects.filter(event__contest_id=contest_id).values("contestant_id")
+    """User ids with an entry in any event of the contest, team members included (a subquery: use it in
+    `pk__in`)."""
+    return User.objects.filter(Q(contest_entries__event__contest_id=contest_id)
+                               | Q(contest_teams__event__contest_id=contest_id)).values("pk")
 # --- supervision (issue 16) ------------------------------------------------------------------------------
 def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
     """Per unit (its subtree; units[0] covers the others): contests it organised starting in [start, end),
@@ -383,3 +391,26 @@ def panel_mean(values, *, trimmed: bool = True):
     """The contests' panel aggregation: the exact mean of Decimal marks, dropping the highest and lowest
     when 5 or more marked (competitions/scoring.py); None when empty."""
     return scoring.aggregate([scoring.exact(v) for v in values], "trimmed" if trimmed else "mean", 1)
+# --- teams (issue 17): who an entry stands for, and its name ---------------------------------------------
+def person_name(user: User) -> str:
+    return user.display_name or user.username
+
+
+def entry_name(entry: Entry) -> str:
+    """An entry's name: the contestant, or 队名（队员、队员）."""
+    if entry.team_name:
+        return scoring.team_label(entry.team_name, entry.team_members)
+    return person_name(entry.contestant)
+
+
+def entry_people(entries) -> dict[int, list[int]]:
+    """Entry id → the user ids it stands for: the contestant, or every member of a team (one query)."""
+    out: dict[int, list[int]] = {e.pk: [e.contestant_id] for e in entries}
+    team_ids = [e.pk for e in entries if e.team_name]
+    if team_ids:
+        found: dict[int, list[int]] = {}
+        for entry_id, member_id in (EntryMember.objects.filter(entry_id__in=team_ids)
+                                    .order_by("entry_id", "order", "id").values_list("entry_id", "member_id")):
+            found.setdefault(entry_id, []).append(member_id)
+        out.update({k: v for k, v in found.items() if v})
+    return out

@@ -20,7 +20,7 @@ from miniprogram_api.idempotency import run_once
 from miniprogram_api.realtime import publish_after_commit
 from notifications.services import notify
 
-from . import board, presenters, signals
+from . import board, presenters, signals, teams
 from .models import (
     Appeal,
     Aspect,
@@ -112,12 +112,15 @@ def scheme_problems(event: Event) -> list[str]:
             problems.append(f"模块“{section.name}”各评分项满分之和应为 {section.weight}，现为 {marks}")
         has_judgement = has_judgement or any(a.kind == Aspect.Kind.JUDGEMENT for a in aspects)
     judges = PanelMember.objects.filter(event=event, is_chief=False).count()
-    if judges == 0:
+    if event.kind == "theory":  # issue 17: a theory event is scored from its exam, not by a panel
+        pass
+    elif judges == 0:
         problems.append("裁判组还没有裁判")
     elif has_judgement and judges < MIN_PANEL_FOR_JUDGEMENT:
         problems.append(f"有评判项的项目至少需要 {MIN_PANEL_FOR_JUDGEMENT} 名裁判，现有 {judges} 名")
     if not Entry.objects.filter(event=event).exists():
         problems.append("项目还没有参赛选手")
+    problems += teams.team_problems(event)  # issue 17: team sizes
     return problems
 
 
@@ -534,7 +537,16 @@ def board_entry(entry: Entry) -> dict:
     return {"id": entry.id, "code": entry.code,
             "name": entry.contestant.display_name or entry.contestant.username,
             "unit": unit.name if unit is not None else "", "affiliation": getattr(entry, "affiliation", None),
-            "unit_path": unit.path if unit is not None else None, "contestant_id": entry.contestant_id}
+            "unit_path": unit.path if unit is not None else None, "contestant_id": entry.contestant_id,
+            **_board_entry_extra(entry)}
+
+
+def _board_entry_extra(entry: Entry) -> dict:
+    """Teams and rounds (issue 17): a team is named by the team and its members; a later round's carry."""
+    extra: dict = {"carried_total": entry.carried_total}
+    if entry.team_name:
+        extra["name"] = teams.team_label(entry.team_name, entry.team_members)
+    return extra
 
 
 def _maybe_resolve(request: ModerationRequest, actor: User) -> bool:

@@ -135,6 +135,9 @@ class World:
         self.contest = Contest.objects.order_by("id").first()
         self.event = self.contest.events.order_by("id").first()
         self.entry = self.event.entries.order_by("id").first()
+        from competitions.models import SignUp  # issue 17: the demo team event's sign-ups and lot draw
+
+        self.signup = SignUp.objects.filter(event__contest=self.contest).order_by("id").first()
         self.aspect = Aspect.objects.filter(section__event=self.event, kind="judgement").order_by("id").first()
         self.li = demo_user("demo-apprentice-li")
         self.wang = demo_user("demo-master-wang")
@@ -198,6 +201,8 @@ class World:
         }
         if "{order_id}" in template:
             values["order_id"] = self.order_for(template.rsplit("/", 1)[-1])
+        if "/signups" in template or "/draw-lots" in template:  # the demo's team event (issue 17)
+            values.update(event_id=self.signup.event_id, signup_id=self.signup.pk)
         path = template.format(**values)
         if template == "/api/v1/points/labels.pdf":
             path += f"?ids={self.point.pk}"
@@ -276,6 +281,10 @@ class World:
             "/api/v1/experts/draws/{draw_id}/seats/{seat_id}/answer": {"accept": True},
             "/api/v1/judging/events/{event_id}/judge-draws": {"count": 1},
             "/api/v1/judging/events/{event_id}/panel": {"user_id": self.judge.pk, **reason},
+            "/api/v1/competitions/{contest_id}/events/{event_id}/signups": {"skill_level": "level3"},
+            "/api/v1/competitions/{contest_id}/events/{event_id}/signups/{signup_id}/decide": {
+                "decision": "approved"},
+            "/api/v1/competitions/{contest_id}/events/{event_id}/draw-lots": {},
             "/api/v1/surveys": {"template_id": self.survey_template.pk, "title": "权限矩阵评价", "target_kind": "course",
                                 "target_id": self.course.pk, "audience_kind": "enrollees", "opens_at": now,
                                 "closes_at": (timezone.now() + timedelta(days=3)).isoformat()},

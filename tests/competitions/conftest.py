@@ -95,13 +95,14 @@ class Kit:
                 assert self.post_marks(judge, marks).status_code == 200
             assert self.client(judge).post(f"judging/entries/{entry.id}/submit").status_code in (200, 201)
 
-    def recheck(self, seed="kit"):
+    def recheck(self, seed="kit", event_id=None):
         """复核 before publication: the chief judge draws the list, the arbitrator confirms every entry."""
         from competitions import recheck
 
-        made = recheck.draw(actor=self.chief, event_id=self.event.id, seed=seed)
+        event_id = event_id or self.event.id
+        made = recheck.draw(actor=self.chief, event_id=event_id, seed=seed)
         for row in made.drawn:
-            recheck.confirm(actor=self.arbitrator, event_id=self.event.id, entry_id=row["entry_id"])
+            recheck.confirm(actor=self.arbitrator, event_id=event_id, entry_id=row["entry_id"])
         return made
 
 
