@@ -246,6 +246,15 @@ def actions_of_source(source_kind: str, source_id: int) -> list[ImprovementActio
                 .select_related("owner").order_by("item_key", "id"))
 
 
+def earlier_actions(target_kind: str, target_ids: list[int], recheck_source_id: int) -> list[ImprovementAction]:
+    """The actions of earlier evaluations of a target (`target_ids`), and any other action of the kind that
+    the evaluation `recheck_source_id` re-checked: what a report lists as "previous actions" with their
+    re-check outcome, in the order they were opened."""
+    return list(ImprovementAction.objects.filter(target_kind=target_kind)
+                .filter(Q(target_id__in=target_ids) | Q(recheck_source_id=recheck_source_id))
+                .select_related("owner").order_by("target_id", "item_key", "id"))
+
+
 def action_scores(target_kind: str, target_id: int) -> dict[str, Decimal | None]:
     """Scores of the open and pending re-check actions of a target, by item (for reports)."""
     return dict(ImprovementAction.objects.filter(target_kind=target_kind, target_id=target_id)

@@ -1,6 +1,7 @@
 """The evaluation report as an xlsx workbook (评价报告): exactly the figures of `selectors.campaign_report`
 (one dict for the JSON answer and the file), one sheet per part: summary and scores by dimension, every
-indicator, strengths, problems, improvement actions, the panel and its recorded draws."""
+indicator, strengths, problems, improvement actions, the previous evaluation's actions with their
+re-check, the panel and its recorded draws."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from openpyxl.utils import get_column_letter
 SOURCES = {"drawn": "专家库抽取", "picked": "指定"}
 STATES = {"open": "评审中", "closed": "已结束"}
 ACTION_STATES = {"open": "待整改", "submitted": "已提交整改材料", "closed": "已销号"}
+RECHECKS = {"pending": "待复查", "passed": "复查通过", "failed": "复查未通过"}
 SEAT_STATES = {"standby": "备选待命", "invited": "待确认", "confirmed": "已确认", "declined": "已谢绝"}
 
 
@@ -77,6 +79,12 @@ def report_xlsx(report: dict) -> bytes:
            [[a["id"], a["item_label"], _num(a["score"]), _num(a["threshold"]), a["owner"] or "",
              a["due_date"].isoformat(), ACTION_STATES.get(a["state"], a["state"])] for a in report["actions"]],
            [8, 30, 10, 10, 12, 12, 14])
+    _sheet(book, "上轮整改复查", ["编号", "来源评价", "指标", "得分", "阈值", "责任人", "整改状态", "复查", "复查得分",
+                            "复查评价"],
+           [[a["id"], a["campaign_title"], a["item_label"], _num(a["score"]), _num(a["threshold"]), a["owner"] or "",
+             ACTION_STATES.get(a["state"], a["state"]), RECHECKS.get(a["recheck"], a["recheck"]),
+             _num(a["recheck_score"]), a["recheck_campaign_id"] or ""] for a in report["previous_actions"]],
+           [8, 30, 30, 10, 10, 12, 14, 12, 10, 10])
     _sheet(book, "评审专家", ["专家", "来源", "抽取记录"],
            [[m["name"], SOURCES.get(m["source"], m["source"]), m["draw_id"] or ""] for m in report["panel"]],
            [16, 14, 10])

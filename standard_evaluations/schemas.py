@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from decimal import Decimal
+from typing import Literal
 
 from ninja import Field, Schema
 
@@ -222,8 +223,21 @@ class ActionOut(Schema):
     state: str
 
 
+class PreviousActionOut(ActionOut):
+    """An action of an earlier evaluation of the same (standard, unit), with its re-check outcome."""
+    campaign_id: int = Field(description="the earlier evaluation that opened it")
+    campaign_title: str
+    recheck: Literal["pending", "passed", "failed"] = Field(
+        description="pending: not re-checked yet; passed: re-scored at or above the threshold (复查通过); "
+                    "failed: still below it (复查未通过, a new action is opened by the re-checking evaluation)")
+    recheck_score: Decimal | None = Field(description="the score rate (%) of the re-checking evaluation")
+    recheck_campaign_id: int | None = Field(description="the evaluation that re-checked it")
+
+
 class ReportOut(CampaignOut):
     strengths: list[ScoredIndicator]
     problems: list[ScoredIndicator]
     actions: list[ActionOut]
+    previous_actions: list[PreviousActionOut] = Field(
+        description="the previous evaluation's actions, and older ones this evaluation re-checked")
     draws: list[PanelDrawOut]

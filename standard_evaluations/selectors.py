@@ -240,6 +240,7 @@ def visible_campaign(user: User, campaign_id: int) -> Campaign:
 
 
 SOURCE_KIND = "standard_evaluation"  # the improvement actions' source_kind (evaluations.ImprovementAction)
+TARGET_KIND = "standard_implementation"  # their target_kind; target_id is the campaign that opened them
 
 
 def problems_of(results: dict, threshold: Decimal) -> list[dict]:
@@ -252,6 +253,29 @@ def strengths_of(results: dict, threshold: Decimal, top: int = 3) -> list[dict]:
     """The best-scored indicators (at most `top`, none below the threshold), highest first."""
     rows = [i for d in results["dimensions"] for i in d["indicators"] if i["percent"] is not None]
     return sorted((i for i in rows if i["percent"] >= threshold), key=lambda i: -i["percent"])[:top]
+
+
+def earlier_campaign_ids(campaign: Campaign) -> list[int]:
+    """The closed evaluations of the same (standard, unit) before this one, latest first: for a closed
+    campaign those closed before it, for an open one every closed one."""
+    earlier = Campaign.objects.filter(standard_id=campaign.standard_id, unit_id=campaign.unit_id,
+                                      state=Campaign.State.CLOSED).exclude(pk=campaign.pk)
+    if campaign.closed_at is not None:
+        earlier = earlier.filter(closed_at__lt=campaign.closed_at)
+    return list(earlier.order_by("-closed_at", "-pk").values_list("pk", flat=True))
+
+
+def previous_actions(campaign: Campaign) -> list[dict]:
+    """The improvement actions of the previous evaluation of the same (standard, unit), and older ones
+    this evaluation re-checked, with their re-check outcome (`pending` until an evaluation scores the item
+    again; `passed` / `failed` with the score and the evaluation that re-checked it)."""
+    earlier = earlier_campaign_ids(campaign)
+    actions = evaluations.earlier_actions(TARGET_KIND, earlier[:1], campaign.pk)
+    return [{"id": a.pk, "campaign_id": a.source_id, "campaign_title": a.source_label, "item_key": a.item_key,
+             "item_label": a.item_label, "score": a.score, "threshold": a.threshold,
+             "owner": a.owner.name if a.owner else None, "due_date": a.due_date, "state": a.state,
+             "recheck": a.recheck, "recheck_score": a.recheck_score, "recheck_campaign_id": a.recheck_source_id}
+            for a in actions]
 
 
 def campaign_report(campaign_id: int) -> dict:
@@ -268,4 +292,5 @@ def campaign_report(campaign_id: int) -> dict:
             "actions": [{"id": a.pk, "item_key": a.item_key, "item_label": a.item_label, "score": a.score,
                          "threshold": a.threshold, "owner": a.owner.name if a.owner else None,
                          "due_date": a.due_date, "state": a.state} for a in actions],
+            "previous_actions": previous_actions(Campaign.objects.get(pk=campaign_id)),
             "draws": panels.draws_of(campaign_id)}

@@ -211,7 +211,6 @@ def open_campaign_for(*, actor: User, system_id: int, standard_id: int, unit_id:
 
 
 # --- closing and the report's improvement actions (整改) ------------------------------------------------------
-TARGET_KIND = "standard_implementation"
 
 
 def owner_of(unit: OrgUnit, fallback: User | None) -> User | None:
@@ -230,7 +229,7 @@ def close_campaign(*, actor: User, campaign_id: int, reason: str = "", now=None)
     with a reason. Each indicator whose score rate is below the campaign's threshold — and the overall score
     when it is — opens an improvement action (evaluations' 整改, the same as a survey's) for the evaluated
     unit's owner, once per (campaign, indicator)."""
-    from .selectors import SOURCE_KIND, campaign_results, problems_of
+    from .selectors import SOURCE_KIND, TARGET_KIND, campaign_results, problems_of
 
     if not is_admin(actor):
         raise ApiError("forbidden", "只有管理员可以结束实施评价", status=403)
@@ -251,6 +250,7 @@ def close_campaign(*, actor: User, campaign_id: int, reason: str = "", now=None)
     owner = owner_of(campaign.unit, campaign.created_by)
     due = local_today(campaign.closed_at) + timedelta(days=campaign.action_days)
     target_label = f"{campaign.unit.name} · {campaign.standard.code} {campaign.standard.title}"
+    recheck_earlier(campaign=campaign, results=results)
     findings = [(i["code"], f"{i['code']} {i['name']}", i["percent"]) for i in problems_of(results, campaign.threshold)]
     if results["score"] is not None and results["score"] < campaign.threshold:
         findings.append(("", "总体评价", results["score"]))
@@ -260,3 +260,19 @@ def close_campaign(*, actor: User, campaign_id: int, reason: str = "", now=None)
             source_id=campaign.pk, source_label=campaign.title, item_key=key, item_label=label, score=score,
             threshold=campaign.threshold, owner=owner, org_unit=campaign.unit, due_date=due, actor=actor)
     return campaign
+
+
+def recheck_earlier(*, campaign: Campaign, results: dict) -> None:
+    """The closing evaluation re-checks the actions that earlier evaluations of the same (standard, unit)
+    opened and that still wait for a re-check — evaluations' own `recheck`, as a survey re-checks its
+    target's: an indicator whose new score rate reaches the threshold passes (复查通过), one still below
+    fails (复查未通过: the action stays as it is, and this closing opens a new one for the indicator), one
+    this evaluation did not score stays pending. The overall score re-checks the overall action."""
+    from .selectors import TARGET_KIND, earlier_campaign_ids
+
+    scores: dict[str, Decimal | None] = {i["code"]: i["percent"] for d in results["dimensions"]
+                                         for i in d["indicators"]}
+    scores[""] = results["score"]
+    for earlier_id in earlier_campaign_ids(campaign):
+        evaluation_services.recheck(target_kind=TARGET_KIND, target_id=earlier_id, source_id=campaign.pk,
+                                    scores=scores, threshold=campaign.threshold)
