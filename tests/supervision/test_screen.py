@@ -4,7 +4,8 @@ port), and both clocks are set: the page's (playwright's fake clock) and the ser
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -12,8 +13,10 @@ from django.test import Client
 from django.utils import timezone
 
 from accounts.services import issue_token
+from evaluations.services import open_action
 from tests.e2e.test_big_screen import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, need_chromium
 from tests.supervision import kit
+from tests.supervision.test_overview_surveys import surveys
 
 # The route handler runs in playwright's greenlet, which Django gives a connection of its own: the data
 # must be committed for it to see.
@@ -59,6 +62,12 @@ def test_the_wall_fits_refreshes_and_rolls_over_at_midnight(world, frozen, make_
         from accounts.services import ensure_org_unit
 
         ensure_org_unit(name=f"第{n + 1:02d}技师工作室", kind="studio", parent=org.base)
+    # The surveys of the overview's test (HVAC 3 of 4 answered, mean 4.00; BAS 2 of 4, too few to show a
+    # score) and one open improvement action at HVAC.
+    surveys(world, make_user)
+    open_action(target_kind="studio", target_id=org.hvac.pk, target_label=org.hvac.name, source_kind="survey",
+                source_id=1, source_label="实训满意度", item_key="q2", item_label="组织安排", score=Decimal("3.00"),
+                threshold=Decimal("3.50"), owner=world.leader, org_unit=org.hvac, due_date=date(2026, 3, 20))
     late = kit.sh(2026, 3, 1, 0, 0, 3)
     kit.run(procedure=world.p1, point=world.hvac_point, performer=world.a, started=late)
     token, _ = issue_token(user=world.supervisor)
@@ -82,6 +91,15 @@ def test_the_wall_fits_refreshes_and_rolls_over_at_midnight(world, frozen, make_
             bottom = page.evaluate("Math.max(...[...document.querySelectorAll('tr, footer')]"
                                    ".map(e => e.getBoundingClientRect().bottom))")
             assert bottom <= 1080, bottom
+            # The survey figures beside the open improvement actions: cards for the whole base, and per row.
+            assert (page.inner_text("#survey-rate"), page.inner_text("#survey-satisfaction"),
+                    page.inner_text("#open-actions")) == ("62.5%", "4.00", "1")
+            cells = ("td.survey-rate", "td.survey-satisfaction", "td.open-actions")
+            assert [page.inner_text(f"tr.total {c}") for c in cells] == ["62.5%", "4.00", "1"]
+            hvac = f"tr.unit[data-unit-id='{org.hvac.pk}']"
+            assert [page.inner_text(f"{hvac} {c}") for c in cells] == ["75.0%", "4.00", "1"]
+            bas = f"tr.unit[data-unit-id='{org.bas.pk}']"
+            assert [page.inner_text(f"{bas} {c}") for c in cells] == ["50.0%", "—", "0"]  # too few answers to show
             assert page.locator("tr.unit").count() == 12  # 14 units under the base: 12 shown, the rest named
             assert "另有 2 个下属单位" in page.inner_text("#note")
             page.screenshot(path=str(ARTIFACTS / "supervision-screen.png"))
