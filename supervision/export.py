@@ -21,8 +21,10 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("contests", "held", "举办比武"), ("contests", "contestants", "参赛人数"),
     ("apprenticeships", "red", "带教红灯"), ("apprenticeships", "amber", "带教黄灯"),
     ("apprenticeships", "green", "带教绿灯"), ("apprenticeships", "completed_this_year", "本年出师"),
+    ("evaluations", "surveys_closed", "截止问卷数"), ("evaluations", "survey_audience", "问卷应答人数"),
+    ("evaluations", "survey_responded", "问卷已答人数"),
     ("evaluations", "survey_response_rate", "问卷回收率"), ("evaluations", "mean_satisfaction", "平均满意度"),
-    ("evaluations", "open_improvement_actions", "未关闭整改"),
+    ("evaluations", "open_improvement_actions", "未关闭整改"), ("evaluations", "improvement_actions_opened", "本期新增整改"),
 ]
 
 

@@ -78,6 +78,7 @@ def test_response_rate_and_mean_satisfaction_by_unit(api, surveyed):
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert values[2][values[1].index("问卷回收率")] == 0.625
     assert values[2][values[1].index("平均满意度")] == 4.0
+    assert [values[2][values[1].index(label)] for label in ("截止问卷数", "问卷应答人数", "问卷已答人数")] == [2, 8, 5]
 
 
 def test_no_survey_is_empty_not_an_error(api, world):
