@@ -7,9 +7,14 @@ It documents the error envelope on every operation, so that clients (and schemat
 from __future__ import annotations
 
 import sys
+from functools import partial
 
+from django.urls import path
 from ninja import NinjaAPI
 from ninja.renderers import JSONRenderer
+from ninja.responses import Response
+
+from miniprogram_api.openapi_links import add_links
 
 ERROR_SCHEMA = {
     "title": "Error",
@@ -29,10 +34,22 @@ class UTF8JSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+def openapi_json(request, api: NinjaAPI, **kwargs):
+    """ninja's own view renders the document with Django's JsonResponse defaults (`\\uXXXX` escapes):
+    the same document, in UTF-8 like every other answer."""
+    return Response(api.get_openapi_schema(path_params=kwargs),
+                    json_dumps_params=UTF8JSONRenderer.json_dumps_params)
+
+
 class ShixunAPI(NinjaAPI):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("renderer", UTF8JSONRenderer())
         super().__init__(*args, **kwargs)
+
+    def _get_urls(self):
+        """ninja's URLs, with the OpenAPI document served by `openapi_json` above."""
+        return [path(self.openapi_url.lstrip("/"), partial(openapi_json, api=self), name="openapi-json")
+                if getattr(url, "name", None) == "openapi-json" else url for url in super()._get_urls()]
 
     def get_openapi_operation_id(self, operation) -> str:
         """`<module>_<function>`, as django-ninja names them, unless the module declares the
@@ -54,4 +71,5 @@ class ShixunAPI(NinjaAPI):
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault("4XX", error)
                     operation["responses"].setdefault("5XX", error)
+        add_links(schema)
         return schema

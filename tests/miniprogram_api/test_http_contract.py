@@ -169,7 +169,7 @@ def test_json_answers_are_utf8_without_escapes_everywhere(db, fake_wechat):
         if method != "get" or "{" in path:
             continue
         response = admin.get(path)
-        if not response.get("Content-Type", "").startswith("application/json") or path.endswith("openapi.json"):
+        if not response.get("Content-Type", "").startswith("application/json"):
             continue
         assert b"\\u" not in response.content, path
         chinese += bool(re.search("[\u4e00-\u9fff]", response.content.decode()))
@@ -177,6 +177,20 @@ def test_json_answers_are_utf8_without_escapes_everywhere(db, fake_wechat):
     assert chinese > 10
     error = admin.get("runs", {"mine": "0"})
     assert b"\\u" not in error.content and "应为".encode() in error.content
+
+
+def test_the_openapi_document_is_utf8_without_escapes(db):
+    """ninja serves its document with Django's JsonResponse defaults: every Chinese description was
+    `\\uXXXX`. It is served in UTF-8 like every other answer, and is the same document."""
+    from django.test import Client
+    from ninja.responses import NinjaJSONEncoder
+
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200 and response["Content-Type"].startswith("application/json")
+    assert b"\\u" not in response.content
+    assert "错误（统一格式）".encode() in response.content
+    assert json.loads(response.content.decode("utf-8")) == json.loads(
+        json.dumps(ninja_api.get_openapi_schema(), cls=NinjaJSONEncoder))
 
 
 def test_every_operation_declares_its_answers_errors_included():
