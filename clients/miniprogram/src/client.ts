@@ -200,13 +200,16 @@ export class LiveSocket<S extends keyof Sockets> {
   private url(): string {
     const base = this.clientOptions.baseUrl.replace(/^http/, "ws");
     const query: string[] = [];
-    if (this.client.token && !this.path.endsWith("/board/")) query.push(`token=${encodeURIComponent(this.client.token)}`);
     if (this.board && this.lastSeq >= 0) query.push(`since=${this.lastSeq}`);
     return base + fillPath(this.path, this.options.params) + (query.length ? `?${query.join("&")}` : "");
   }
 
   private connect() {
-    const task = this.clientOptions.wx.connectSocket({ url: this.url() });
+    // The token goes in the `bearer` subprotocol (URLs end up in access logs; headers do not); the
+    // public board needs none.
+    const token = this.client.token && !this.path.endsWith("/board/") ? this.client.token : undefined;
+    const task = this.clientOptions.wx.connectSocket(
+      token ? { url: this.url(), protocols: ["bearer", token] } : { url: this.url() });
     this.task = task;
     task.onOpen(() => { this.reconnects = 0; this.options.onState?.("open"); });
     task.onMessage(({ data }) => {

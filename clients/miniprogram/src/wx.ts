@@ -28,6 +28,8 @@ export interface WxSocketTask {
 export interface WxConnectSocketOptions {
   url: string;
   header?: Record<string, string>;
+  /** Sec-WebSocket-Protocol: the token travels as ["bearer", token], never in the URL (docs/adr/0080). */
+  protocols?: string[];
   timeout?: number;
 }
 

@@ -77,12 +77,15 @@ test("errors arrive as ApiError with the server's code and Chinese message", asy
 });
 
 test("the notifications socket says hello, answers ping and resyncs by id", async () => {
-  const { client } = clientFor("demo-master-wang");
+  const { client, wx } = clientFor("demo-master-wang");
   await client.refreshToken();
   const messages: NotificationsServerMessage[] = [];
   const socket = client.socket("/ws/notifications/", { onMessage: (m) => messages.push(m) });
   const hello = await until(messages, (m) => m.type === "hello");
   assert.equal(hello.type, "hello");
+  // the token travels in the `bearer` subprotocol, never in the URL (which access logs keep)
+  assert.deepEqual(wx.sockets, [{ url: baseUrl.replace(/^http/, "ws") + "/ws/notifications/",
+    protocols: ["bearer", client.token] }]);
   socket.send({ type: "ping" });
   await until(messages, (m) => m.type === "pong");
   socket.send({ type: "resync", since: 0 });
@@ -112,7 +115,7 @@ test("a board socket follows the seq and resyncs after a gap", async () => {
 });
 
 test("a socket closed with 4401 logs in again and reconnects", async () => {
-  const { client } = clientFor("demo-master-wang");
+  const { client, wx } = clientFor("demo-master-wang");
   client.token = "forged";
   const states: string[] = [];
   const messages: NotificationsServerMessage[] = [];
@@ -120,5 +123,6 @@ test("a socket closed with 4401 logs in again and reconnects", async () => {
     onState: (state, code) => states.push(`${state}:${code ?? ""}`) });
   await until(messages, (m) => m.type === "hello");
   assert.ok(states.includes("reconnecting:4401"), states.join(","));
+  assert.deepEqual(wx.sockets.map((s) => s.protocols), [["bearer", "forged"], ["bearer", client.token]]);
   socket.close();
 });

@@ -6,12 +6,14 @@ import type { Wx, WxRequestOptions, WxSocketTask, WxConnectSocketOptions } from 
 export interface StubWx extends Wx {
   failNext: number;
   requests: { method: string; url: string; header: Record<string, string> }[];
+  sockets: { url: string; protocols?: string[] }[];
 }
 
 export function stubWx(): StubWx {
   const stub: StubWx = {
     failNext: 0,
     requests: [],
+    sockets: [],
     request(options: WxRequestOptions) {
       stub.requests.push({ method: options.method, url: options.url, header: { ...options.header } });
       if (stub.failNext > 0) {
@@ -30,7 +32,8 @@ export function stubWx(): StubWx {
         .catch((error: Error) => options.fail({ errMsg: `request:fail ${error.message}` }));
     },
     connectSocket(options: WxConnectSocketOptions): WxSocketTask {
-      const socket = new WebSocket(options.url, { headers: options.header });
+      stub.sockets.push({ url: options.url, protocols: options.protocols });
+      const socket = new WebSocket(options.url, options.protocols ?? [], { headers: options.header });
       return {
         onOpen: (callback) => socket.on("open", callback),
         onMessage: (callback) => socket.on("message", (data, isBinary) =>
