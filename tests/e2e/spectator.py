@@ -1,6 +1,8 @@
 """A board spectator as a phone or the big screen behaves: keeps the board by merging updates into the
 snapshot, notices gaps, reconnects (to any of the given servers) with `?since=<last seq>` after a drop,
-with backoff, and pings so that a silent connection still learns the current seq."""
+with backoff, and pings so that a silent connection still learns the current seq. Every frame it receives
+is checked against the websocket schema the servers publish (tests/e2e/frames.py); `stop()` fails on an
+off-schema frame, so a drift between the servers and their document fails the test."""
 
 from __future__ import annotations
 
@@ -9,6 +11,8 @@ import json
 import random
 
 import websockets
+
+from .frames import PublishedFrames
 
 
 class Spectator:
@@ -23,6 +27,7 @@ class Spectator:
         self.connected = asyncio.Event()
         self._task: asyncio.Task | None = None
         self._stop = False
+        self.frames: PublishedFrames | None = None
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
@@ -35,6 +40,8 @@ class Spectator:
                 await self._task
             except (asyncio.CancelledError, Exception):
                 pass
+        assert self.frames is not None, "the published websocket schema was never fetched"
+        self.frames.assert_clean()
 
     def totals(self) -> dict[str, str]:
         return {code: row["total"] for rows in self.rows.values() for code, row in rows.items()}
@@ -58,6 +65,7 @@ class Spectator:
             self.seq = max(self.seq, message["seq"])
 
     async def _run(self) -> None:
+        self.frames = await asyncio.to_thread(PublishedFrames.of, f"http://{self.hosts[0]}")
         delay = 0.1
         attempt = 0
         while not self._stop:
@@ -87,6 +95,7 @@ class Spectator:
         ping_task = asyncio.create_task(pinger())
         try:
             async for text in ws:
+                self.frames.check(ws.request.path, text)
                 message = json.loads(text)
                 if message.get("type") == "pong" and message.get("seq", -1) > self.seq:
                     await ws.send(json.dumps({"type": "resync", "since": self.seq}))

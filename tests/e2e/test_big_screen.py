@@ -16,6 +16,7 @@ from accounts.services import issue_token
 from tests.competitions.conftest import Kit
 from tests.conftest import REQUIRE_SERVICES
 
+from .frames import PublishedFrames
 from .servers import ROOT, free_port, live_database_url, server_env, start_uvicorn, stop
 
 pytestmark = [pytest.mark.e2e, pytest.mark.serial, pytest.mark.django_db(transaction=True)]
@@ -91,6 +92,10 @@ def test_big_screen_shows_live_marks_and_resyncs_after_a_restart(kit):
                                 if row["code"] == code)
 
                 page = browser.new_page(viewport={"width": 1600, "height": 900})
+                # every frame the screen receives, against the schema the server publishes
+                frames = PublishedFrames.of(base)
+                page.on("websocket", lambda ws: ws.on(
+                    "framereceived", lambda payload, url=ws.url: frames.check(url, payload)))
                 page.goto(f"{base}/screen/competitions/{kit.contest.id}/", timeout=10000)
                 page.wait_for_selector("body[data-conn=open]", timeout=10000)
                 row = f'tr[data-code="{entry.code}"]'
@@ -127,6 +132,7 @@ def test_big_screen_shows_live_marks_and_resyncs_after_a_restart(kit):
                 page.wait_for_selector("body[data-conn=open]", timeout=5000)
                 assert int(page.get_attribute("body", "data-seq")) > seq
                 page.screenshot(path=str(ARTIFACTS / "big-screen-after-reconnect.png"), full_page=True)
+                frames.assert_clean(at_least=2)  # a snapshot before and after the restart at least
             finally:
                 browser.close()
     finally:

@@ -56,3 +56,17 @@ async def test_the_shared_check_sees_every_communicator_frame(make_user, api):
     assert (await ws.receive_json_from())["type"] == "backlog"
     assert frames.checked["frames"] == before + 3
     await ws.disconnect()
+
+
+def test_the_e2e_helper_checks_frames_against_the_published_document(client):
+    """tests/e2e/frames.py: what the spectator helper and the big-screen test use against server processes."""
+    from tests.e2e.frames import PublishedFrames
+
+    frames = PublishedFrames(client.get("/api/v1/realtime/schema.json").json())
+    frames.check("ws://127.0.0.1:8101/ws/competitions/7/board/?since=3", json.dumps({"type": "pong", "seq": 3}))
+    frames.assert_clean(at_least=1)
+    frames.check("/ws/competitions/7/board/", json.dumps({"type": "pong"}))  # the board's pong has a seq
+    frames.check("/ws/nowhere/", json.dumps({"type": "pong"}))
+    assert len(frames.off_schema) == 2 and frames.checked == 2
+    with pytest.raises(AssertionError, match="off the published schema"):
+        frames.assert_clean()
