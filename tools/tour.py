@@ -4,8 +4,10 @@
 
 Only HTTP and websockets, as the mini-program would: it logs in with the demo's fake-WeChat codes and
 walks 扫码实操 (scan → run → steps → a corrective order), 报修工单 (dispatch → accept → arrive → start →
-complete → rate), 技能比武 (a judge's mark reaches the live board over the websocket), 师徒带教 (an
-apprentice's progress) and 线上培训 (a lesson watched, an exam sat). Each line is Chinese, then English.
+complete → rate), 技能比武 (a judge's mark reaches the live board over the websocket; the panel submits,
+the chief judge locks and publishes, a contestant appeals, the arbitrator decides), 师徒带教 (an
+apprentice's progress), 线上培训 (a lesson watched, an exam sat), 问卷评价 (a course survey answered) and
+专家库 (a verifiable random draw of experts, an invitation accepted). Each line is Chinese, then English.
 Exit status 1 (with the failing answer) if any step does not behave as documented in docs/API.md.
 """
 
@@ -57,6 +59,11 @@ class Tour:
             self.login(who)
             headers["Authorization"] = f"Bearer {self.tokens[who]}"
         response = self.session.request(method, self.api + path, headers=headers, timeout=30, **kwargs)
+        for _ in range(2):  # as the mini-program does: a 429 says when to come back (logins: 20 a minute)
+            if response.status_code != 429 or 429 in expect:
+                break
+            time.sleep(min(float(response.headers.get("Retry-After") or 5), 60))
+            response = self.session.request(method, self.api + path, headers=headers, timeout=30, **kwargs)
         if response.status_code not in expect:
             raise TourError(f"{method} {path} as {who or 'anonymous'} → {response.status_code}: {response.text[:500]}")
         return response.json()
@@ -180,7 +187,7 @@ class Tour:
         contests = self.call("GET", "/competitions", who="demo-chief-judge")
         contest = contests[0]
         ws_base = self.base.replace("http", "ws", 1)
-        for n in range(1, 10):
+        for n in range(1, 6):  # the demo's five judges
             judge = f"demo-judge-{n}"
             try:
                 assignments = self.call("GET", "/judging/assignments", who=judge)
@@ -201,6 +208,11 @@ class Tour:
             if pick:
                 break
         else:
+            detail = self.call("GET", f"/competitions/{contest['id']}", who="demo-chief-judge")
+            if detail["events"] and all(e["state"] == "published" for e in detail["events"]):
+                self.say("比武项目均已公布成绩（此前的导览已走完评分、锁定与公布）",
+                         "every event is published already (an earlier tour walked marking, lock and publish)")
+                return
             raise TourError("no demo judge has an open event with an entry to mark")
         event, entry, aspect = pick
         with connect(f"{ws_base}/ws/competitions/{contest['id']}/board/", open_timeout=10) as ws:
@@ -223,8 +235,133 @@ class Tour:
                              f"the board websocket receives update seq={frame['seq']}"
                              + (f": {entry['code']} now rank {rows[0]['rank']}, total {rows[0]['total']}" if rows else
                                 " (frozen or unchanged rows)"))
-                    return
-            raise TourError("the board websocket received no update after the mark")
+                    break
+            else:
+                raise TourError("the board websocket received no update after the mark")
+        self.close_event(event, entry)
+
+    def close_event(self, event: dict, entry: dict) -> None:
+        """The rest of a contest day: every judge submits their sheets, the chief judge locks and publishes,
+        a contestant appeals and the arbitrator decides."""
+        sheets, measured = 0, set()
+        for n in range(1, 6):
+            judge = f"demo-judge-{n}"
+            assignments = self.call("GET", "/judging/assignments", who=judge)
+            for mine in assignments["events"]:
+                if mine["id"] != event["id"] or mine["role"] != "judge":
+                    continue
+                marked = {(m["entry_id"], m["aspect_id"]) for m in mine["marks"]}
+                for sheet in mine["entries"]:
+                    if sheet["recused"] or sheet["submitted"]:
+                        continue
+                    marks = []
+                    for aspect in mine["aspects"]:
+                        if aspect["kind"] == "judgement" and (sheet["id"], aspect["id"]) not in marked:
+                            value = str(min(2, aspect["scale_max"]))
+                        elif aspect["kind"] == "measurement" and (sheet["id"], aspect["id"]) not in measured:
+                            value = str(round(float(aspect["max_mark"]) * 0.8, 2))
+                            measured.add((sheet["id"], aspect["id"]))
+                        else:
+                            continue
+                        marks.append({"client_id": str(uuid.uuid4()), "entry_id": sheet["id"],
+                                      "aspect_id": aspect["id"], "value": value})
+                    if marks:
+                        self.call("POST", "/judging/marks", who=judge, json={"marks": marks})
+                    self.call("POST", f"/judging/entries/{sheet['id']}/submit", who=judge)
+                    sheets += 1
+        self.say(f"裁判们补齐并提交其余 {sheets} 份评分表（提交后成绩才上公开榜）",
+                 f"the judges complete and submit their other {sheets} sheets (figures reach the public board "
+                 "only once an entry's whole panel has submitted)")
+        chief = "demo-chief-judge"
+        locked = self.call("POST", f"/judging/events/{event['id']}/lock", who=chief)
+        self.say(f"裁判长锁定项目“{event['name']}”（{locked['state']}），评分不再可改",
+                 f"the chief judge locks '{event['name']}' (state {locked['state']}): marks can no longer change")
+        published = self.call("POST", f"/judging/events/{event['id']}/publish", who=chief)
+        deadline = datetime.fromisoformat(published["appeal_deadline"]).astimezone(CST)
+        self.say(f"公布成绩（{published['state']}），申诉截止 {deadline:%m-%d %H:%M}",
+                 f"results published (state {published['state']}); appeals until {deadline:%m-%d %H:%M} (Asia/Shanghai)")
+        appeal = None
+        for n in range(1, 9):  # the contestant of the entry marked above appeals (others' entries answer 404)
+            answer = self.call("POST", f"/competitions/entries/{entry['id']}/appeals", who=f"demo-contestant-{n}",
+                               expect=(200, 201, 404), json={"client_id": str(uuid.uuid4()),
+                                                             "reason": "导览演示：对测量项得分有疑问"})
+            if answer.get("id"):
+                appeal = answer
+                break
+        if appeal is None:
+            raise TourError(f"no demo contestant could appeal for entry {entry['code']}")
+        self.say(f"选手{self.users[f'demo-contestant-{n}']['name']}（{entry['code']}）提出申诉 #{appeal['id']}（{appeal['status']}）",
+                 f"contestant {entry['code']} files appeal #{appeal['id']} ({appeal['status']})")
+        decided = self.call("POST", f"/judging/appeals/{appeal['id']}/decide", who="demo-arbitrator",
+                            json={"decision": "rejected", "reason": "导览演示：复核测量记录无误"})
+        self.say(f"仲裁裁决申诉：{ {'rejected': '驳回', 'upheld': '成立'}.get(decided['status'], decided['status'])}",
+                 f"the arbitrator decides the appeal: {decided['status']}")
+
+    # -- 问卷评价 ---------------------------------------------------------------------------------------
+    def survey(self) -> None:
+        self.section("问卷评价：学员填写课程满意度问卷", "Surveys: a learner answers a course survey")
+        learner = "demo-apprentice-zhao"
+        pending = [s for s in self.call("GET", "/surveys/mine", who=learner)
+                   if s["state"] == "open" and not s["responded"]]
+        if not pending:
+            self.say("没有待填写的问卷", "no survey waiting for this learner")
+            return
+        survey = self.call("GET", f"/surveys/{pending[0]['id']}", who=learner)
+        answers: dict[str, object] = {}
+        for question in survey["questions"]:
+            condition, kind = question.get("show_if"), question["kind"]
+            if condition:  # shown only after certain answers to an earlier question
+                given = answers.get(condition["question"])
+                if not any(v in condition["in"] for v in (given if isinstance(given, list) else [given])):
+                    continue
+            if kind == "scale":
+                answers[question["key"]] = question["scale"]["max"]
+            elif kind == "nps":
+                answers[question["key"]] = 9
+            elif kind == "matrix":
+                answers[question["key"]] = {row["key"]: question["scale"]["max"] for row in question["rows"]}
+            elif kind in ("single", "multiple"):
+                first = question["options"][0]["value"]
+                answers[question["key"]] = first if kind == "single" else [first]
+            elif kind == "text":
+                answers[question["key"]] = "导览演示：实操安排得很好"
+        self.call("POST", f"/surveys/{survey['id']}/responses", who=learner,
+                  json={"client_id": str(uuid.uuid4()), "answers": answers})
+        anonymous = "匿名" if survey["anonymous"] else "实名"
+        self.say(f"{self.users[learner]['name']}填写《{survey['title']}》（{anonymous}，{len(answers)} 题）并提交",
+                 f"{self.users[learner]['name']} answers '{survey['title']}' ({len(answers)} questions, "
+                 f"{'anonymous' if survey['anonymous'] else 'named'})")
+
+    # -- 专家库 -----------------------------------------------------------------------------------------
+    def experts(self) -> None:
+        self.section("专家库：随机抽取评审专家 → 验证抽取 → 专家确认", "Experts: a random draw → its check → an expert accepts")
+        admin = "demo-admin"
+        draw = self.call("POST", "/experts/draws", who=admin,
+                         json={"purpose": "导览演示：评审专家", "count": 2, "backups": 1})
+        names = "、".join(m["expert_name"] for m in draw["members"])
+        self.say(f"管理员从 {len(draw['candidates'])} 位候选专家中抽取 {draw['count']} 位（另备选 {draw['backups']} 位）：{names}",
+                 f"the admin draws {draw['count']} of {len(draw['candidates'])} candidates (+{draw['backups']} backup): {names}")
+        check = self.call("GET", f"/experts/draws/{draw['id']}/verify", who=admin)
+        self.say(f"任何人可按公开的种子复算抽取结果：{'一致' if check['matches'] else '不一致'}（{check['algorithm']}）",
+                 f"anyone can recompute the draw from its published seed: matches={check['matches']} ({check['algorithm']})")
+        if not check["matches"]:
+            raise TourError(f"the draw does not verify: {check}")
+        seats = {m["id"] for m in draw["members"]}
+        for person in ("demo-leader-hvac", "demo-master-wang", "demo-supervisor"):
+            mine = [i for i in self.call("GET", "/experts/invitations", who=person) if i["seat"]["id"] in seats]
+            if mine:
+                seat = mine[0]["seat"]
+                answered = self.call("POST", f"/experts/invitations/{seat['id']}/answer", who=person,
+                                     json={"accept": True})
+                self.say(f"专家{seat['expert_name']}在小程序里接受邀请（{answered['status_label']}）",
+                         f"expert {seat['expert_name']} accepts in the mini-program ({answered['status']})")
+                break
+        else:
+            seat = draw["members"][0]
+            answered = self.call("POST", f"/experts/draws/{draw['id']}/seats/{seat['id']}/answer", who=admin,
+                                 json={"accept": True, "reason": "电话确认"})
+            self.say(f"管理员代专家{seat['expert_name']}登记接受（电话确认，{answered['status_label']}）",
+                     f"the admin records expert {seat['expert_name']}'s acceptance by phone ({answered['status']})")
 
     # -- 师徒带教 ---------------------------------------------------------------------------------------
     def apprenticeship(self) -> None:
@@ -292,6 +429,8 @@ def main(argv: list[str]) -> int:
         tour.contest()
         tour.apprenticeship()
         tour.training()
+        tour.survey()
+        tour.experts()
     except (TourError, requests.RequestException, StopIteration, KeyError, TimeoutError) as exc:
         print(f"\n导览中断 / the tour stopped: {exc!r}", file=sys.stderr)
         return 1
