@@ -135,16 +135,22 @@ async def one_spectator(hosts: list[str], data: dict, n: int) -> tuple[list[floa
     import requests
     import websockets
 
+    from tests.e2e.frames import PublishedFrames
+
     session = requests.Session()
     commit_lat, post_lat = [], []
-    async with websockets.connect(f"ws://{hosts[1]}/ws/competitions/{data['contest_id']}/board/") as ws:
-        last = json.loads(await ws.recv())["seq"]
+    path = f"/ws/competitions/{data['contest_id']}/board/"
+    texts = []  # checked against the published schema after the timed part
+    async with websockets.connect(f"ws://{hosts[1]}{path}") as ws:
+        texts.append(await ws.recv())
+        last = json.loads(texts[0])["seq"]
         for i in range(n + 10):
             value = f"{random.randint(0, 5999) / 100:.2f}"
             t_post = time.time()
             posting = asyncio.create_task(asyncio.to_thread(post_mark, session, hosts[0], data, value))
             while True:
-                message = json.loads(await asyncio.wait_for(ws.recv(), 15))
+                texts.append(await asyncio.wait_for(ws.recv(), 15))
+                message = json.loads(texts[-1])
                 if message.get("type") == "update" and message["seq"] > last:
                     break
             t_recv = time.time()
@@ -153,6 +159,10 @@ async def one_spectator(hosts: list[str], data: dict, n: int) -> tuple[list[floa
             if i >= 10:
                 commit_lat.append(t_recv * 1000 - message["ts"])
                 post_lat.append((t_recv - t_post) * 1000)
+    frames = PublishedFrames.of(f"http://{hosts[1]}")
+    for text in texts:
+        frames.check(path, text)
+    frames.assert_clean(at_least=n)
     return commit_lat, post_lat
 
 
