@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Date, Id
+from miniprogram_api.schemas import Date, Id, Int
 
 CategoryKey = Literal["local", "lecturer", "judge", "reviewer"]
 
@@ -37,8 +37,8 @@ class DrawIn(Schema):
     purpose: Text = Field(..., min_length=1, max_length=200, description="用途，例如某比武项目的裁判组")
     specialities: list[Id] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
     categories: list[CategoryKey] = Field(default_factory=list, max_length=4, description="类别，不填为不限")
-    count: int = Field(..., ge=1, le=50)
-    backups: int = Field(0, ge=0, le=50)
+    count: Int = Field(..., ge=1, le=50)
+    backups: Int = Field(0, ge=0, le=50)
     avoid_units: list[Id] = Field(default_factory=list, max_length=200,
                                   description="回避单位：选手所在单位、被评价单位等（含下级单位）")
     avoid_persons: list[Id] = Field(default_factory=list, max_length=500, description="回避人员（用户 id）")

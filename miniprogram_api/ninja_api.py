@@ -28,6 +28,39 @@ ERROR_SCHEMA = {
 }
 
 
+# What pydantic's Decimal parses from a string (its JSON Schema says only "a string"): "12.5", "-3", "1e2".
+DECIMAL_PATTERN = r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$"
+
+
+def _optional_body_is_absent_not_null(operation: dict) -> None:
+    """ninja publishes an optional body as `X | null`; the server (rightly, miniprogram_api.envelope) refuses
+    a body that is not an object, `null` included. Published: the object, not required, i.e. send it or
+    send nothing."""
+    body = operation.get("requestBody") if isinstance(operation, dict) else None
+    for content in (body or {}).get("content", {}).values():
+        schema = content.get("schema", {})
+        options = [s for s in schema.get("anyOf", []) if s != {"type": "null"}]
+        if "anyOf" in schema and len(options) == 1 and len(options) < len(schema["anyOf"]):
+            content["schema"] = options[0]
+            body["required"] = False
+
+
+def _decimal_strings_are_numbers(node) -> None:
+    """pydantic publishes a Decimal input as `number | string`; any string then passed the schema and got a
+    422 from the parser. The string branch says which strings are numbers."""
+    if isinstance(node, dict):
+        options = node.get("anyOf")
+        if isinstance(options, list) and any(isinstance(o, dict) and o.get("type") == "number" for o in options):
+            for index, option in enumerate(options):
+                if option == {"type": "string"}:
+                    options[index] = {"type": "string", "pattern": DECIMAL_PATTERN}
+        for value in node.values():
+            _decimal_strings_are_numbers(value)
+    elif isinstance(node, list):
+        for value in node:
+            _decimal_strings_are_numbers(value)
+
+
 class UTF8JSONRenderer(JSONRenderer):
     """Chinese as UTF-8, not `\\uXXXX` escapes: a third of the bytes, and readable in logs and curl."""
 
@@ -71,5 +104,7 @@ class ShixunAPI(NinjaAPI):
                 if isinstance(operation, dict) and "responses" in operation:
                     operation["responses"].setdefault("4XX", error)
                     operation["responses"].setdefault("5XX", error)
+                _optional_body_is_absent_not_null(operation)
+        _decimal_strings_are_numbers(schema)
         add_links(schema)
         return schema

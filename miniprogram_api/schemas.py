@@ -15,14 +15,26 @@ from typing import Annotated, Any
 from pydantic import BeforeValidator, Field
 from pydantic_core import PydanticCustomError
 
+
+def _not_a_bool(value: Any) -> Any:
+    """pydantic's lax int reads `true` as 1 and `false` as 0 (`{"entry_id": true}` named entry 1)."""
+    if isinstance(value, bool):
+        raise PydanticCustomError("int_type", "应为整数")
+    return value
+
+
+# An integer in a body or a query string, never a boolean.
+Int = Annotated[int, BeforeValidator(_not_a_bool)]
+
 # Database ids: positive and within a 64-bit integer, so that absurd numbers are a 422, not a crash.
 ID_MAX = 2**63 - 1
-Id = Annotated[int, Field(ge=1, le=ID_MAX)]
+Id = Annotated[int, Field(ge=1, le=ID_MAX), BeforeValidator(_not_a_bool)]
 
 # List pages: `limit` rows from `offset`; both bounded so that no database is asked for an absurd page.
 OFFSET_MAX = 1_000_000
-Offset = Annotated[int, Field(ge=0, le=OFFSET_MAX, description="跳过的条数（0–1000000）")]
-Limit = Annotated[int, Field(ge=1, le=100, description="每页条数（1–100）")]
+Offset = Annotated[int, Field(ge=0, le=OFFSET_MAX, description="跳过的条数（0–1000000）"),
+                  BeforeValidator(_not_a_bool)]
+Limit = Annotated[int, Field(ge=1, le=100, description="每页条数（1–100）"), BeforeValidator(_not_a_bool)]
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NUMBER = re.compile(r"\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*")

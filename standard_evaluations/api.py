@@ -10,9 +10,9 @@ from miniprogram_api.schemas import Date, Id
 
 from . import panels, report, selectors, services
 from .schemas import (
-    CampaignIn,
-    CampaignOut,
     CloseIn,
+    EvaluationCampaignIn,
+    EvaluationCampaignOut,
     ImplementationOut,
     PanelDrawIn,
     PanelDrawOut,
@@ -75,22 +75,22 @@ def new_version(request: HttpRequest, system_id: Id):
 campaigns_router = Router(tags=["标准实施评价"])
 
 
-@campaigns_router.post("", response={201: CampaignOut},
+@campaigns_router.post("", response={201: EvaluationCampaignOut},
                        summary="发起实施评价（管理员）：指定指标体系、标准、被评价单位、数据区间，评审专家指定或从专家库抽取"
                                "（回避被评价单位，确认后入组）；平台数据自动预填")
-def open_campaign(request: HttpRequest, payload: CampaignIn):
+def open_campaign(request: HttpRequest, payload: EvaluationCampaignIn):
     campaign = services.open_campaign_for(actor=request.user, **payload.dict())  # panel_draw: a dict or None
     return Status(201, selectors.campaign_results(campaign.pk))
 
 
-@campaigns_router.get("/{int:campaign_id}", response=CampaignOut,
+@campaigns_router.get("/{int:campaign_id}", response=EvaluationCampaignOut,
                       summary="实施评价结果：各指标得分（5 名及以上专家去掉最高最低）、维度得分、总分、评审进度、预填数据")
 def get_campaign(request: HttpRequest, campaign_id: Id):
     selectors.visible_campaign(request.user, campaign_id)
     return selectors.campaign_results(campaign_id)
 
 
-@campaigns_router.post("/{int:campaign_id}/scores", response=CampaignOut,
+@campaigns_router.post("/{int:campaign_id}/scores", response=EvaluationCampaignOut,
                        summary="专家对一项指标评分（评审专家本人；评审中可修改）")
 def score(request: HttpRequest, campaign_id: Id, payload: ScoreIn):
     services.score_indicator(expert=request.user, campaign_id=campaign_id, **payload.dict())

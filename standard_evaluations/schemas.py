@@ -6,7 +6,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from miniprogram_api.schemas import Date, Id
+from miniprogram_api.schemas import Date, Id, Int
 
 
 class UnitRef(Schema):
@@ -105,12 +105,12 @@ class SystemListOut(Schema):
 
 
 class PanelDrawIn(Schema):
-    count: int = Field(..., ge=1, le=30, description="抽取评审专家人数（确认后入专家组）")
-    backups: int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
+    count: Int = Field(..., ge=1, le=30, description="抽取评审专家人数（确认后入专家组）")
+    backups: Int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
     speciality_ids: list[Id] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
 
 
-class CampaignIn(Schema):
+class EvaluationCampaignIn(Schema):
     system_id: Id
     standard_id: Id
     unit_id: Id
@@ -193,7 +193,7 @@ class CampaignStandard(Schema):
     title: str
 
 
-class CampaignOut(Schema):
+class EvaluationCampaignOut(Schema):
     id: int
     title: str
     state: str
@@ -234,7 +234,7 @@ class PreviousActionOut(ActionOut):
     recheck_campaign_id: int | None = Field(description="the evaluation that re-checked it")
 
 
-class ReportOut(CampaignOut):
+class ReportOut(EvaluationCampaignOut):
     strengths: list[ScoredIndicator]
     problems: list[ScoredIndicator]
     actions: list[ActionOut]

@@ -103,6 +103,14 @@ def content_schema(part: dict, components: dict) -> dict | None:
     return None
 
 
+def not_null(body: dict) -> dict:
+    """An optional body was published as `X | null`; no server has accepted a `null` body since issue 12
+    (docs/adr/0061: a write's body is an object or nothing), and the document now says so (docs/adr/0063),
+    so an old document's `null` is no promise a client could have relied on."""
+    options = [v for v in body.get("anyOf", []) if v != {"type": "null"}]
+    return options[0] if "anyOf" in body and len(options) == 1 else body
+
+
 def contract_problems(old_doc: dict, new_doc: dict) -> list[str]:
     old_components = old_doc.get("components", {}).get("schemas", {})
     new_components = new_doc.get("components", {}).get("schemas", {})
@@ -135,7 +143,7 @@ def contract_problems(old_doc: dict, new_doc: dict) -> list[str]:
                 if new_body is None:
                     problems.append(f"{where}: request body no longer accepted")
                 else:
-                    accepts_all_of(new_body, old_body, f"{where} body", problems)
+                    accepts_all_of(new_body, not_null(old_body), f"{where} body", problems)
             for status, response in old.get("responses", {}).items():
                 if status not in new.get("responses", {}):
                     problems.append(f"{where}: response {status} gone")

@@ -12,7 +12,7 @@ from pydantic import TypeAdapter, ValidationError
 
 from accounts.models import Role
 from backend.api import api as ninja_api
-from miniprogram_api.schemas import ID_MAX, Bool, Date, DateTime
+from miniprogram_api.schemas import ID_MAX, Bool, Date, DateTime, Id, Int, Limit
 from tests.conftest import ApiClient, assert_error
 from tests.practice import practice  # noqa: F401 - shared fixture
 
@@ -130,6 +130,10 @@ def test_huge_ids_and_offsets_are_a_422_naming_the_field(admin):
     (Bool, [True, False, "true", "false"], [0, 1, "0", "1", "yes", None, 0.0]),
     (Date, ["2026-03-01"], [0, "0", 20260301, "20260301", "2026-03-01T08:00:00"]),
     (DateTime, ["2026-03-01T09:30:00+08:00", "2026-03-01"], [0, "0", 1772328600, "1772328600"]),
+    # pydantic's lax int read `true` as 1: `{"entry_id": true}` named entry 1, `"backups": false` was 0
+    (Id, [1, "7", ID_MAX], [True, False, 0, ID_MAX + 1]),
+    (Int, [0, 3, "3"], [True, False]),
+    (Limit, [1, "100"], [True, 0, 101]),
 ])
 def test_strict_types_refuse_numbers_for_booleans_and_dates(adapter, good, bad):
     checker = TypeAdapter(adapter)
@@ -138,6 +142,13 @@ def test_strict_types_refuse_numbers_for_booleans_and_dates(adapter, good, bad):
     for value in bad:
         with pytest.raises(ValidationError):
             checker.validate_python(value)
+
+
+def test_a_boolean_for_an_integer_is_refused_over_http(admin):
+    body = assert_error(admin.post("experts/draws", {"purpose": "抽取", "count": 1, "backups": False}), 422,
+                        "validation_error")
+    assert body["detail"][0]["field"] == "backups" and body["detail"][0]["message"] == "应为整数"
+    assert_error(admin.post("notifications/read", {"ids": [True]}), 422, "validation_error")
 
 
 def test_date_to_zero_and_integer_false_are_refused_over_http(admin):
@@ -208,3 +219,35 @@ def test_every_operation_declares_its_answers_errors_included():
         if not (typed and errors):
             missing.append(f"{method.upper()} {path}: {sorted(responses)}")
     assert missing == []
+
+
+def test_the_document_admits_only_bodies_and_numbers_the_server_reads():
+    """Found by the fuzz (tests/test_fuzz_api.py): optional bodies were published as `X | null` while every
+    write refuses a `null` body, and a Decimal as `number | any string`, so `""` passed the schema and got
+    `decimal_parsing`. Optional bodies are published as the object, not required; a Decimal's string form
+    carries the pattern of a number."""
+    import re as regex
+
+    from miniprogram_api.ninja_api import DECIMAL_PATTERN
+
+    document = ninja_api.get_openapi_schema()
+    for path, method, operation in operations():
+        for content in operation.get("requestBody", {}).get("content", {}).values():
+            assert {"type": "null"} not in content["schema"].get("anyOf", []), (method, path)
+    strings = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            options = node.get("anyOf") or []
+            if any(isinstance(o, dict) and o.get("type") == "number" for o in options):
+                strings.extend(o for o in options if isinstance(o, dict) and o.get("type") == "string")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(document)
+    assert strings and all(o.get("pattern") == DECIMAL_PATTERN for o in strings)
+    assert all(regex.match(DECIMAL_PATTERN, v) for v in ("12.5", "-3", "1e2", ".5"))
+    assert not any(regex.match(DECIMAL_PATTERN, v) for v in ("", " ", "选手", "1.2.3", "NaN"))
