@@ -128,7 +128,7 @@ class CloseIn(Schema):
     reason: str = Field("", max_length=300, description="评审未全部完成时必填")
 
 
-class PanelSeatOut(Schema):
+class EvaluationPanelSeatOut(Schema):
     seat_id: int
     position: int
     is_backup: bool
@@ -142,11 +142,11 @@ class PanelDrawOut(Schema):
     seed: str
     candidates: int
     avoid_units: list[int]
-    members: list[PanelSeatOut]
-    backups: list[PanelSeatOut]
+    members: list[EvaluationPanelSeatOut]
+    backups: list[EvaluationPanelSeatOut]
 
 
-class PanelMemberOut(Schema):
+class EvaluationPanelMemberOut(Schema):
     expert_id: int
     name: str
     source: str
@@ -203,7 +203,7 @@ class EvaluationCampaignOut(Schema):
     date_from: Date
     date_to: Date
     panel_size: int
-    panel: list[PanelMemberOut]
+    panel: list[EvaluationPanelMemberOut]
     threshold: Decimal
     closed_at: datetime | None
     close_reason: str
@@ -212,7 +212,7 @@ class EvaluationCampaignOut(Schema):
     dimensions: list[ScoredDimension]
 
 
-class ActionOut(Schema):
+class EvaluationActionOut(Schema):
     id: int
     item_key: str
     item_label: str
@@ -223,7 +223,7 @@ class ActionOut(Schema):
     state: str
 
 
-class PreviousActionOut(ActionOut):
+class PreviousActionOut(EvaluationActionOut):
     """An action of an earlier evaluation of the same (standard, unit), with its re-check outcome."""
     campaign_id: int = Field(description="the earlier evaluation that opened it")
     campaign_title: str
@@ -237,7 +237,7 @@ class PreviousActionOut(ActionOut):
 class ReportOut(EvaluationCampaignOut):
     strengths: list[ScoredIndicator]
     problems: list[ScoredIndicator]
-    actions: list[ActionOut]
+    actions: list[EvaluationActionOut]
     previous_actions: list[PreviousActionOut] = Field(
         description="the previous evaluation's actions, and older ones this evaluation re-checked")
     draws: list[PanelDrawOut]
