@@ -5,7 +5,7 @@
 Only HTTP and websockets, as the mini-program would: it logs in with the demo's fake-WeChat codes and
 walks 扫码实操 (scan → run → steps → a corrective order), 报修工单 (dispatch → accept → arrive → start →
 complete → rate), 技能比武 (a judge's mark reaches the live board over the websocket; the panel submits,
-the chief judge locks and publishes, a contestant appeals, the arbitrator decides), 师徒带教 (an
+the chief judge locks, results are rechecked and published, a contestant appeals, the arbitrator decides), 师徒带教 (an
 apprentice's progress), 线上培训 (a lesson watched, an exam sat), 问卷评价 (a course survey answered) and
 专家库 (a verifiable random draw of experts, an invitation accepted). Each line is Chinese, then English.
 Exit status 1 (with the failing answer) if any step does not behave as documented in docs/API.md.
@@ -276,6 +276,13 @@ class Tour:
         locked = self.call("POST", f"/judging/events/{event['id']}/lock", who=chief)
         self.say(f"裁判长锁定项目“{event['name']}”（{locked['state']}），评分不再可改",
                  f"the chief judge locks '{event['name']}' (state {locked['state']}): marks can no longer change")
+        drawn = self.call("POST", f"/competitions/events/{event['id']}/recheck", who=chief)
+        for row in drawn["entries"]:  # a second official confirms every drawn result
+            self.call("POST", f"/competitions/events/{event['id']}/recheck/{row['entry_id']}/confirm",
+                      who="demo-arbitrator", json={"note": "导览演示：复核无误"})
+        self.say(f"裁判长抽取复核名单 {len(drawn['entries'])} 人（前 10 名全部 + 其余抽样），仲裁逐一确认",
+                 f"the chief judge draws {len(drawn['entries'])} results to recheck (the top 10 and a sample); "
+                 "the arbitrator confirms each")
         published = self.call("POST", f"/judging/events/{event['id']}/publish", who=chief)
         deadline = datetime.fromisoformat(published["appeal_deadline"]).astimezone(CST)
         self.say(f"公布成绩（{published['state']}），申诉截止 {deadline:%m-%d %H:%M}",

@@ -62,6 +62,6 @@ def test_make_tour_walks_every_flow(demo):
     done = subprocess.run([sys.executable, "tools/tour.py", demo], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stdout[-4000:] + done.stderr[-3000:]
-    for said in ("自动生成整改工单", "工单关闭（confirmed）", "榜单 websocket 收到更新", "锁定项目", "公布成绩（published）",
+    for said in ("自动生成整改工单", "工单关闭（confirmed）", "榜单 websocket 收到更新", "锁定项目", "复核名单", "公布成绩（published）",
                  "提出申诉", "仲裁裁决申诉", "进度", "交卷", "并提交", "复算抽取结果：一致", "导览完成"):
         assert said in done.stdout, said
