@@ -11,6 +11,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from ninja import Router
 
+from competitions import selectors as competition_selectors
+from competitions.schemas import AwardCertificateOut
 from miniprogram_api.errors import ApiError
 from miniprogram_api.idempotency import created_or_replayed
 from miniprogram_api.ratelimit import check_rate
@@ -267,15 +269,38 @@ def dashboard_xlsx(request: HttpRequest, studio_id: Id, sort: Sorts = "rag",
 
 
 # --- public: certificates ------------------------------------------------------------------------
+# The same path answers for 出师 certificates (this app) and award certificates (competitions, issue 17/18):
+# both use the codes of credentials.codes; an award certificate's answer carries `kind: "award"`.
 def find_certificate(request: HttpRequest, code: str) -> Certificate:
     check_rate(request, "certificate")  # public: checked per client address
     return selectors.certificate_by_code(code)
 
 
-@certificates_router.get("/{code}.png", auth=None, openapi_extra=PNG, summary="出师证书图片（PNG，含验证二维码）")
+def find_any_certificate(request: HttpRequest, code: str):
+    """A 出师 certificate, else an award certificate (404 certificate_not_found when neither; 410 when revoked)."""
+    try:
+        return find_certificate(request, code)
+    except ApiError as error:
+        if error.code != "certificate_not_found":
+            raise
+        award = competition_selectors.award_certificate_by_code(code)
+        if award is None:
+            raise
+        return award
+
+
+def certificate_answer(certificate) -> dict:
+    if isinstance(certificate, Certificate):
+        return certificates.verification_out(certificate)
+    return competition_selectors.award_certificate_out(certificate)
+
+
+@certificates_router.get("/{code}.png", auth=None, openapi_extra=PNG, summary="出师证书、获奖证书图片（PNG，含验证二维码）")
 def certificate_png(request: HttpRequest, code: str):
-    certificate = find_certificate(request, code)
-    response = HttpResponse(certificates.render_png(certificate), content_type="image/png")
+    certificate = find_any_certificate(request, code)
+    png = (certificates.render_png(certificate) if isinstance(certificate, Certificate)
+           else competition_selectors.award_certificate_png(certificate))
+    response = HttpResponse(png, content_type="image/png")
     response["Content-Disposition"] = f'inline; filename="certificate-{certificate.code}.png"'
     return response
 
@@ -287,8 +312,8 @@ VC_JWT = {"responses": {200: {"description": "可验证电子证书（W3C VC，O
 @certificates_router.get("/{code}/credential", auth=None, openapi_extra=VC_JWT,
                          summary="下载可验证电子证书（application/vc+jwt，可离线验证签名与撤销状态）")
 def certificate_credential(request: HttpRequest, code: str):
-    certificate = find_certificate(request, code)
-    credential = certificates.credential_out(certificate)
+    certificate = find_any_certificate(request, code)
+    credential = certificate_answer(certificate)["credential"]
     if credential is None:
         raise ApiError("credential_not_issued", "该证书签发于电子证书功能上线之前，暂无可验证电子证书", status=404)
     response = HttpResponse(credential["jwt"], content_type="application/vc+jwt")
@@ -296,12 +321,12 @@ def certificate_credential(request: HttpRequest, code: str):
     return response
 
 
-@certificates_router.get("/{code}", auth=None, response=CertificateOut,
-            summary="公开验证出师证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}）")
+@certificates_router.get("/{code}", auth=None, response=CertificateOut | AwardCertificateOut,
+            summary="公开验证出师证书、获奖证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}）")
 def verify_certificate(request: HttpRequest, code: str):
     if "text/html" in request.headers.get("Accept", ""):  # a person who scanned the QR: show the page
         return HttpResponseRedirect(f"/c/{quote(code, safe='')}")
-    return certificates.verification_out(find_certificate(request, code))
+    return certificate_answer(find_any_certificate(request, code))
 
 
 # --- the studio's online learning (training owns the logic; /studios is this app's prefix) --------------

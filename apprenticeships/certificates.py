@@ -8,45 +8,25 @@ labels use (WenQuanYi Micro Hei, `LABEL_FONT_PATHS`), with a QR code of the publ
 
 from __future__ import annotations
 
-import hashlib
 import io
-import re
-import secrets
 
 from django.conf import settings
 from django.utils import timezone
-from django.utils.crypto import salted_hmac
 from PIL import Image, ImageDraw
 
 from credentials import selectors as credential_selectors
 from credentials import services as credential_services
+from credentials.codes import ALPHABET, LENGTH, grouped, new_code, normalise  # noqa: F401 (re-exported)
 from credentials.models import IssuedCredential
+from credentials.subjects import name_identifier, subject_id  # noqa: F401 (re-exported)
 from standards.labels import font, qr_image, wrap_text
 
 from .models import Certificate
-
-ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-LENGTH = 16
-CODE_RE = re.compile(rf"^[{ALPHABET}]{{{LENGTH}}}$")
 
 DPI = 150
 WIDTH, HEIGHT = round(297 / 25.4 * DPI), round(210 / 25.4 * DPI)  # A4 landscape
 RED = (150, 20, 20)
 INK = (30, 30, 30)
-
-
-def new_code() -> str:
-    return "".join(secrets.choice(ALPHABET) for _ in range(LENGTH))
-
-
-def normalise(raw: str) -> str | None:
-    """The code as stored, or None when it cannot be one (then nothing is looked up)."""
-    code = re.sub(r"[\s-]", "", raw or "").upper()
-    return code if CODE_RE.match(code) else None
-
-
-def grouped(code: str) -> str:
-    return "-".join(code[i:i + 4] for i in range(0, len(code), 4))
 
 
 def verify_path(code: str) -> str:
@@ -138,21 +118,6 @@ def verification_out(certificate: Certificate) -> dict:
 
 
 # --- the verifiable credential (Open Badges 3.0, vc+jwt; docs/adr/0087) ---------------------------------
-def subject_id(user_id: int) -> str:
-    """A stable pseudonym for the apprentice: the same person gets the same id on every certificate,
-    and it says nothing about their phone, openid or account number to anyone without our key."""
-    digest = salted_hmac("shixun.credentials.subject", str(user_id), algorithm="sha256").hexdigest()
-    return f"urn:uuid:{digest[:8]}-{digest[8:12]}-8{digest[13:16]}-a{digest[17:20]}-{digest[20:32]}"
-
-
-def name_identifier(name: str, code: str) -> dict:
-    """Open Badges IdentityObject: the name, hashed with a salt, so whoever knows the holder's name can
-    check it is theirs while the credential alone does not spell it out."""
-    salt = hashlib.sha256(f"shixun:{code}".encode()).hexdigest()[:16]
-    return {"type": "IdentityObject", "identityType": "name", "hashed": True, "salt": salt,
-            "identityHash": "sha256$" + hashlib.sha256(f"{name}{salt}".encode()).hexdigest()}
-
-
 def issue_credential(certificate: Certificate, *, apprentice_id: int) -> IssuedCredential:
     """Sign the certificate as an OpenBadgeCredential (within the caller's transaction)."""
     from .models import Agreement

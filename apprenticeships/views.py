@@ -9,13 +9,13 @@ from django.shortcuts import render
 from miniprogram_api.errors import ApiError
 
 from . import certificates
-from .api import find_certificate
+from .api import certificate_answer, find_any_certificate
 
 
 def certificate_page(request: HttpRequest, code: str) -> HttpResponse:
     try:
-        certificate = find_certificate(request, code)
+        certificate = find_any_certificate(request, code)
     except ApiError as error:
         return render(request, "apprenticeships/certificate.html", {"error": error}, status=error.status)
     return render(request, "apprenticeships/certificate.html",
-                  {"certificate": certificates.verification_out(certificate), "grouped": certificates.grouped(certificate.code)})
+                  {"certificate": certificate_answer(certificate), "grouped": certificates.grouped(certificate.code)})

@@ -10,6 +10,8 @@ from .models import (
     Appeal,
     Aspect,
     AuditLog,
+    Award,
+    AwardCertificate,
     BoardUpdate,
     Contest,
     ContestBoard,
@@ -23,6 +25,8 @@ from .models import (
     RecheckDraw,
     Section,
     SheetSubmission,
+    Timekeeper,
+    TimingRecord,
 )
 
 
@@ -277,3 +281,35 @@ class SignUpAdmin(ReadOnlyAdmin):
 class LotDrawAdmin(ReadOnlyAdmin):
     list_display = ["event", "seed", "algorithm", "drawn_by", "drawn_at"]
     search_fields = ["event__name", "seed"]
+
+
+# --- practical timing, awards and award certificates (H5) -------------------------------------------------
+@admin.register(Timekeeper)
+class TimekeeperAdmin(admin.ModelAdmin):
+    """计时员 are appointed per event by the organiser, also after the event opened (they mark nothing)."""
+
+    list_display = ["event", "user"]
+    list_filter = ["event__contest"]
+    autocomplete_fields = ["user"]
+    search_fields = ["event__name", "user__display_name", "user__username"]
+
+
+@admin.register(TimingRecord)
+class TimingRecordAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "kind", "at", "actor"]
+    list_filter = ["kind", "entry__event"]
+    search_fields = ["entry__code"]
+
+
+@admin.register(Award)
+class AwardAdmin(ReadOnlyAdmin):
+    list_display = ["entry", "event", "tier", "rank", "total", "result"]
+    list_filter = ["tier", "event"]
+    search_fields = ["entry__code", "entry__contestant__display_name"]
+
+
+@admin.register(AwardCertificate)
+class AwardCertificateAdmin(ReadOnlyAdmin):
+    list_display = ["code", "contestant_name", "event_name", "tier", "issued_at", "revoked_at"]
+    list_filter = ["tier"]
+    search_fields = ["code", "contestant_name"]

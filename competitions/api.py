@@ -9,7 +9,7 @@ from ninja import Router, Status
 from miniprogram_api.errors import ApiError, not_found
 from miniprogram_api.schemas import Id
 
-from . import analytics, board, export, panels, presenters, recheck, selectors, services
+from . import analytics, board, export, panels, presenters, recheck, selectors, services, timekeeping
 from .schemas import (
     AppealIn,
     AssignmentsOut,
@@ -19,6 +19,7 @@ from .schemas import (
     ContestAppealListOut,
     ContestAppealOut,
     ContestAuditOut,
+    ContestAwardsOut,
     ContestListItem,
     ContestOut,
     DecisionIn,
@@ -45,6 +46,8 @@ from .schemas import (
     ResultVersionsOut,
     SchemeChangeIn,
     SchemeChangeOut,
+    TimingIn,
+    TimingOut,
 )
 
 contests_router = Router(tags=["技能比武"])
@@ -341,3 +344,24 @@ def advance_round(request: HttpRequest, event_id: Id):
                      summary="理论项目：导入选手在关联考试中的最好成绩作为总分")
 def theory_scores(request: HttpRequest, event_id: Id):
     return theory.import_scores(actor=request.user, event_id=event_id)
+
+
+# --- practical timing and awards (H5: competitions/timing.py, awards.py) ---------------------------------------
+@judging_router.post("/entries/{entry_id}/timing/start", response={200: TimingOut, 201: TimingOut},
+                     summary="开始实操计时（裁判长或计时员；按 client_id 幂等，重复开始返回 409）")
+def start_timing(request: HttpRequest, entry_id: Id, payload: TimingIn):
+    body, created = timekeeping.record(actor=request.user, entry_id=entry_id, kind="start", client_id=payload.client_id)
+    return _json({**body, "replayed": not created}, status=201 if created else 200)
+
+
+@judging_router.post("/entries/{entry_id}/timing/stop", response={200: TimingOut, 201: TimingOut},
+                     summary="停止实操计时（裁判长或计时员；超时按项目规则扣分或到时停止）")
+def stop_timing(request: HttpRequest, entry_id: Id, payload: TimingIn):
+    body, created = timekeeping.record(actor=request.user, entry_id=entry_id, kind="stop", client_id=payload.client_id)
+    return _json({**body, "replayed": not created}, status=201 if created else 200)
+
+
+@contests_router.get("/{contest_id}/awards", response=ContestAwardsOut,
+                     summary="获奖名单（成绩公布后；按比例或名次设奖，同分同奖；含获奖证书验证码）")
+def contest_awards(request: HttpRequest, contest_id: Id):
+    return _json(selectors.contest_awards(selectors.get_contest(request.user, contest_id)))

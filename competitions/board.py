@@ -25,7 +25,7 @@ from django.utils import timezone
 from miniprogram_api.realtime import publish_after_commit
 from miniprogram_api.ws_schemas import WsMessage
 
-from . import scoring
+from . import prizes, scoring, timing
 from .models import (
     Aspect,
     BoardUpdate,
@@ -185,17 +185,23 @@ def entry_row(event: Event, aspects: list[dict], entry: dict, panel: list[PanelS
             flags.append({"aspect_id": aid, "aspect": aspect["name"],
                           "spread": str(scoring.round_half_up(max(values) - min(values))),
                           "limit": str(scoring.round_half_up(limit))})
-    # A later round may carry a share of the previous round's published total (docs/SCORING.md "Rounds").
-    total = scoring.round_half_up(scoring.with_carry(sum(by_section.values(), Fraction(0)),
-                                                     entry.get("carried_total"), event.carry_share))
+    # A later round may carry a share of the previous round's published total (docs/SCORING.md "Rounds");
+    # a timed event's overtime penalty comes off the exact total (docs/SCORING.md "Timing").
+    timed = timing.of_entry(event, eid)  # None without a time limit
+    total = scoring.round_half_up(timing.penalised(
+        scoring.with_carry(sum(by_section.values(), Fraction(0)), entry.get("carried_total"), event.carry_share),
+        timed))
     shown = {sid: scoring.round_half_up(v) for sid, v in by_section.items()}
     tie = tuple(shown[sid] for sid in chain_ids) if event.tie_break_by_sections else ()
-    return scoring.Ranked(key=entry, total=total, tie_break=tie, extra={
+    extra = {
         "sections": {str(sid): str(v) for sid, v in shown.items()}, "flags": flags,
         "marked": marked, "expected": expected,
         "submitted": len(submitted & set(judges)), "judges": len(judges),
         "remarks": sorted(remarks),
-    })
+    }
+    if timed is not None:
+        extra["timing"] = timed
+    return scoring.Ranked(key=entry, total=total, tie_break=tie, extra=extra)
 
 
 def _stored_row(event: Event, row: dict, chain_ids: list[int]) -> scoring.Ranked:
@@ -203,10 +209,10 @@ def _stored_row(event: Event, row: dict, chain_ids: list[int]) -> scoring.Ranked
     tie = tuple(Decimal(row["sections"][str(sid)]) for sid in chain_ids) if event.tie_break_by_sections else ()
     key = {"id": row["entry_id"], "code": row["code"], "name": row["name"], "unit": row["unit"]}
     return scoring.Ranked(key=key, total=Decimal(row["total"]), tie_break=tie,
-                          extra={k: row[k] for k in ROW_EXTRA})
+                          extra={k: row[k] for k in ROW_EXTRA if k in row})
 
 
-ROW_EXTRA = ("sections", "flags", "marked", "expected", "submitted", "judges", "remarks")
+ROW_EXTRA = ("sections", "flags", "marked", "expected", "submitted", "judges", "remarks", "timing")
 
 
 def figures_public(extra: dict) -> bool:
@@ -234,6 +240,14 @@ def ranked_views(event: Event, aspects: list[dict], ranked: list[scoring.Ranked]
     public_rows += [{"rank": None, "code": item.key["code"], "name": item.key["name"] if published else None,
                      "total": None, "sections": {sid: None for sid in item.extra["sections"]}, "scored": False}
                     for item in sorted(ranked, key=lambda r: r.key["code"]) if not figures_public(item.extra)]
+    if published:  # awards appear with the published ranks, never before (docs/SCORING.md "Awards")
+        prizes_won = prizes.assign(event, [(row["entry_id"], row["rank"]) for row in jury_rows])
+        by_code = {}
+        for row in jury_rows:
+            row["award"] = prizes_won[row["entry_id"]].name if row["entry_id"] in prizes_won else None
+            by_code[row["code"]] = row["award"]
+        for row in public_rows:
+            row["award"] = by_code.get(row["code"])
     header, jury_header = headers(event, aspects)
     return {"header": header, "jury_header": jury_header, "jury_rows": jury_rows, "public_rows": public_rows}
 
@@ -258,6 +272,7 @@ def compute_event(event: Event) -> dict:
     for entry_id, judge_id in SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"):
         submitted.setdefault(entry_id, set()).add(judge_id)
     chain_ids = _chain(event, sections_of(aspects))
+    timing.load(event)
     ranked = [entry_row(event, aspects, entry, panel, marks, remarks.get(entry["id"], []),
                         submitted.get(entry["id"], set()), chain_ids) for entry in entries]
     return ranked_views(event, aspects, ranked)
@@ -290,6 +305,7 @@ def recompute_entries(event: Event, previous: dict | None, *, aspects: list[dict
     if old_jury != jury_header:
         return None
     chain_ids = _chain(event, sections_of(aspects))
+    timing.load(event)
     touched = {e["id"]: e for e in entries if e["code"]}
     ranked = [entry_row(event, aspects, entry, panel, marks, remarks.get(eid, []), submitted.get(eid, set()),
                         chain_ids) for eid, entry in touched.items()]

@@ -76,16 +76,19 @@ def results_workbook(contest: Contest) -> bytes:
         if published:
             sheet.cell(sheet.max_row, 3).number_format = TIME_FORMAT
         header = ["名次", "加密号", "姓名" if published else "姓名（公布后显示）", "总分"] + [
-            f"{s['name']}（{s['weight']}）" for s in sections]
+            f"{s['name']}（{s['weight']}）" for s in sections] + extra_headers(event)
         sheet.append(header)
         first_header_row = first_header_row or sheet.max_row
         for cell in sheet[sheet.max_row]:
             cell.font = bold
         for row in computed["jury_rows"]:
             sheet.append([row["rank"], row["code"], row["name"] if published else "", score(row["total"])]
-                         + [score(row["sections"][str(s["id"])]) for s in sections])
-            for cell in sheet[sheet.max_row][3:]:
+                         + [score(row["sections"][str(s["id"])]) for s in sections] + extra_cells(event, row))
+            for cell in sheet[sheet.max_row][3:4 + len(sections)]:
                 cell.number_format = SCORE_FORMAT
+            for column in duration_columns(event, len(header)):
+                sheet.cell(sheet.max_row, column).number_format = "[h]:mm:ss"  # a duration, not a time of day
+                sheet.cell(sheet.max_row, column + 2).number_format = SCORE_FORMAT  # the penalty
         for mark in (Mark.objects.filter(event=event).select_related("entry__contestant", "aspect__section", "judge",
                                                                     "actor").order_by("entry__code", "aspect_id", "id")):
             marks_sheet.append([
@@ -111,3 +114,30 @@ def results_workbook(contest: Contest) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+# --- timing and awards columns (H5) ---------------------------------------------------------------------------
+def extra_headers(event: Event) -> list[str]:
+    out = ["用时", "超时（分钟）", "超时扣分"] if event.time_limit_minutes else []
+    return out + (["奖项"] if event.state == Event.State.PUBLISHED else [])
+
+
+def extra_cells(event: Event, row: dict) -> list:
+    from datetime import timedelta
+
+    out: list = []
+    if event.time_limit_minutes:
+        timed = row.get("timing") or {}
+        elapsed = timed.get("elapsed_seconds")
+        out += [timedelta(seconds=elapsed) if elapsed is not None else None, timed.get("overtime_minutes", 0),
+                score(timed.get("penalty", "0"))]
+    if event.state == Event.State.PUBLISHED:
+        out.append(row.get("award") or "")
+    return out
+
+
+def duration_columns(event: Event, width: int) -> list[int]:
+    """The 1-based column of 用时 (a duration, shown as h:mm:ss), if the event is timed."""
+    if not event.time_limit_minutes:
+        return []
+    return [width - len(extra_headers(event)) + 1]

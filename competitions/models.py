@@ -133,6 +133,19 @@ class Event(models.Model):
     exam = models.ForeignKey("training.Exam", verbose_name="理论考试", null=True, blank=True,
                              on_delete=models.PROTECT, related_name="+",
                              help_text="理论项目：选手在该考试中的最好成绩即为总分")
+    # --- practical timing and awards (H5: docs/SCORING.md "Timing", "Awards"; competitions/timing.py, awards.py)
+    time_limit_minutes = models.PositiveSmallIntegerField("实操限时（分钟）", null=True, blank=True,
+                                                          help_text="留空表示不计时")
+    overtime_rule = models.CharField("超时规则", max_length=8, default="penalty",
+                                     choices=[("penalty", "超时扣分（每开始一分钟）"), ("stop", "到时停止")])
+    overtime_penalty = models.DecimalField("每超时一分钟扣分", max_digits=5, decimal_places=2, default=Decimal("0"),
+                                           validators=[MinValueValidator(Decimal("0"))],
+                                           help_text="超时规则为扣分时，每开始一分钟从总分中扣除的分数")
+    award_mode = models.CharField("奖项设置方式", max_length=8, blank=True, default="",
+                                  choices=[("", "不设奖项"), ("share", "按获奖比例（%）"), ("rank", "按名次人数")])
+    award_tiers = models.JSONField("奖项档次", default=list, blank=True,
+                                   help_text='如 [{"name": "一等奖", "value": 10}, …]；value 为比例（%）或人数')
+    award_merit = models.BooleanField("其余选手设优胜奖", default=False)
 
     class Meta:
         verbose_name = "比赛项目"
@@ -149,6 +162,13 @@ class Event(models.Model):
             if stored and any(getattr(self, f) != stored[f] for f in SCHEME_FIELDS):
                 refuse_if_frozen(stored["state"], "评分方案")
         super().save(*args, **kwargs)
+
+    def clean(self):  # H5: award settings (competitions/awards.py)
+        from .prizes import problems
+
+        errors = problems(self)
+        if errors:
+            raise ValidationError({"award_tiers": errors})
 
 
 def _event_state(**lookup) -> str | None:
@@ -441,6 +461,8 @@ class AuditLog(AppendOnlyModel):
         LOT_DRAW = "lot_draw", "抽签（加密号与工位号）"
         ADVANCE = "advance", "晋级"
         THEORY_SCORES = "theory_scores", "导入理论考试成绩"
+        TIMING_START = "timing_start", "开始计时"  # H5: practical timing
+        TIMING_STOP = "timing_stop", "停止计时"
 
     contest = models.ForeignKey(Contest, verbose_name="比武", on_delete=models.PROTECT, related_name="audit_log")
     event = models.ForeignKey(Event, verbose_name="项目", null=True, blank=True, on_delete=models.PROTECT,
@@ -678,3 +700,96 @@ class LotDraw(AppendOnlyModel):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.seed}"
+
+
+# --- practical timing, awards and award certificates (H5; competitions/timing.py, awards.py) -------------------
+class Timekeeper(models.Model):
+    """A 计时员 of an event: starts and stops the entries' tasks (so does the chief judge)."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.CASCADE, related_name="timekeepers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="计时员", on_delete=models.PROTECT,
+                             related_name="timekeeping")
+
+    class Meta:
+        verbose_name = "计时员"
+        verbose_name_plural = "计时员"
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="timekeeper_unique_user")]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.user}"
+
+
+class TimingRecord(AppendOnlyModel):
+    """The start or the stop of an entry's practical task, as recorded; never edited, once each."""
+
+    class Kind(models.TextChoices):
+        START = "start", "开始"
+        STOP = "stop", "停止"
+
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="timing")
+    kind = models.CharField("类型", max_length=8, choices=Kind.choices)
+    at = models.DateTimeField("时间")
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name="计时人", on_delete=models.PROTECT,
+                              related_name="+")
+    client_id = models.CharField("客户端编号", max_length=100)
+    created_at = models.DateTimeField("录入时间", auto_now_add=True)
+
+    class Meta:
+        verbose_name = "计时记录"
+        verbose_name_plural = "计时记录"
+        ordering = ["entry_id", "at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "kind"], name="timing_once_per_kind"),
+            models.UniqueConstraint(fields=["actor", "client_id"], name="timing_unique_client_id"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.get_kind_display()}"
+
+
+class Award(AppendOnlyModel):
+    """An entry's prize in one published version of the event's results (computed at publication and at
+    every republication: the versions are the history)."""
+
+    event = models.ForeignKey(Event, verbose_name="项目", on_delete=models.PROTECT, related_name="awards")
+    result = models.ForeignKey(PublishedResult, verbose_name="成绩版本", on_delete=models.PROTECT,
+                               related_name="awards")
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="awards")
+    tier = models.CharField("奖项", max_length=20)
+    tier_order = models.PositiveSmallIntegerField("档次")
+    rank = models.PositiveIntegerField("名次")
+    total = models.DecimalField("总分", max_digits=7, decimal_places=2)
+
+    class Meta:
+        verbose_name = "获奖"
+        verbose_name_plural = "获奖"
+        ordering = ["result_id", "tier_order", "rank", "id"]
+        constraints = [models.UniqueConstraint(fields=["result", "entry"], name="award_unique_entry")]
+
+    def __str__(self) -> str:
+        return f"{self.entry} · {self.tier}"
+
+
+class AwardCertificate(models.Model):
+    """获奖证书: one per award of a winner, with an unguessable code (credentials.codes), a verifiable
+    credential, and a revocation when a republication changes the award (then a new one is issued)."""
+
+    code = models.CharField("验证码", max_length=16, unique=True)
+    award = models.OneToOneField(Award, verbose_name="获奖", on_delete=models.PROTECT, related_name="certificate")
+    entry = models.ForeignKey(Entry, verbose_name="选手", on_delete=models.PROTECT, related_name="award_certificates")
+    contestant_name = models.CharField("姓名", max_length=100)
+    unit_name = models.CharField("单位", max_length=200, blank=True)
+    contest_name = models.CharField("比武", max_length=200)
+    event_name = models.CharField("项目", max_length=200)
+    tier = models.CharField("奖项", max_length=20)
+    issued_at = models.DateTimeField("发证时间")
+    revoked_at = models.DateTimeField("撤销时间", null=True, blank=True)
+    revoked_reason = models.TextField("撤销原因", blank=True)
+
+    class Meta:
+        verbose_name = "获奖证书"
+        verbose_name_plural = "获奖证书"
+        ordering = ["-issued_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.contestant_name} · {self.tier}"

@@ -457,3 +457,91 @@ class RecheckConfirmOut(Schema):
     confirmed_at: str
     note: str
     replayed: bool
+
+
+# --- practical timing and awards (H5) ----------------------------------------------------------------------
+class TimingIn(Schema):
+    client_id: str = Field(..., min_length=1, max_length=100, description="手机生成的 UUID，重发时不变")
+
+
+class EntryTimingOut(Schema):
+    started_at: str | None
+    stopped_at: str | None = Field(description="到时停止规则下超过限时的，为开始时间 + 限时")
+    running: bool
+    stopped_automatically: bool
+    elapsed_seconds: int | None
+    limit_seconds: int | None
+    overtime_seconds: int
+    overtime_minutes: int = Field(description="超时的分钟数（不足一分钟按一分钟计）")
+    penalty: str = Field(description="从总分中扣除的分数")
+
+
+class TimingOut(Schema):
+    entry_id: int
+    code: str
+    kind: Literal["start", "stop"]
+    at: str
+    client_id: str
+    timing: EntryTimingOut
+    replayed: bool
+
+
+class AwardOut(Schema):
+    entry_id: int
+    code: str
+    name: str
+    unit: str
+    tier: str
+    tier_order: int = Field(description="1 为最高奖；优胜奖排在最后")
+    rank: int
+    total: str
+    certificate_code: str | None = Field(description="有效的获奖证书验证码（GET /api/v1/certificates/{code}）")
+
+
+class AwardTierOut(Schema):
+    name: str
+    value: str
+
+
+class EventAwardsOut(Schema):
+    id: int
+    name: str
+    mode: Literal["share", "rank"] | None
+    tiers: list[AwardTierOut]
+    merit: bool
+    version: int | None = Field(description="奖项依据的成绩版本")
+    awards: list[AwardOut]
+
+
+class ContestAwardsOut(Schema):
+    contest_id: int
+    events: list[EventAwardsOut] = Field(description="仅已公布成绩的项目")
+    counts: dict[str, int] = Field(description="各奖项人数")
+
+
+class AwardCredentialOut(Schema):
+    format: Literal["application/vc+jwt"]
+    url: str
+    jwt: str
+    id: str
+    issuer: str
+    key_id: str
+    status_list_url: str
+    status_index: int
+
+
+class AwardCertificateOut(Schema):
+    valid: bool
+    kind: Literal["award"] = Field(description="获奖证书（出师证书的回答没有 kind）")
+    code: str
+    contestant_name: str
+    unit_name: str
+    contest_name: str
+    event_name: str
+    tier: str
+    rank: int
+    result_version: int
+    issued_at: datetime
+    issued_on: Any
+    png_url: str
+    credential: AwardCredentialOut | None

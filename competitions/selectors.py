@@ -414,3 +414,40 @@ def entry_people(entries) -> dict[int, list[int]]:
             found.setdefault(entry_id, []).append(member_id)
         out.update({k: v for k, v in found.items() if v})
     return out
+
+
+# --- awards (H5: competitions/awards.py) -------------------------------------------------------------------
+def contest_awards(contest: Contest) -> dict:
+    """Per published event of the contest, its award rule and the awards of its latest published version,
+    and the counts per tier (nothing of an event before its publication)."""
+    from . import awards
+
+    return awards.contest_awards(contest)
+
+
+def unit_awards(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict[str, int]]:
+    """For supervision: per unit (its subtree), awards by tier and "total" in contests starting in
+    [start, end) (the latest published version of each event). Two queries."""
+    from . import awards
+
+    return awards.unit_award_counts(units=units, start=start, end=end)
+
+
+# --- award certificates, for the public check at /api/v1/certificates/{code} (apprenticeships serves it) ----
+def award_certificate_by_code(code: str):
+    """The award certificate with this code, None when there is none (410 certificate_revoked when revoked)."""
+    from . import award_certificates
+
+    return award_certificates.by_code(code)
+
+
+def award_certificate_out(certificate) -> dict:
+    from . import award_certificates
+
+    return award_certificates.verification_out(certificate)
+
+
+def award_certificate_png(certificate) -> bytes:
+    from . import award_certificates
+
+    return award_certificates.render_png(certificate)

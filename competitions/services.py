@@ -20,7 +20,7 @@ from miniprogram_api.idempotency import run_once
 from miniprogram_api.realtime import publish_after_commit
 from notifications.services import notify
 
-from . import board, presenters, signals, teams
+from . import board, presenters, signals, teams, timing
 from .models import (
     Appeal,
     Aspect,
@@ -730,6 +730,9 @@ def lock_event(*, actor: User, event_id: int) -> Event:
     if problems["sheets"] or problems["measurements"]:
         raise conflict("sheets_incomplete", f"还有 {len(problems['sheets'])} 份评分表未提交、"
                        f"{len(problems['measurements'])} 个测量项未录入", detail=problems)
+    running = timing.unfinished(event)  # H5: a timed task must be stopped (or over, by the stop rule)
+    if running:
+        raise conflict("timing_running", f"还有 {len(running)} 名选手的实操未停止计时", detail={"entries": running})
     event.state, event.locked_at = Event.State.LOCKED, timezone.now()
     event.save(update_fields=["state", "locked_at"])
     audit(event=event, action=AuditLog.Action.LOCK, actor=actor)
@@ -783,7 +786,7 @@ def _result_rows(locked: ContestBoard, event_id: int) -> list[dict]:
     """The event's results as the board just computed them (inside the board lock)."""
     rows = (locked.state or {}).get("events", {}).get(str(event_id), {}).get("jury_rows", [])
     return [{"entry_id": r["entry_id"], "code": r["code"], "name": r["name"], "rank": r["rank"], "total": r["total"],
-             "sections": r["sections"]} for r in rows]
+             "sections": r["sections"], **{k: r[k] for k in ("award", "timing") if k in r}} for r in rows]
 
 
 def republish_if_changed(*, event: Event, locked: ContestBoard, actor: User, reason: str = "",

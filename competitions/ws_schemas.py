@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, RootModel
+from pydantic import Field, RootModel, SerializerFunctionWrapHandler, model_serializer
 
 from miniprogram_api.ws_schemas import ErrorMessage, PingMessage, PongMessage, ResyncMessage, WsMessage
 
@@ -33,7 +33,34 @@ class ModerationFlag(WsMessage):
     limit: str
 
 
-class PublicRow(WsMessage):
+class _OptionalAfterPublication(WsMessage):
+    """Rows carry `award` (and the jury's `timing`) only when there is one: a row of an unpublished event
+    without timing is exactly what it was before these fields existed (H5: awards and timing)."""
+
+    @model_serializer(mode="wrap")
+    def _drop_absent(self, handler: SerializerFunctionWrapHandler):
+        data = handler(self)
+        for name in ("award", "timing"):
+            if name in data and name not in self.model_fields_set:
+                del data[name]
+        return data
+
+
+class EntryTiming(WsMessage):
+    """An entry's practical task time (docs/SCORING.md "Timing"); times in UTC ISO 8601."""
+
+    started_at: str | None
+    stopped_at: str | None = Field(description="null while running; the limit when stopped automatically")
+    running: bool
+    stopped_automatically: bool
+    elapsed_seconds: int | None
+    limit_seconds: int | None
+    overtime_seconds: int
+    overtime_minutes: int = Field(description="started minutes over the limit")
+    penalty: str = Field(description="deducted from the total (decimal as text)")
+
+
+class PublicRow(_OptionalAfterPublication):
     rank: int | None = Field(description="null while the entry is being marked (blind judging, docs/SCORING.md)")
     code: str
     name: str | None = Field(description="null until the event's results are published")
@@ -41,9 +68,10 @@ class PublicRow(WsMessage):
     sections: dict[str, str | None] = Field(description="section id → section score (decimal as text; null "
                                                         "while being marked)")
     scored: bool = Field(description="whether the entry's figures are public yet")
+    award: str | None = Field(None, description="the prize (一等奖 …); only on rows of published events")
 
 
-class JuryRow(WsMessage):
+class JuryRow(_OptionalAfterPublication):
     rank: int
     code: str
     entry_id: int
@@ -57,6 +85,8 @@ class JuryRow(WsMessage):
     submitted: int
     judges: int
     remarks: list[int] = Field(description="aspect ids with an open re-mark request")
+    award: str | None = Field(None, description="the prize (一等奖 …); only on rows of published events")
+    timing: EntryTiming | None = Field(None, description="only for events with a time limit")
 
 
 class PublicEventHeader(WsMessage):

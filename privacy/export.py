@@ -57,6 +57,8 @@ SECTIONS: dict[str, str] = {
     "competitions.PublishedResult": "发布的比赛结果",
     "competitions.RecheckDraw": "抽取的复核名单（作为裁判长）",
     "competitions.RecheckConfirmation": "复核确认（作为第二名工作人员）",
+    "competitions.Timekeeper": "计时员任命",
+    "competitions.TimingRecord": "实操计时记录（作为计时员）",
     "experts.Expert": "专家库档案",
     "experts.Application": "专家入库申请（本人申请或审核）",
     "experts.Draw": "发起的专家抽取",
@@ -95,6 +97,9 @@ INDIRECT: dict[str, tuple[str, str]] = {
     # section name → (model label, lookup from that model to the user)
     "评分（作为选手）": ("competitions.Mark", "entry__contestant"),
     "证书（作为学徒）": ("apprenticeships.Certificate", "agreement__apprentice"),
+    "实操计时（作为选手）": ("competitions.TimingRecord", "entry__contestant"),
+    "获奖（作为选手）": ("competitions.Award", "entry__contestant"),
+    "获奖证书（作为选手）": ("competitions.AwardCertificate", "entry__contestant"),
 }
 
 # Rows about somebody else that hold the person only as the one who acted on them (a reviewer): model label →
