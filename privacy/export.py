@@ -59,6 +59,9 @@ SECTIONS: dict[str, str] = {
     "competitions.RecheckConfirmation": "复核确认（作为第二名工作人员）",
     "competitions.Timekeeper": "计时员任命",
     "competitions.TimingRecord": "实操计时记录（作为计时员）",
+    "competitions.SignUp": "比武报名（本人报名或审核）",  # main lacked these three (teams/sign-up merge)
+    "competitions.EntryMember": "团体赛队员",
+    "competitions.LotDraw": "主持的抽签（加密号与工位号）",
     "experts.Expert": "专家库档案",
     "experts.Application": "专家入库申请（本人申请或审核）",
     "experts.Draw": "发起的专家抽取",
