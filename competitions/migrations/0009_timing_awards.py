@@ -10,7 +10,6 @@ from miniprogram_api.append_only import protect
 
 
 class Migration(migrations.Migration):
-    # Numbered 0007 as reserved for this branch; it follows 0008 (merged first) so that the graph is linear.
 
     dependencies = [
         ('competitions', '0008_teams_rounds_signup'),
