@@ -362,11 +362,12 @@ def contestant_ids(contest_id: int):
 # --- supervision (issue 16) ------------------------------------------------------------------------------
 def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dict[int, dict]:
     """Per unit (its subtree; units[0] covers the others): contests it organised starting in [start, end),
-    their published events, and the distinct contestants from the unit in contests starting then. There is
-    no award model yet, so `awards` is None. Two queries."""
+    their published events, the distinct contestants from the unit in contests starting then (team members
+    counted by their own unit), and the awards its contestants won (latest published versions), in total
+    and by tier. Five queries whatever the data."""
     root = units[0].path
-    out: dict[int, dict] = {u.pk: {"held": 0, "events_published": 0, "contestants": 0, "awards": None,
-                                   "_people": set()} for u in units}
+    out: dict[int, dict] = {u.pk: {"held": 0, "events_published": 0, "contestants": 0, "awards": 0,
+                                   "awards_by_tier": {}, "_people": set()} for u in units}
     for row in (Contest.objects.filter(org_unit__path__startswith=root, starts_at__gte=start, starts_at__lt=end)
                 .values("id", "org_unit__path")
                 .annotate(published=Count("events", filter=Q(events__published_at__isnull=False))).order_by()):
@@ -378,6 +379,15 @@ def unit_summary(*, units: list[OrgUnit], start: datetime, end: datetime) -> dic
                              .values_list("org_unit__path", "contestant_id").distinct()):
         for unit_id in containing(units, path):
             out[unit_id]["_people"].add(contestant)
+    for path, member in (EntryMember.objects.filter(org_unit__path__startswith=root,
+                                                    event__contest__starts_at__gte=start,
+                                                    event__contest__starts_at__lt=end)
+                         .values_list("org_unit__path", "member_id").distinct()):
+        for unit_id in containing(units, path):
+            out[unit_id]["_people"].add(member)
+    for unit_id, counts in unit_awards(units=units, start=start, end=end).items():
+        out[unit_id]["awards"] = counts["total"]
+        out[unit_id]["awards_by_tier"] = {tier: n for tier, n in counts.items() if tier != "total"}
     for entry in out.values():
         entry["contestants"] = len(entry.pop("_people"))
     return out

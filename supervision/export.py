@@ -18,7 +18,7 @@ COLUMNS: list[tuple[str, str, str]] = [
     ("workorders", "median_response_minutes", "响应时长中位数（分钟）"), ("workorders", "satisfaction", "满意度"),
     ("training", "assigned", "指派课程"), ("training", "assigned_completed", "指派已完成"),
     ("training", "hours", "完成学时"), ("training", "exam_pass_rate", "考试通过率"),
-    ("contests", "held", "举办比武"), ("contests", "contestants", "参赛人数"),
+    ("contests", "held", "举办比武"), ("contests", "contestants", "参赛人数"), ("contests", "awards", "获奖数"),
     ("apprenticeships", "red", "带教红灯"), ("apprenticeships", "amber", "带教黄灯"),
     ("apprenticeships", "green", "带教绿灯"), ("apprenticeships", "completed_this_year", "本年出师"),
     ("evaluations", "surveys_closed", "截止问卷数"), ("evaluations", "survey_audience", "问卷应答人数"),

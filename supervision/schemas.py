@@ -60,7 +60,8 @@ class ContestsBlock(Schema):
     held: int
     events_published: int
     contestants: int
-    awards: int | None
+    awards: int
+    awards_by_tier: dict[str, int]
 
 
 class ApprenticeshipsBlock(Schema):

@@ -105,8 +105,6 @@ def overview_of(root: OrgUnit, date_from: date, date_to: date, *, now: datetime)
     runs = practice.unit_summary(units=units, start=start, end=end)
     orders = workorders.unit_summary(units=units, start=start, end=end, now=now)
     learning = training.unit_summary(units=units, start=start, end=end)
-    # TODO(awards): competitions.unit_summary answers `awards` None until the competitions app exposes awards
-    # through a selector (another branch adds them); the block then carries the count unchanged.
     contests = competitions.unit_summary(units=units, start=start, end=end)
     apprentices = apprenticeships.unit_summary(units=units, now=now)
     evaluation_blocks = evaluations_block(units, start, end, now)

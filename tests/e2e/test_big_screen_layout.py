@@ -11,7 +11,7 @@ from decimal import Decimal
 import pytest
 
 from competitions import board, services
-from competitions.models import Aspect
+from competitions.models import Aspect, Event
 from tests.competitions.conftest import Kit
 
 from .test_big_screen import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, need_chromium
@@ -44,6 +44,9 @@ def snapshot(api, org, make_user):
                  for a in aspects]
         services.record_marks(judge=judge, items=items)
         services.submit_sheet(judge=judge, entry_id=entry.id)
+    # prizes by rank (1 / 2 / 3 places): the published board carries them, the screen shows them
+    Event.objects.filter(pk=kit.event.pk).update(award_mode="rank", award_tiers=[
+        {"name": "一等奖", "value": 1}, {"name": "二等奖", "value": 2}, {"name": "三等奖", "value": 3}])
     services.lock_event(actor=kit.chief, event_id=kit.event.id)
     kit.recheck()
     services.publish_event(actor=kit.chief, event_id=kit.event.id)
@@ -78,6 +81,8 @@ def geometry(page) -> dict:
         page: document.body.dataset.page, pages: Number(document.body.dataset.pages),
         visible: rows.map(tr => tr.dataset.code),
         inside: rows.every(tr => rect(tr).bottom <= innerHeight && rect(tr).top >= 0),
+        awards: rows.map(tr => { const td = tr.querySelector('td.award');
+                                 return td && td.offsetParent !== null ? td.textContent : null; }),
         totals: rows.map(tr => { const r = rect(tr.querySelector('td.total'));
                                  return {left: r.left, right: r.right, bottom: r.bottom, width: r.width,
                                          text: tr.querySelector('td.total').textContent}; }),
@@ -100,6 +105,7 @@ def test_twenty_rows_fit_1920x1080_and_more_rows_page_by_themselves(snapshot, cl
             assert g["docHeight"] <= 1080 and g["docWidth"] <= 1920, g
             assert g["pages"] == 1 and g["visible"] == codes[:20] and g["inside"], g
             assert all(t["right"] <= 1920 and t["text"] for t in g["totals"])
+            assert g["awards"][:7] == ["一等奖", "二等奖", "二等奖", "三等奖", "三等奖", "三等奖", ""], g["awards"]
             ARTIFACTS.mkdir(exist_ok=True)
             page.screenshot(path=str(ARTIFACTS / "big-screen-1920x1080-20-rows.png"))
             print("1920x1080, 20 rows:", {k: g[k] for k in ("docHeight", "docWidth", "pages")})

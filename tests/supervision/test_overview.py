@@ -13,7 +13,7 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from apprenticeships.models import Agreement
-from competitions.models import Contest, Entry, Event
+from competitions.models import Award, Contest, Entry, EntryMember, Event, PublishedResult
 from practice.models import ScanLog
 from tests.conftest import assert_error
 from tests.supervision import kit
@@ -40,10 +40,21 @@ def more(world: World, copy: int = 0) -> None:
     Enrolment.objects.filter(pk=enrolment.pk).update(enrolled_at=kit.sh(2026, 1, 5, 9))
     contest = Contest.objects.create(name=f"暖通技能比武{copy}", org_unit=org.hvac, starts_at=kit.sh(2026, 1, 15, 9))
     event = Event.objects.create(contest=contest, name="冷水机组巡检")
-    Entry.objects.create(event=event, contestant=world.a, org_unit=org.hvac, code=f"A{copy}1")
-    Entry.objects.create(event=event, contestant=world.b, org_unit=org.bas, code=f"A{copy}2")
-    # published after the entries (the entry list freezes once scoring starts)
+    first = Entry.objects.create(event=event, contestant=world.a, org_unit=org.hvac, code=f"A{copy}1")
+    second = Entry.objects.create(event=event, contestant=world.b, org_unit=org.bas, code=f"A{copy}2")
+    # a team event: the captain from HVAC, a member (the HVAC worker) counted as a contestant of his own unit
+    team_event = Event.objects.create(contest=contest, name="联合调试", participation="team")
+    team = Entry.objects.create(event=team_event, contestant=world.a, org_unit=org.hvac, code=f"T{copy}1",
+                                team_name="暖通队")
+    EntryMember.objects.create(event=team_event, entry=team, member=world.a, org_unit=org.hvac, is_captain=True)
+    EntryMember.objects.create(event=team_event, entry=team, member=world.worker, org_unit=org.hvac, order=1)
+    # published after the entries (the entry list freezes once scoring starts); version 1 gave both a prize,
+    # the republished version 2 only the first: awards count the latest version
     Event.objects.filter(pk=event.pk).update(state="published", published_at=kit.sh(2026, 1, 15, 17))
+    v1 = PublishedResult.objects.create(event=event, version=1, rows=[], published_by=world.admin)
+    v2 = PublishedResult.objects.create(event=event, version=2, rows=[], published_by=world.admin)
+    for result, entry, tier in ((v1, first, "一等奖"), (v1, second, "二等奖"), (v2, first, "一等奖")):
+        Award.objects.create(event=event, result=result, entry=entry, tier=tier, tier_order=1, rank=1, total="90")
 
 
 @pytest.fixture
@@ -94,10 +105,12 @@ def test_the_base_and_its_studios_on_known_data(api, full):
                                 "completed": 2, "hours": 4.0, "exam_attempts": 1, "exam_passed": 0,
                                 "exam_pass_rate": 0.0}
     assert (base["training"]["completed"], base["training"]["hours"]) == (4, 8.0)
-    # Contests: HVAC organised one (published), with contestants from HVAC and BAS.
-    assert hvac["contests"] == {"held": 1, "events_published": 1, "contestants": 1, "awards": None}
-    assert (bas["contests"]["held"], bas["contests"]["contestants"]) == (0, 1)
-    assert (base["contests"]["held"], base["contests"]["contestants"]) == (1, 2)
+    # Contests: HVAC organised one (one event published), with contestants from HVAC (the team's member too)
+    # and BAS; the latest published version gave HVAC's contestant 一等奖 (BAS's 二等奖 was in version 1 only).
+    assert hvac["contests"] == {"held": 1, "events_published": 1, "contestants": 2, "awards": 1,
+                                "awards_by_tier": {"一等奖": 1}}
+    assert (bas["contests"]["held"], bas["contests"]["contestants"], bas["contests"]["awards"]) == (0, 1, 0)
+    assert (base["contests"]["held"], base["contests"]["contestants"], base["contests"]["awards"]) == (1, 3, 1)
     # Apprenticeships: one active at HVAC (some colour), one completed at BAS this year.
     ap = hvac["apprenticeships"]
     assert ap["active"] == 1 and ap["red"] + ap["amber"] + ap["green"] == 1
@@ -149,7 +162,8 @@ def test_scope_per_role_and_the_export_says_the_same(api, full):
     assert values[1][:3] == ["单位", "现行标准数", "有实操的标准数"]
     assert [row[0] for row in values[2:]] == ["暖通作业技师工作室（合计）", "暖通一班"]
     assert values[2][values[1].index("实操次数")] == 7
-    assert values[2][values[1].index("参赛人数")] == 1
+    assert values[2][values[1].index("参赛人数")] == 2  # the contestant and the team's member
+    assert values[2][values[1].index("获奖数")] == 1
 
 
 def test_bad_input(api, full):
