@@ -365,7 +365,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 公开验证出师证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}） */
+        /** 公开验证出师证书、获奖证书（无需登录；浏览器打开时跳转到验证页面 /c/{code}） */
         get: operations["apprenticeships_api_verify_certificate"];
         put?: never;
         post?: never;
@@ -382,7 +382,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** 出师证书图片（PNG，含验证二维码） */
+        /** 出师证书、获奖证书图片（PNG，含验证二维码） */
         get: operations["apprenticeships_api_certificate_png"];
         put?: never;
         post?: never;
@@ -477,6 +477,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/competitions/{contest_id}/awards": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 获奖名单（成绩公布后；按比例或名次设奖，同分同奖；含获奖证书验证码） */
+        get: operations["competitions_api_contest_awards"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/competitions/{contest_id}/board": {
         parameters: {
             query?: never;
@@ -488,6 +505,59 @@ export interface paths {
         get: operations["competitions_api_public_board"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{contest_id}/events/{event_id}/draw-lots": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 抽签记录（开赛前仅主办方；含复核结果） */
+        get: operations["competitions_api_lot_draw"];
+        put?: never;
+        /** 主办方抽签：加密号与工位号（记录随机种子，可复核；每个项目一次） */
+        post: operations["competitions_api_draw_lots"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{contest_id}/events/{event_id}/signups": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 报名列表（主办方看全部，其他人看自己的） */
+        get: operations["competitions_api_list_signups"];
+        put?: never;
+        /** 报名（技能等级、单位名额；团体赛由队长报名并填写队员） */
+        post: operations["competitions_api_sign_up"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/{contest_id}/events/{event_id}/signups/{signup_id}/decide": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 主办方审核报名（通过，或说明原因不通过） */
+        post: operations["competitions_api_decide_signup"];
         delete?: never;
         options?: never;
         head?: never;
@@ -596,6 +666,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/competitions/events/{event_id}/recheck": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 复核名单与确认情况（裁判长、仲裁、管理员；可按种子复算） */
+        get: operations["competitions_api_recheck_status"];
+        put?: never;
+        /** 抽取复核名单（锁定后，裁判长；前 10 名全部、其余至少 15%，记录随机种子） */
+        post: operations["competitions_api_draw_recheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/competitions/events/{event_id}/recheck/{entry_id}/confirm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 复核确认（监督仲裁或其他裁判长；不能是锁定、抽取的裁判长本人） */
+        post: operations["competitions_api_confirm_recheck"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/course-assignments": {
         parameters: {
             query?: never;
@@ -690,7 +795,7 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** 发起实施评价（管理员）：指定指标体系、标准、被评价单位、数据区间与评审专家；平台数据自动预填 */
+        /** 发起实施评价（管理员）：指定指标体系、标准、被评价单位、数据区间，评审专家指定或从专家库抽取（回避被评价单位，确认后入组）；平台数据自动预填 */
         post: operations["standard_evaluations_api_open_campaign"];
         delete?: never;
         options?: never;
@@ -707,6 +812,74 @@ export interface paths {
         };
         /** 实施评价结果：各指标得分（5 名及以上专家去掉最高最低）、维度得分、总分、评审进度、预填数据 */
         get: operations["standard_evaluations_api_get_campaign"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}/close": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 结束实施评价（管理员）：全部指标评审完成后结束，或填写原因提前结束；得分率低于阈值的指标向被评价单位负责人发起整改 */
+        post: operations["standard_evaluations_api_close_campaign"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}/panel-draws": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 从专家库抽取评审专家（管理员；回避被评价单位及回避名单、已在组专家；确认后入专家组） */
+        post: operations["standard_evaluations_api_draw_panel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 评价报告：维度得分、优势（得分最高的指标）、问题（低于阈值）、整改事项、专家抽取记录 */
+        get: operations["standard_evaluations_api_campaign_report"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/evaluation-campaigns/{campaign_id}/report.xlsx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 评价报告导出（xlsx） */
+        get: operations["standard_evaluations_api_campaign_report_xlsx"];
         put?: never;
         post?: never;
         delete?: never;
@@ -828,6 +1001,23 @@ export interface paths {
         get: operations["experts_api_expert_detail"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/{expert_id}/binding-code": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 管理员：为系统外专家生成一次性账号绑定码（无账号时先建账号；首次微信登录时填写） */
+        post: operations["experts_api_binding_code"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1034,6 +1224,41 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/me/certifications": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** 我的资格证书（按有效期排序，已过期的标明） */
+        get: operations["experts_api_my_certifications"];
+        put?: never;
+        /** 专家本人：登记资格证书（含有效期）；同一 client_id 重发返回同一证书 */
+        post: operations["experts_api_add_my_certification"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/experts/me/certifications/{certification_id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** 专家本人：删除自己的一本资格证书，返回余下的证书 */
+        delete: operations["experts_api_remove_my_certification"];
         options?: never;
         head?: never;
         patch?: never;
@@ -1277,6 +1502,57 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/judging/entries/{entry_id}/timing/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 开始实操计时（裁判长或计时员；按 client_id 幂等，重复开始返回 409） */
+        post: operations["competitions_api_start_timing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/judging/entries/{entry_id}/timing/stop": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 停止实操计时（裁判长或计时员；超时按项目规则扣分或到时停止） */
+        post: operations["competitions_api_stop_timing"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/judging/events/{event_id}/advance": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 晋级：上一轮（已公布）前 N 名进入本轮（第 N 名并列者一并晋级） */
+        post: operations["competitions_api_advance_round"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/judging/events/{event_id}/draw": {
         parameters: {
             query?: never;
@@ -1408,6 +1684,23 @@ export interface paths {
         put?: never;
         /** 开赛后修改评分方案（仅裁判长，须填原因，记入操作日志并在评审榜显示；公布后不可改） */
         post: operations["competitions_api_change_scheme"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/judging/events/{event_id}/theory-scores": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** 理论项目：导入选手在关联考试中的最好成绩作为总分 */
+        post: operations["competitions_api_theory_scores"];
         delete?: never;
         options?: never;
         head?: never;
@@ -2723,6 +3016,31 @@ export interface components {
              */
             note?: string;
         };
+        /** AdvanceOut */
+        AdvanceOut: {
+            /**
+             * Advanced
+             * @description 实际晋级数（第 N 名并列者一并晋级）
+             */
+            advanced: number;
+            /** Carry Share */
+            carry_share: string;
+            /** Cut Rank */
+            cut_rank: number | null;
+            /** Entries */
+            entries: {
+                [key: string]: unknown;
+            }[];
+            /** Event Id */
+            event_id: number;
+            /** From Event Id */
+            from_event_id: number;
+            /**
+             * Qualifiers
+             * @description 设定的晋级名额 N
+             */
+            qualifiers: number;
+        };
         /** AgreementCompleteIn */
         AgreementCompleteIn: {
             /**
@@ -3381,6 +3699,99 @@ export interface components {
             /** Unit Name */
             unit_name: string;
         };
+        /** AwardCertificateOut */
+        AwardCertificateOut: {
+            /** Code */
+            code: string;
+            /** Contest Name */
+            contest_name: string;
+            /** Contestant Name */
+            contestant_name: string;
+            credential: components["schemas"]["AwardCredentialOut"] | null;
+            /** Event Name */
+            event_name: string;
+            /**
+             * Issued At
+             * Format: date-time
+             */
+            issued_at: string;
+            /** Issued On */
+            issued_on: unknown;
+            /**
+             * Kind
+             * @description 获奖证书（出师证书的回答没有 kind）
+             * @constant
+             */
+            kind: "award";
+            /** Png Url */
+            png_url: string;
+            /** Rank */
+            rank: number;
+            /** Result Version */
+            result_version: number;
+            /** Tier */
+            tier: string;
+            /** Unit Name */
+            unit_name: string;
+            /** Valid */
+            valid: boolean;
+        };
+        /** AwardCredentialOut */
+        AwardCredentialOut: {
+            /**
+             * Format
+             * @constant
+             */
+            format: "application/vc+jwt";
+            /** Id */
+            id: string;
+            /** Issuer */
+            issuer: string;
+            /** Jwt */
+            jwt: string;
+            /** Key Id */
+            key_id: string;
+            /** Status Index */
+            status_index: number;
+            /** Status List Url */
+            status_list_url: string;
+            /** Url */
+            url: string;
+        };
+        /** AwardOut */
+        AwardOut: {
+            /**
+             * Certificate Code
+             * @description 有效的获奖证书验证码（GET /api/v1/certificates/{code}）
+             */
+            certificate_code: string | null;
+            /** Code */
+            code: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Name */
+            name: string;
+            /** Rank */
+            rank: number;
+            /** Tier */
+            tier: string;
+            /**
+             * Tier Order
+             * @description 1 为最高奖；优胜奖排在最后
+             */
+            tier_order: number;
+            /** Total */
+            total: string;
+            /** Unit */
+            unit: string;
+        };
+        /** AwardTierOut */
+        AwardTierOut: {
+            /** Name */
+            name: string;
+            /** Value */
+            value: string;
+        };
         /** BehaviourOut */
         BehaviourOut: {
             after: components["schemas"]["RunRatesOut"];
@@ -3395,6 +3806,23 @@ export interface components {
              * @description 课程所授标准数
              */
             standards: number;
+        };
+        /** BindingCodeOut */
+        BindingCodeOut: {
+            /**
+             * Binding Code
+             * @description 一次性绑定码：专家首次微信登录时填写；再次生成则旧码作废
+             */
+            binding_code: string;
+            /** Expert Id */
+            expert_id: number;
+            /**
+             * Expires At
+             * Format: date-time
+             */
+            expires_at: string;
+            /** User Id */
+            user_id: number;
         };
         /** BoardContestOut */
         BoardContestOut: {
@@ -3494,54 +3922,109 @@ export interface components {
         /** CampaignIn */
         CampaignIn: {
             /**
-             * Date From
-             * Format: date
+             * Action Days
+             * @description 整改期限（天）
+             * @default 30
              */
-            date_from: string;
+            action_days?: number;
             /**
-             * Date To
-             * Format: date
+             * Anonymous
+             * @default true
              */
-            date_to: string;
-            /** Expert Ids */
-            expert_ids: number[];
-            /** Standard Id */
-            standard_id: number;
-            /** System Id */
-            system_id: number;
+            anonymous?: boolean;
+            /**
+             * Audience Kind
+             * @enum {string}
+             */
+            audience_kind: "enrollees" | "candidates" | "contestants" | "org_units";
+            /** Audience Unit Ids */
+            audience_unit_ids?: number[];
+            /** Client Id */
+            client_id?: string | null;
+            /**
+             * Closes At
+             * Format: date-time
+             */
+            closes_at: string;
+            /**
+             * Course Id
+             * @description 讲师评价：所讲课程（按课程学员参评时必填）
+             */
+            course_id?: number | null;
+            /**
+             * Min Responses
+             * @description 匿名结果与交叉分析单元格的最少答卷数
+             * @default 5
+             */
+            min_responses?: number;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /**
+             * Org Unit Id
+             * @description 组织单位；默认为评价对象所属单位
+             */
+            org_unit_id?: number | null;
+            /** Target Id */
+            target_id: number;
+            /**
+             * Target Kind
+             * @enum {string}
+             */
+            target_kind: "course" | "exam" | "trainer" | "contest" | "studio";
+            /** Template Id */
+            template_id: number;
+            /**
+             * Threshold
+             * @description 5 分制均分低于此值即发起整改
+             * @default 3.50
+             */
+            threshold?: number | string;
             /** Title */
             title: string;
-            /** Unit Id */
-            unit_id: number;
         };
         /** CampaignOut */
         CampaignOut: {
+            /** Anonymous */
+            anonymous: boolean;
+            /** Audience Kind */
+            audience_kind: string;
             /**
-             * Date From
-             * Format: date
+             * Closes At
+             * Format: date-time
              */
-            date_from: string;
-            /**
-             * Date To
-             * Format: date
-             */
-            date_to: string;
-            /** Dimensions */
-            dimensions: components["schemas"]["ScoredDimension"][];
+            closes_at: string;
             /** Id */
             id: number;
-            /** Panel Size */
-            panel_size: number;
-            progress: components["schemas"]["Progress"];
-            /** Score */
-            score: string | null;
-            standard: components["schemas"]["CampaignStandard"];
-            /** State */
-            state: string;
-            system: components["schemas"]["SystemHead"];
+            /** Min Responses */
+            min_responses: number;
+            /**
+             * Opens At
+             * Format: date-time
+             */
+            opens_at: string;
+            /**
+             * Organiser
+             * @description 我是否为组织者
+             */
+            organiser: boolean;
+            /**
+             * Responded
+             * @description 我是否已提交
+             */
+            responded: boolean;
+            /**
+             * State
+             * @enum {string}
+             */
+            state: "scheduled" | "open" | "closed";
+            target: components["schemas"]["SurveyTargetOut"];
+            /** Template */
+            template: string;
             /** Title */
             title: string;
-            unit: components["schemas"]["UnitRef"];
         };
         /** CampaignStandard */
         CampaignStandard: {
@@ -3638,12 +4121,43 @@ export interface components {
             /** Valid */
             valid: boolean;
         };
+        /** CertificationIn */
+        CertificationIn: {
+            /**
+             * Client Id
+             * @description 重发时保持不变
+             */
+            client_id?: string | null;
+            /**
+             * Expires On
+             * @description 有效期至（长期有效不填）
+             */
+            expires_on?: string | null;
+            /**
+             * Issued On
+             * @description 发证日期
+             */
+            issued_on?: string | null;
+            /**
+             * Name
+             * @description 证书名称
+             */
+            name: string;
+            /**
+             * Number
+             * @description 证书编号
+             * @default
+             */
+            number?: string;
+        };
         /** CertificationOut */
         CertificationOut: {
             /** Expired */
             expired: boolean;
             /** Expires On */
             expires_on: string | null;
+            /** Id */
+            id: number;
             /** Issued On */
             issued_on: string | null;
             /** Name */
@@ -3671,6 +4185,15 @@ export interface components {
             key: string;
             /** Text */
             text: string;
+        };
+        /** CloseIn */
+        CloseIn: {
+            /**
+             * Reason
+             * @description 评审未全部完成时必填
+             * @default
+             */
+            reason?: string;
         };
         /** CodeChangeIn */
         CodeChangeIn: {
@@ -3897,6 +4420,23 @@ export interface components {
             /** Items */
             items: components["schemas"]["ContestAuditEntryOut"][];
         };
+        /** ContestAwardsOut */
+        ContestAwardsOut: {
+            /** Contest Id */
+            contest_id: number;
+            /**
+             * Counts
+             * @description 各奖项人数
+             */
+            counts: {
+                [key: string]: number;
+            };
+            /**
+             * Events
+             * @description 仅已公布成绩的项目
+             */
+            events: components["schemas"]["EventAwardsOut"][];
+        };
         /** ContestListItem */
         ContestListItem: {
             /** Events */
@@ -3930,7 +4470,11 @@ export interface components {
         /** ContestsBlock */
         ContestsBlock: {
             /** Awards */
-            awards: number | null;
+            awards: number;
+            /** Awards By Tier */
+            awards_by_tier: {
+                [key: string]: number;
+            };
             /** Contestants */
             contestants: number;
             /** Events Published */
@@ -4461,6 +5005,8 @@ export interface components {
         };
         /** EngagementOut */
         EngagementOut: {
+            /** @description 执裁比武且成绩已公布时：该裁判在该项目的评分偏差汇总 */
+            judging?: components["schemas"]["JudgingSummaryOut"] | null;
             /** Kind */
             kind: string;
             /** Kind Label */
@@ -4495,6 +5041,36 @@ export interface components {
             /** Source */
             source: string;
         };
+        /** EntryTimingOut */
+        EntryTimingOut: {
+            /** Elapsed Seconds */
+            elapsed_seconds: number | null;
+            /** Limit Seconds */
+            limit_seconds: number | null;
+            /**
+             * Overtime Minutes
+             * @description 超时的分钟数（不足一分钟按一分钟计）
+             */
+            overtime_minutes: number;
+            /** Overtime Seconds */
+            overtime_seconds: number;
+            /**
+             * Penalty
+             * @description 从总分中扣除的分数
+             */
+            penalty: string;
+            /** Running */
+            running: boolean;
+            /** Started At */
+            started_at: string | null;
+            /**
+             * Stopped At
+             * @description 到时停止规则下超过限时的，为开始时间 + 限时
+             */
+            stopped_at: string | null;
+            /** Stopped Automatically */
+            stopped_automatically: boolean;
+        };
         /** Error */
         Error: {
             /** @description stable snake_case error code */
@@ -4503,6 +5079,124 @@ export interface components {
             detail: unknown;
             /** @description 中文说明，可直接展示给用户 */
             message: string;
+        };
+        /** EvaluationActionOut */
+        EvaluationActionOut: {
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /** Id */
+            id: number;
+            /** Item Key */
+            item_key: string;
+            /** Item Label */
+            item_label: string;
+            /** Owner */
+            owner: string | null;
+            /** Score */
+            score: string;
+            /** State */
+            state: string;
+            /** Threshold */
+            threshold: string;
+        };
+        /** EvaluationCampaignIn */
+        EvaluationCampaignIn: {
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /**
+             * Expert Ids
+             * @description 指定的评审专家；与 panel_draw 至少填一项
+             */
+            expert_ids?: number[];
+            /** @description 从专家库抽取评审专家（回避被评价单位） */
+            panel_draw?: components["schemas"]["PanelDrawIn"] | null;
+            /** Standard Id */
+            standard_id: number;
+            /** System Id */
+            system_id: number;
+            /**
+             * Threshold
+             * @description 整改阈值：指标得分率（%）低于此值列为问题，默认 60
+             */
+            threshold?: number | string | null;
+            /** Title */
+            title: string;
+            /** Unit Id */
+            unit_id: number;
+        };
+        /** EvaluationCampaignOut */
+        EvaluationCampaignOut: {
+            /** Close Reason */
+            close_reason: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Dimensions */
+            dimensions: components["schemas"]["ScoredDimension"][];
+            /** Id */
+            id: number;
+            /** Panel */
+            panel: components["schemas"]["EvaluationPanelMemberOut"][];
+            /** Panel Size */
+            panel_size: number;
+            progress: components["schemas"]["Progress"];
+            /** Score */
+            score: string | null;
+            standard: components["schemas"]["CampaignStandard"];
+            /** State */
+            state: string;
+            system: components["schemas"]["SystemHead"];
+            /** Threshold */
+            threshold: string;
+            /** Title */
+            title: string;
+            unit: components["schemas"]["UnitRef"];
+        };
+        /** EvaluationPanelMemberOut */
+        EvaluationPanelMemberOut: {
+            /** Draw Id */
+            draw_id: number | null;
+            /** Expert Id */
+            expert_id: number;
+            /** Name */
+            name: string;
+            /** Source */
+            source: string;
+        };
+        /** EvaluationPanelSeatOut */
+        EvaluationPanelSeatOut: {
+            /** Expert Code */
+            expert_code: string;
+            /** Expert Name */
+            expert_name: string;
+            /** Is Backup */
+            is_backup: boolean;
+            /** Position */
+            position: number;
+            /** Seat Id */
+            seat_id: number;
+            /** Status */
+            status: string;
         };
         /** EvaluationsBlock */
         EvaluationsBlock: {
@@ -4514,8 +5208,34 @@ export interface components {
             mean_satisfaction: number | null;
             /** Open Improvement Actions */
             open_improvement_actions: number | null;
+            /** Survey Audience */
+            survey_audience?: number | null;
+            /** Survey Responded */
+            survey_responded?: number | null;
             /** Survey Response Rate */
             survey_response_rate: number | null;
+            /** Surveys Closed */
+            surveys_closed?: number | null;
+        };
+        /** EventAwardsOut */
+        EventAwardsOut: {
+            /** Awards */
+            awards: components["schemas"]["AwardOut"][];
+            /** Id */
+            id: number;
+            /** Merit */
+            merit: boolean;
+            /** Mode */
+            mode: ("share" | "rank") | null;
+            /** Name */
+            name: string;
+            /** Tiers */
+            tiers: components["schemas"]["AwardTierOut"][];
+            /**
+             * Version
+             * @description 奖项依据的成绩版本
+             */
+            version: number | null;
         };
         /** EventBrief */
         EventBrief: {
@@ -4535,25 +5255,71 @@ export interface components {
             aggregation: "mean" | "trimmed";
             /** Appeal Deadline */
             appeal_deadline: string | null;
+            /**
+             * Carry Share
+             * @description 带入上一轮总分的比例（%），0 表示重新计分
+             */
+            carry_share: string;
             /** Id */
             id: number;
+            /**
+             * Kind
+             * @description 实操或理论考试
+             * @enum {string}
+             */
+            kind: "practical" | "theory";
             /** Locked At */
             locked_at: string | null;
+            /**
+             * Min Skill Level
+             * @description 报名最低技能等级（空表示不限）
+             */
+            min_skill_level: string;
             /** Name */
             name: string;
+            /**
+             * Participation
+             * @description 个人赛或团体赛
+             * @enum {string}
+             */
+            participation: "individual" | "team";
+            /**
+             * Previous Round Id
+             * @description 上一轮（预赛）的项目 ID
+             */
+            previous_round_id: number | null;
             /** Published At */
             published_at: string | null;
+            /**
+             * Qualifiers
+             * @description 上一轮前 N 名晋级本轮
+             */
+            qualifiers: number | null;
             /** Sections */
             sections: components["schemas"]["SectionOut"][];
+            /**
+             * Signup Open
+             * @description 正在接受报名（POST …/events/{event_id}/signups）
+             */
+            signup_open: boolean;
             /**
              * State
              * @enum {string}
              */
             state: "draft" | "open" | "locked" | "published";
+            /** Team Max */
+            team_max: number;
+            /** Team Min */
+            team_min: number;
             /** Tolerance */
             tolerance: string;
             /** Trim K */
             trim_k: number;
+            /**
+             * Unit Quota
+             * @description 每单位报名名额（空表示不限）
+             */
+            unit_quota: number | null;
         };
         /** EvidenceContestOut */
         EvidenceContestOut: {
@@ -5220,6 +5986,37 @@ export interface components {
              */
             submitted_at: string;
         };
+        /**
+         * JudgingSummaryOut
+         * @description The judge's analytics of one published event (competitions; docs/SCORING.md "Judge analytics"):
+         *     deviations in percent of the aspect's scale.
+         */
+        JudgingSummaryOut: {
+            /** Absolute Deviation */
+            absolute_deviation: string | null;
+            /** Contest */
+            contest: string;
+            /** Entries */
+            entries: number;
+            /** Event */
+            event: string;
+            /** Event Id */
+            event_id: number;
+            /** Marks */
+            marks: number;
+            /** Other Units Signed Deviation */
+            other_units_signed_deviation: string | null;
+            /** Outside Share */
+            outside_share: string | null;
+            /** Outside Tolerance */
+            outside_tolerance: number;
+            /** Own Unit Signed Deviation */
+            own_unit_signed_deviation: string | null;
+            /** Rank Correlation */
+            rank_correlation: string | null;
+            /** Signed Deviation */
+            signed_deviation: string | null;
+        };
         /** LearnerRowOut */
         LearnerRowOut: {
             /** Assigned */
@@ -5329,6 +6126,49 @@ export interface components {
             /** Token */
             token: string;
             user: components["schemas"]["UserOut"];
+        };
+        /** LotDrawIn */
+        LotDrawIn: {
+            /**
+             * Seed
+             * @description 留空则随机生成；记录在案，可复核
+             */
+            seed?: string | null;
+        };
+        /** LotDrawOut */
+        LotDrawOut: {
+            /** Algorithm */
+            algorithm: string;
+            /** Drawn At */
+            drawn_at: string;
+            /** Drawn By */
+            drawn_by: string;
+            /** Event Id */
+            event_id: number;
+            /** Rows */
+            rows: components["schemas"]["LotDrawRowOut"][];
+            /** Rule */
+            rule: string;
+            /** Seed */
+            seed: string;
+            /**
+             * Verified
+             * @description 按记录的种子重新计算，结果一致
+             */
+            verified: boolean;
+        };
+        /** LotDrawRowOut */
+        LotDrawRowOut: {
+            /** Code */
+            code: string;
+            /** Entry Id */
+            entry_id: number;
+            /** Name */
+            name: string;
+            /** Signup Id */
+            signup_id: number;
+            /** Workstation */
+            workstation: string;
         };
         /** MarkIn */
         MarkIn: {
@@ -5697,8 +6537,47 @@ export interface components {
              */
             unread?: boolean;
         };
+        /** PanelDrawIn */
+        PanelDrawIn: {
+            /**
+             * Backups
+             * @description 备选人数（有人谢绝时依次递补）
+             * @default 0
+             */
+            backups?: number;
+            /**
+             * Count
+             * @description 抽取评审专家人数（确认后入专家组）
+             */
+            count: number;
+            /**
+             * Speciality Ids
+             * @description 专业（含下级），不填为不限
+             */
+            speciality_ids?: number[];
+        };
+        /** PanelDrawOut */
+        PanelDrawOut: {
+            /** Avoid Units */
+            avoid_units: number[];
+            /** Backups */
+            backups: components["schemas"]["EvaluationPanelSeatOut"][];
+            /** Candidates */
+            candidates: number;
+            /** Draw Id */
+            draw_id: number;
+            /** Members */
+            members: components["schemas"]["EvaluationPanelSeatOut"][];
+            /** Seed */
+            seed: string;
+        };
         /** PanelMemberOut */
         PanelMemberOut: {
+            /**
+             * Bound
+             * @description 该裁判的账号是否已绑定微信（系统外专家须凭绑定码首次登录后才能评分）
+             */
+            bound: boolean;
             /** Draw Id */
             draw_id: number | null;
             /** Is Chief */
@@ -5749,6 +6628,13 @@ export interface components {
             /** Name */
             name: string;
         };
+        /** PersonRefOut */
+        PersonRefOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
         /** PhoneOut */
         PhoneOut: {
             /** Phone */
@@ -5772,6 +6658,11 @@ export interface components {
         /** PickJudgeIn */
         PickJudgeIn: {
             /**
+             * Expert Id
+             * @description 或：专家库条目（系统外专家没有账号时自动建号，凭绑定码首次登录）
+             */
+            expert_id?: number | null;
+            /**
              * Is Chief
              * @default false
              */
@@ -5781,8 +6672,11 @@ export interface components {
              * @description 指定理由（记录在案）
              */
             reason: string;
-            /** User Id */
-            user_id: number;
+            /**
+             * User Id
+             * @description 专家库中有账号的裁判
+             */
+            user_id?: number | null;
         };
         /** PingOut */
         PingOut: {
@@ -5914,6 +6808,54 @@ export interface components {
             runs: number;
             /** Scans */
             scans: number;
+        };
+        /**
+         * PreviousActionOut
+         * @description An action of an earlier evaluation of the same (standard, unit), with its re-check outcome.
+         */
+        PreviousActionOut: {
+            /**
+             * Campaign Id
+             * @description the earlier evaluation that opened it
+             */
+            campaign_id: number;
+            /** Campaign Title */
+            campaign_title: string;
+            /**
+             * Due Date
+             * Format: date
+             */
+            due_date: string;
+            /** Id */
+            id: number;
+            /** Item Key */
+            item_key: string;
+            /** Item Label */
+            item_label: string;
+            /** Owner */
+            owner: string | null;
+            /**
+             * Recheck
+             * @description pending: not re-checked yet; passed: re-scored at or above the threshold (复查通过); failed: still below it (复查未通过, a new action is opened by the re-checking evaluation)
+             * @enum {string}
+             */
+            recheck: "pending" | "passed" | "failed";
+            /**
+             * Recheck Campaign Id
+             * @description the evaluation that re-checked it
+             */
+            recheck_campaign_id: number | null;
+            /**
+             * Recheck Score
+             * @description the score rate (%) of the re-checking evaluation
+             */
+            recheck_score: string | null;
+            /** Score */
+            score: string;
+            /** State */
+            state: string;
+            /** Threshold */
+            threshold: string;
         };
         /** PrivacyAcceptanceOut */
         PrivacyAcceptanceOut: {
@@ -6181,6 +7123,100 @@ export interface components {
             /** Title */
             title: string;
         };
+        /** RecheckConfirmIn */
+        RecheckConfirmIn: {
+            /**
+             * Note
+             * @description 复核说明（可选）
+             * @default
+             */
+            note?: string;
+        };
+        /** RecheckConfirmOut */
+        RecheckConfirmOut: {
+            /** Code */
+            code: string;
+            /** Confirmed At */
+            confirmed_at: string;
+            confirmed_by: components["schemas"]["PersonRefOut"];
+            /** Entry Id */
+            entry_id: number;
+            /** Note */
+            note: string;
+            /** Replayed */
+            replayed: boolean;
+            /** Total */
+            total: string;
+        };
+        /** RecheckDrawIn */
+        RecheckDrawIn: {
+            /**
+             * Seed
+             * @description 随机种子（可当场公开；不填则随机生成）
+             */
+            seed?: string | null;
+        };
+        /** RecheckEntryOut */
+        RecheckEntryOut: {
+            /** Code */
+            code: string;
+            /** Confirmed */
+            confirmed: boolean;
+            /** Confirmed At */
+            confirmed_at: string | null;
+            confirmed_by: components["schemas"]["PersonRefOut"] | null;
+            /** Entry Id */
+            entry_id: number;
+            /** Note */
+            note: string;
+            /** Rank */
+            rank: number | null;
+            /** Total */
+            total: string | null;
+            /**
+             * Why
+             * @description top：前 10 名；sampled：其余选手中随机抽取
+             * @enum {string}
+             */
+            why: "top" | "sampled";
+        };
+        /** RecheckOut */
+        RecheckOut: {
+            /** Algorithm */
+            algorithm: string | null;
+            /**
+             * Candidates
+             * @description 锁定时参与排名的选手数
+             */
+            candidates: number;
+            /** Draw Id */
+            draw_id: number | null;
+            /** Drawn */
+            drawn: boolean;
+            /** Drawn At */
+            drawn_at: string | null;
+            drawn_by: components["schemas"]["PersonRefOut"] | null;
+            /** Entries */
+            entries: components["schemas"]["RecheckEntryOut"][];
+            /** Event Id */
+            event_id: number;
+            /**
+             * Remaining
+             * @description 尚未确认的人数
+             */
+            remaining: number;
+            /**
+             * Reproduced
+             * @description 按记录的种子和名次重新抽取，结果是否与记录一致
+             */
+            reproduced: boolean | null;
+            /** Rule */
+            rule: string;
+            /** Seed */
+            seed: string | null;
+            /** State */
+            state: string;
+        };
         /** RecordOut */
         RecordOut: {
             /** Client Id */
@@ -6254,6 +7290,56 @@ export interface components {
             reason: string;
             /** Source */
             source: string;
+        };
+        /** ReportOut */
+        ReportOut: {
+            /** Actions */
+            actions: components["schemas"]["EvaluationActionOut"][];
+            /** Close Reason */
+            close_reason: string;
+            /** Closed At */
+            closed_at: string | null;
+            /**
+             * Date From
+             * Format: date
+             */
+            date_from: string;
+            /**
+             * Date To
+             * Format: date
+             */
+            date_to: string;
+            /** Dimensions */
+            dimensions: components["schemas"]["ScoredDimension"][];
+            /** Draws */
+            draws: components["schemas"]["PanelDrawOut"][];
+            /** Id */
+            id: number;
+            /** Panel */
+            panel: components["schemas"]["EvaluationPanelMemberOut"][];
+            /** Panel Size */
+            panel_size: number;
+            /**
+             * Previous Actions
+             * @description the previous evaluation's actions, and older ones this evaluation re-checked
+             */
+            previous_actions: components["schemas"]["PreviousActionOut"][];
+            /** Problems */
+            problems: components["schemas"]["ScoredIndicator"][];
+            progress: components["schemas"]["Progress"];
+            /** Score */
+            score: string | null;
+            standard: components["schemas"]["CampaignStandard"];
+            /** State */
+            state: string;
+            /** Strengths */
+            strengths: components["schemas"]["ScoredIndicator"][];
+            system: components["schemas"]["SystemHead"];
+            /** Threshold */
+            threshold: string;
+            /** Title */
+            title: string;
+            unit: components["schemas"]["UnitRef"];
         };
         /** ResponseIn */
         ResponseIn: {
@@ -6831,6 +7917,103 @@ export interface components {
              * @constant
              */
             status: "signed";
+        };
+        /** SignUpDecisionIn */
+        SignUpDecisionIn: {
+            /**
+             * Decision
+             * @enum {string}
+             */
+            decision: "approved" | "rejected";
+            /**
+             * Reason
+             * @description 不通过时必填
+             * @default
+             */
+            reason?: string;
+        };
+        /** SignUpIn */
+        SignUpIn: {
+            /**
+             * Certificate No
+             * @description 技能等级证书编号，供主办方审核
+             * @default
+             */
+            certificate_no?: string;
+            /**
+             * Members
+             * @description 团体赛：队员用户 ID（不含或含队长均可）
+             */
+            members?: number[];
+            /**
+             * Skill Level
+             * @description 申报的国家职业技能等级（level5 五级/初级工 … level1 一级/高级技师）
+             * @default
+             * @enum {string}
+             */
+            skill_level?: "" | "level5" | "level4" | "level3" | "level2" | "level1";
+            /**
+             * Team Name
+             * @description 团体赛：队名
+             * @default
+             */
+            team_name?: string;
+        };
+        /** SignUpListOut */
+        SignUpListOut: {
+            /** Items */
+            items: components["schemas"]["SignUpOut"][];
+        };
+        /** SignUpMemberOut */
+        SignUpMemberOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+        };
+        /** SignUpOut */
+        SignUpOut: {
+            /** Applicant */
+            applicant: string;
+            /** Applicant Id */
+            applicant_id: number;
+            /** Certificate No */
+            certificate_no: string;
+            /**
+             * Code
+             * @description 抽签后的加密号
+             */
+            code: string | null;
+            /** Created At */
+            created_at: string;
+            /** Decided At */
+            decided_at: string | null;
+            /** Decision Reason */
+            decision_reason: string;
+            /** Entry Id */
+            entry_id: number | null;
+            /** Event Id */
+            event_id: number;
+            /** Id */
+            id: number;
+            /** Members */
+            members: components["schemas"]["SignUpMemberOut"][];
+            /** Skill Level */
+            skill_level: string;
+            /**
+             * Status
+             * @enum {string}
+             */
+            status: "pending" | "approved" | "rejected";
+            /** Team Name */
+            team_name: string;
+            /** Unit */
+            unit: string;
+            /**
+             * Workstation
+             * @description 抽签后的工位号
+             */
+            workstation: string | null;
         };
         /** SpecialityCount */
         SpecialityCount: {
@@ -7434,6 +8617,47 @@ export interface components {
             /** Target Level Label */
             target_level_label: string;
         };
+        /** TheoryScoresOut */
+        TheoryScoresOut: {
+            /** Event Id */
+            event_id: number;
+            /** Exam Id */
+            exam_id: number;
+            /**
+             * Missing
+             * @description 没有已评分答卷的参赛记录 ID（总分记 0）
+             */
+            missing: number[];
+            /** Scored */
+            scored: number;
+        };
+        /** TimingIn */
+        TimingIn: {
+            /**
+             * Client Id
+             * @description 手机生成的 UUID，重发时不变
+             */
+            client_id: string;
+        };
+        /** TimingOut */
+        TimingOut: {
+            /** At */
+            at: string;
+            /** Client Id */
+            client_id: string;
+            /** Code */
+            code: string;
+            /** Entry Id */
+            entry_id: number;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "start" | "stop";
+            /** Replayed */
+            replayed: boolean;
+            timing: components["schemas"]["EntryTimingOut"];
+        };
         /** TrainingBlock */
         TrainingBlock: {
             /** Assigned */
@@ -7536,6 +8760,19 @@ export interface components {
         };
         /** WechatCodeIn */
         WechatCodeIn: {
+            /**
+             * Code
+             * @description wx.login / getPhoneNumber 返回的 code
+             */
+            code: string;
+        };
+        /** WechatLoginIn */
+        WechatLoginIn: {
+            /**
+             * Binding Code
+             * @description 首次登录时填写专家库管理员给出的绑定码（系统外专家）
+             */
+            binding_code?: string | null;
             /**
              * Code
              * @description wx.login / getPhoneNumber 返回的 code
@@ -8326,7 +9563,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CommentIn"] | null;
+                "application/json": components["schemas"]["CommentIn"];
             };
         };
         responses: {
@@ -8417,7 +9654,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CommentIn"] | null;
+                "application/json": components["schemas"]["CommentIn"];
             };
         };
         responses: {
@@ -8523,7 +9760,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CommentIn"] | null;
+                "application/json": components["schemas"]["CommentIn"];
             };
         };
         responses: {
@@ -8700,7 +9937,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["SubmitIn"] | null;
+                "application/json": components["schemas"]["SubmitIn"];
             };
         };
         responses: {
@@ -8822,7 +10059,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["WechatCodeIn"];
+                "application/json": components["schemas"]["WechatLoginIn"];
             };
         };
         responses: {
@@ -8890,7 +10127,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CertificateOut"];
+                    "application/json": components["schemas"]["CertificateOut"] | components["schemas"]["AwardCertificateOut"];
                 };
             };
         };
@@ -9133,6 +10370,46 @@ export interface operations {
             };
         };
     };
+    competitions_api_contest_awards: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ContestAwardsOut"];
+                };
+            };
+        };
+    };
     competitions_api_public_board: {
         parameters: {
             query?: never;
@@ -9169,6 +10446,224 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["BoardSnapshotOut"];
+                };
+            };
+        };
+    };
+    competitions_api_lot_draw: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotDrawOut"];
+                };
+            };
+        };
+    };
+    competitions_api_draw_lots: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["LotDrawIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LotDrawOut"];
+                };
+            };
+        };
+    };
+    competitions_api_list_signups: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpListOut"];
+                };
+            };
+        };
+    };
+    competitions_api_sign_up: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUpIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpOut"];
+                };
+            };
+        };
+    };
+    competitions_api_decide_signup: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                contest_id: number;
+                event_id: number;
+                signup_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["SignUpDecisionIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SignUpOut"];
                 };
             };
         };
@@ -9426,6 +10921,144 @@ export interface operations {
             };
         };
     };
+    competitions_api_recheck_status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecheckOut"];
+                };
+            };
+        };
+    };
+    competitions_api_draw_recheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecheckDrawIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecheckOut"];
+                };
+            };
+        };
+    };
+    competitions_api_confirm_recheck: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": components["schemas"]["RecheckConfirmIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecheckConfirmOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RecheckConfirmOut"];
+                };
+            };
+        };
+    };
     training_api_assign: {
         parameters: {
             query?: never;
@@ -9660,7 +11293,7 @@ export interface operations {
         };
         requestBody: {
             content: {
-                "application/json": components["schemas"]["CampaignIn"];
+                "application/json": components["schemas"]["EvaluationCampaignIn"];
             };
         };
         responses: {
@@ -9688,7 +11321,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignOut"];
+                    "application/json": components["schemas"]["EvaluationCampaignOut"];
                 };
             };
         };
@@ -9728,7 +11361,175 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignOut"];
+                    "application/json": components["schemas"]["EvaluationCampaignOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_close_campaign: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CloseIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_draw_panel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PanelDrawIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PanelDrawOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_campaign_report: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReportOut"];
+                };
+            };
+        };
+    };
+    standard_evaluations_api_campaign_report_xlsx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                campaign_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Excel 工作簿 */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": unknown;
                 };
             };
         };
@@ -9772,7 +11573,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["CampaignOut"];
+                    "application/json": components["schemas"]["EvaluationCampaignOut"];
                 };
             };
         };
@@ -10025,6 +11826,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExpertRecordOut"];
+                };
+            };
+        };
+    };
+    experts_api_binding_code: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                expert_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BindingCodeOut"];
                 };
             };
         };
@@ -10574,6 +12415,135 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ExpertRecordOut"];
+                };
+            };
+        };
+    };
+    experts_api_my_certifications: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"][];
+                };
+            };
+        };
+    };
+    experts_api_add_my_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["CertificationIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"];
+                };
+            };
+        };
+    };
+    experts_api_remove_my_certification: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                certification_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CertificationOut"][];
                 };
             };
         };
@@ -11151,6 +13121,152 @@ export interface operations {
             };
         };
     };
+    competitions_api_start_timing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimingIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimingOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimingOut"];
+                };
+            };
+        };
+    };
+    competitions_api_stop_timing: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                entry_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["TimingIn"];
+            };
+        };
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimingOut"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TimingOut"];
+                };
+            };
+        };
+    };
+    competitions_api_advance_round: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description Created */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AdvanceOut"];
+                };
+            };
+        };
+    };
     competitions_api_draw: {
         parameters: {
             query?: never;
@@ -11463,7 +13579,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["PublishIn"] | null;
+                "application/json": components["schemas"]["PublishIn"];
             };
         };
         responses: {
@@ -11536,6 +13652,46 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["SchemeChangeOut"];
+                };
+            };
+        };
+    };
+    competitions_api_theory_scores: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                event_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description 错误（统一格式） */
+            "4XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description 错误（统一格式） */
+            "5XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Error"];
+                };
+            };
+            /** @description OK */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TheoryScoresOut"];
                 };
             };
         };
@@ -12235,7 +14391,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CodeChangeIn"] | null;
+                "application/json": components["schemas"]["CodeChangeIn"];
             };
         };
         responses: {
@@ -12279,7 +14435,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["CodeChangeIn"] | null;
+                "application/json": components["schemas"]["CodeChangeIn"];
             };
         };
         responses: {
@@ -12724,7 +14880,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["RunCompleteIn"] | null;
+                "application/json": components["schemas"]["RunCompleteIn"];
             };
         };
         responses: {
@@ -14271,7 +16427,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["ArriveIn"] | null;
+                "application/json": components["schemas"]["ArriveIn"];
             };
         };
         responses: {
@@ -14359,7 +16515,7 @@ export interface operations {
         };
         requestBody?: {
             content: {
-                "application/json": components["schemas"]["WorkOrderCompleteIn"] | null;
+                "application/json": components["schemas"]["WorkOrderCompleteIn"];
             };
         };
         responses: {

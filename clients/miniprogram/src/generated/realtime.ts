@@ -193,6 +193,10 @@ state: string
  * via the `definition` "PublicRow".
  */
 export interface PublicRow {
+/**
+ * the prize (一等奖 …); only on rows of published events
+ */
+award?: (string | null)
 code: string
 /**
  * null until the event's results are published
@@ -239,6 +243,10 @@ state: string
  * via the `definition` "JuryRow".
  */
 export interface JuryRow {
+/**
+ * the prize (一等奖 …); only on rows of published events
+ */
+award?: (string | null)
 code: string
 entry_id: number
 expected: number
@@ -255,6 +263,10 @@ sections: {
 [k: string]: string | undefined
 }
 submitted: number
+/**
+ * only for events with a time limit
+ */
+timing?: (EntryTiming | null)
 total: string
 unit: string
 }
@@ -267,6 +279,32 @@ aspect: string
 aspect_id: number
 limit: string
 spread: string
+}
+/**
+ * An entry's practical task time (docs/SCORING.md "Timing"); times in UTC ISO 8601.
+ * 
+ * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
+ * via the `definition` "EntryTiming".
+ */
+export interface EntryTiming {
+elapsed_seconds: (number | null)
+limit_seconds: (number | null)
+/**
+ * started minutes over the limit
+ */
+overtime_minutes: number
+overtime_seconds: number
+/**
+ * deducted from the total (decimal as text)
+ */
+penalty: string
+running: boolean
+started_at: (string | null)
+/**
+ * null while running; the limit when stopped automatically
+ */
+stopped_at: (string | null)
+stopped_automatically: boolean
 }
 /**
  * This interface was referenced by `RealtimeSchemaRoot`'s JSON-Schema
