@@ -175,7 +175,7 @@ class World:
         self.system = IndicatorSystem.objects.get(code="standard-implementation", version=1)
         from standard_evaluations.models import Campaign
 
-        self.campaign = Campaign.objects.get(standard=self.standard)
+        self.campaign = Campaign.objects.filter(standard=self.standard).order_by("id").first()  # the first of the two demo evaluations
         self.p5 = self.system.dimensions.get(code="P").indicators.get(code="P5")
 
     def order_for(self, action: str):
@@ -285,6 +285,8 @@ class World:
             "/api/v1/competitions/{contest_id}/events/{event_id}/signups/{signup_id}/decide": {
                 "decision": "approved"},
             "/api/v1/competitions/{contest_id}/events/{event_id}/draw-lots": {},
+            "/api/v1/judging/entries/{entry_id}/timing/start": {"client_id": cid},
+            "/api/v1/judging/entries/{entry_id}/timing/stop": {"client_id": cid},
             "/api/v1/surveys": {"template_id": self.survey_template.pk, "title": "权限矩阵评价", "target_kind": "course",
                                 "target_id": self.course.pk, "audience_kind": "enrollees", "opens_at": now,
                                 "closes_at": (timezone.now() + timedelta(days=3)).isoformat()},
