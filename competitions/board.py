@@ -38,7 +38,14 @@ from .models import (
     PanelMember,
     SheetSubmission,
 )
-from .selectors import Declared, affiliation_sql, declared_avoidance, declares_avoidance, seat_recused
+from .selectors import (
+    Declared,
+    affiliation_sql,
+    declared_avoidance,
+    declares_avoidance,
+    seat_recused,
+    team_members,
+)
 from .ws_schemas import BoardSnapshotMessage, BoardUpdateMessage
 
 PanelSeat = tuple[int, int | None, Declared | None]  # (judge id, affiliation, declared avoidance)
@@ -105,7 +112,7 @@ def entry_key(entry: dict) -> dict:
     return {"id": entry["id"], "code": entry["code"], "name": name,
             "unit": entry["org_unit__name"] or "", "affiliation": entry["affiliation"],
             "unit_path": entry["org_unit__path"], "contestant_id": entry["contestant_id"],
-            "carried_total": entry.get("carried_total")}
+            "team_name": entry.get("team_name") or "", "carried_total": entry.get("carried_total")}
 
 
 @dataclass
@@ -260,6 +267,10 @@ def compute_event(event: Event) -> dict:
     entries = [entry_key(e) for e in Entry.objects.filter(event=event).exclude(code="").order_by("code")
                .annotate(affiliation=affiliation_sql("org_unit__path")).values(*ENTRY_FIELDS, "affiliation")]
     panel = panel_of([event.id]).get(event.id, [])
+    # A team's members matter only to a judge who declared a person to avoid: read then (one query).
+    in_teams = team_members([e["id"] for e in entries if e["team_name"]], [declared for _, _, declared in panel])
+    for entry in entries:
+        entry["member_ids"] = in_teams.get(entry["id"], frozenset())
     marks = Marks(kinds={a["id"]: a["kind"] for a in aspects})
     for row in (Mark.objects.filter(latest_revision(), event=event)
                 .values_list("id", "judge_id", "entry_id", "aspect_id", "value")):

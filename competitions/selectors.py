@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db.models import CharField, Count, ExpressionWrapper, F, OuterRef, Q, Subquery
@@ -72,10 +73,12 @@ def is_recused(judge_path: str | None, entry_path: str | None, studio_or_team: s
 
 
 # The roster's avoidance lists (回避单位 / 回避人员, issue 15): a judge whose expert record declares the
-# contestant's unit (or a unit containing it) or the contestant is recused too. Read once per panel
-# (`declared_avoidance`), never per entry; the mark path reads them only for judges that have any.
+# contestant's unit (or a unit containing it) or the contestant — for a team, any of its members — is
+# recused too. Read once per panel (`declared_avoidance`), never per entry; the mark path reads them only
+# for judges that have any, and team members (`team_members`) only when one of those avoids a person.
 Declared = experts_selectors.Declared
 declares_avoidance = experts_selectors.declares_avoidance
+NO_MEMBERS: frozenset[int] = frozenset()
 
 
 def declared_avoidance(judge_ids) -> dict[int, Declared]:
@@ -83,25 +86,55 @@ def declared_avoidance(judge_ids) -> dict[int, Declared]:
     return experts_selectors.declared_avoidance(judge_ids)
 
 
+def avoids_persons(declared: Iterable[Declared | None]) -> bool:
+    return any(d is not None and d.person_ids for d in declared)
+
+
+def team_members(team_entry_ids: Iterable[int], declared: Iterable[Declared | None]) -> dict[int, frozenset[int]]:
+    """Team entry id → its members' user ids (the captain included), for recusal by a declared person
+    avoidance: one query, and none at all when no team entry is given or no judge of `declared` avoids a
+    person (an individual event, or a panel without 回避人员, costs nothing)."""
+    ids = list(team_entry_ids)
+    if not ids or not avoids_persons(declared):
+        return {}
+    found: dict[int, set[int]] = {}
+    for entry_id, member_id in EntryMember.objects.filter(entry_id__in=ids).values_list("entry_id", "member_id"):
+        found.setdefault(entry_id, set()).add(member_id)
+    return {entry_id: frozenset(members) for entry_id, members in found.items()}
+
+
 def declared_covers(declared: Declared | None, *, unit_path: str | None, unit_name: str,
-                    contestant_id: int | None) -> bool:
-    return declared is not None and declared.covers(unit_path=unit_path, unit_name=unit_name, person_id=contestant_id)
+                    contestant_id: int | None, member_ids: Iterable[int] = NO_MEMBERS) -> bool:
+    """Does the declared avoidance cover the entry: its unit, its contestant, or any of its team members?"""
+    if declared is None:
+        return False
+    return (declared.covers(unit_path=unit_path, unit_name=unit_name, person_id=contestant_id)
+            or not declared.person_ids.isdisjoint(member_ids))
 
 
-def recused_from(judge: User, entry: Entry, studio_or_team: set[int], declared: dict[int, Declared]) -> bool:
-    """The whole recusal rule for one judge and one entry: same studio or team, or declared avoidance."""
+def recused_from(judge: User, entry: Entry, studio_or_team: set[int], declared: dict[int, Declared],
+                 members: dict[int, frozenset[int]]) -> bool:
+    """The whole recusal rule for one judge and one entry: same studio or team, or declared avoidance
+    (`members`: `team_members` of the entries being decided)."""
     unit = entry.org_unit
     return is_recused(user_path(judge), entry_path(entry), studio_or_team) or declared_covers(
         declared.get(judge.pk), unit_path=unit.path if unit is not None else None,
-        unit_name=unit.name if unit is not None else "", contestant_id=entry.contestant_id)
+        unit_name=unit.name if unit is not None else "", contestant_id=entry.contestant_id,
+        member_ids=members.get(entry.pk, NO_MEMBERS))
+
+
+def entries_members(entries: Iterable[Entry], declared: dict[int, Declared]) -> dict[int, frozenset[int]]:
+    """`team_members` for Entry rows (the ones with a team name)."""
+    return team_members([e.pk for e in entries if e.team_name], declared.values())
 
 
 def seat_recused(judge_affiliation: int | None, declared: Declared | None, entry: dict) -> bool:
     """`recused_from` on the board's plain rows: the judge's affiliation and declared avoidance against
-    an entry row (`affiliation`, `unit_path`, `unit`, `contestant_id`)."""
+    an entry row (`affiliation`, `unit_path`, `unit`, `contestant_id`, and `member_ids` for a team when a
+    judge avoids a person)."""
     return same_affiliation(judge_affiliation, entry["affiliation"]) or declared_covers(
         declared, unit_path=entry.get("unit_path"), unit_name=entry.get("unit") or "",
-        contestant_id=entry.get("contestant_id"))
+        contestant_id=entry.get("contestant_id"), member_ids=entry.get("member_ids") or NO_MEMBERS)
 
 
 def entry_path(entry: Entry) -> str | None:
@@ -217,6 +250,7 @@ def assignments(user: User) -> dict:
     entries: dict[int, list[Entry]] = {}
     for entry in Entry.objects.filter(event_id__in=event_ids).exclude(code="").select_related("org_unit").order_by("code"):
         entries.setdefault(entry.event_id, []).append(entry)
+    in_teams = entries_members([e for found in entries.values() for e in found], declared)
     aspects: dict[int, list[Aspect]] = {}
     for aspect in Aspect.objects.filter(section__event_id__in=event_ids).select_related("section").order_by(
             "section__order", "section_id", "order", "id"):
@@ -238,7 +272,7 @@ def assignments(user: User) -> dict:
         events.append({
             "id": event.id, "name": event.name, "state": event.state, "contest_id": event.contest_id,
             "contest_name": event.contest.name, "role": "chief_judge" if member.is_chief else "judge",
-            "entries": [{"id": e.id, "code": e.code, "recused": recused_from(user, e, st, declared),
+            "entries": [{"id": e.id, "code": e.code, "recused": recused_from(user, e, st, declared, in_teams),
                          "submitted": e.id in submitted} for e in entries.get(event.id, [])],
             "aspects": [{"id": a.id, "section_id": a.section_id, "name": a.name, "kind": a.kind,
                          "max_mark": a.max_mark,

@@ -42,11 +42,13 @@ from .selectors import (
     affiliation_sql,
     declared_avoidance,
     declares_avoidance,
+    entries_members,
     recused_from,
     require_arbitrator,
     require_chief,
     seat_recused,
     studio_or_team_ids,
+    team_members,
 )
 from .ws_schemas import JudgeServerMessage
 
@@ -406,6 +408,9 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
             members[seat.event_id] = seat
         if not seat.is_chief:
             panels.setdefault(seat.event_id, []).append((seat.judge_id, seat.affiliation, declared.get(seat.judge_id)))
+    # A team's members, read only when a judge of these panels avoids a person (one query).
+    in_teams = team_members([e.id for e in entry_rows.values() if e.team_name], declared.values())
+    board_rows = {entry_id: board_entry(entry, in_teams) for entry_id, entry in entry_rows.items()}
     touched = list(entry_rows)
     client_ids = [i.client_id for i in items]
     kinds = {a["id"]: a["kind"] for rows in scheme.values() for a in rows}
@@ -468,7 +473,7 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
             member = members.get(event.id)
             if member is None or member.is_chief:
                 raise Refusal(403, "not_on_panel", "您不是该项目的评分裁判")
-            if seat_recused(member.affiliation, declared.get(judge.id), board_entry(entry)):
+            if seat_recused(member.affiliation, declared.get(judge.id), board_rows[entry.id]):
                 raise Refusal(403, "recused", RECUSED)
             request = requests.get((entry.id, aspect.id))
             if request is None:
@@ -508,7 +513,7 @@ def _record_marks(*, judge: User, items: list[MarkItem]) -> MarkBatch:
         for event_id, entry_ids in by_event.items():
             recomputed = board.recompute_entries(
                 events[event_id], state.get(str(event_id)), aspects=scheme.get(event_id, []),
-                entries=[board_entry(entry_rows[e]) for e in entry_ids], panel=panels.get(event_id, []),
+                entries=[board_rows[e] for e in entry_ids], panel=panels.get(event_id, []),
                 marks=latest, remarks=remarks.get(event_id, {}), submitted=sheets)
             if recomputed is not None:
                 computed[event_id] = recomputed
@@ -531,14 +536,15 @@ def board_aspect(aspect: Aspect) -> dict:
             "section__weight": aspect.section.weight, "section__event_id": aspect.section.event_id}
 
 
-def board_entry(entry: Entry) -> dict:
-    """An entry (annotated with `affiliation`) as the board reads it (board.entry_key)."""
+def board_entry(entry: Entry, in_teams: dict[int, frozenset[int]]) -> dict:
+    """An entry (annotated with `affiliation`) as the board reads it (board.entry_key); `in_teams`: the
+    `team_members` read for recusal."""
     unit = entry.org_unit
     return {"id": entry.id, "code": entry.code,
             "name": entry.contestant.display_name or entry.contestant.username,
             "unit": unit.name if unit is not None else "", "affiliation": getattr(entry, "affiliation", None),
             "unit_path": unit.path if unit is not None else None, "contestant_id": entry.contestant_id,
-            **_board_entry_extra(entry)}
+            "member_ids": in_teams.get(entry.id, frozenset()), **_board_entry_extra(entry)}
 
 
 def _board_entry_extra(entry: Entry) -> dict:
@@ -573,7 +579,8 @@ def submit_sheet(*, judge: User, entry_id: int) -> tuple[SheetSubmission, bool]:
     member = PanelMember.objects.filter(event=event, judge=judge, is_chief=False).first()
     if member is None:
         raise forbidden("您不是该项目的评分裁判", code="not_on_panel")
-    if recused_from(judge, entry, studio_or_team_ids(), declared_avoidance([judge.pk])):
+    declared = declared_avoidance([judge.pk])
+    if recused_from(judge, entry, studio_or_team_ids(), declared, entries_members([entry], declared)):
         raise forbidden(RECUSED, code="recused")
     done = SheetSubmission.objects.filter(entry=entry, judge=judge).first()
     if done is not None:
@@ -626,7 +633,8 @@ def _override(*, actor, client_id, judge_id, entry_id, aspect_id, value, reason)
             "judge__primary_org_unit").first()
         if member is None:
             raise unprocessable("judge_not_on_panel", "请指定本项目裁判组中的一名裁判")
-        if recused_from(member.judge, entry, studio_or_team_ids(), declared_avoidance([member.judge_id])):
+        declared = declared_avoidance([member.judge_id])
+        if recused_from(member.judge, entry, studio_or_team_ids(), declared, entries_members([entry], declared)):
             raise unprocessable("recused", "该裁判对此选手需回避")
         target = member.judge
     else:
@@ -655,7 +663,8 @@ def _create_remark(*, event: Event, entry: Entry, aspect: Aspect, reason: str, a
                    judge_ids: list[int] | None, source: str, appeal: Appeal | None = None) -> ModerationRequest:
     panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
     st, declared = studio_or_team_ids(), declared_avoidance([m.judge_id for m in panel])
-    eligible = [m.judge_id for m in panel if not recused_from(m.judge, entry, st, declared)]
+    in_teams = entries_members([entry], declared)
+    eligible = [m.judge_id for m in panel if not recused_from(m.judge, entry, st, declared, in_teams)]
     if judge_ids:
         wrong = sorted(set(judge_ids) - set(eligible))
         if wrong:
@@ -700,6 +709,7 @@ def lock_problems(event: Event) -> dict:
     entries = list(Entry.objects.filter(event=event).select_related("org_unit"))
     panel = list(PanelMember.objects.filter(event=event, is_chief=False).select_related("judge__primary_org_unit"))
     st, declared = studio_or_team_ids(), declared_avoidance([m.judge_id for m in panel])
+    in_teams = entries_members(entries, declared)
     submitted = set(SheetSubmission.objects.filter(entry__event=event).values_list("entry_id", "judge_id"))
     measurement = list(Aspect.objects.filter(section__event=event, kind=Aspect.Kind.MEASUREMENT)
                        .values_list("id", flat=True))
@@ -707,7 +717,8 @@ def lock_problems(event: Event) -> dict:
     sheets, unmeasured = [], []
     for entry in entries:
         for member in panel:
-            if not recused_from(member.judge, entry, st, declared) and (entry.id, member.judge_id) not in submitted:
+            if not recused_from(member.judge, entry, st, declared, in_teams) and \
+                    (entry.id, member.judge_id) not in submitted:
                 sheets.append({"entry_id": entry.id, "code": entry.code, "judge_id": member.judge_id,
                                "judge": member.judge.name})
         for aspect_id in measurement:
