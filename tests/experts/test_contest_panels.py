@@ -91,3 +91,20 @@ def test_a_seat_added_in_the_admin_needs_a_roster_judge_and_a_reason(org, make_u
     form = PanelMemberForm({"event": event.pk, "judge": roster["base2"].user_id, "reason": "赛项需要"})
     assert form.is_valid(), form.errors
     assert form.save().source == "picked"
+
+
+def test_a_team_events_panel_avoids_every_team_member_not_only_the_captain(api, org, make_user, manager, roster):
+    from competitions import teams
+
+    contest = Contest.objects.create(name="团体比武", org_unit=org.base)
+    event = Event.objects.create(contest=contest, name="团体巡检", participation="team")
+    captain, member = make_user("队长甲", unit=org.bas), make_user("队员乙", unit=org.bas)
+    teams.add_team(event=event, name="基地队", captain=captain, members=[member])
+    roster["base1"].avoidances.create(person=member, reason="亲属")
+    admin = api.as_user(manager)
+    assert_error(admin.post(f"judging/events/{event.pk}/panel", {"user_id": roster["base1"].user_id,
+                                                                 "reason": "回避"}), 422, "judge_must_avoid")
+    body = admin.post(f"judging/events/{event.pk}/judge-draws", {"count": 1}).json()
+    assert roster["base1"].code not in {s["expert_code"] for s in body["members"] + body["backups"]}
+    # The BAS studio's judges avoid the team's unit, base1 the member: hvac1, hvac2, base2, outside qualify.
+    assert body["candidates"] == 4
