@@ -10,13 +10,23 @@ from __future__ import annotations
 
 import io
 
-from django.conf import settings
 from django.utils import timezone
 from PIL import Image, ImageDraw
 
 from credentials import selectors as credential_selectors
 from credentials import services as credential_services
-from credentials.codes import ALPHABET, LENGTH, grouped, new_code, normalise  # noqa: F401 (re-exported)
+from credentials.codes import (  # noqa: F401 (re-exported)
+    ALPHABET,
+    LENGTH,
+    chinese_date,
+    credential_path,
+    grouped,
+    new_code,
+    normalise,
+    png_path,
+    verify_path,
+    verify_url,
+)
 from credentials.models import IssuedCredential
 from credentials.subjects import name_identifier, subject_id  # noqa: F401 (re-exported)
 from standards.labels import font, qr_image, wrap_text
@@ -29,29 +39,9 @@ RED = (150, 20, 20)
 INK = (30, 30, 30)
 
 
-def verify_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}"
-
-
-def verify_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{verify_path(code)}"
-
-
-def png_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}.png"
-
-
-def credential_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}/credential"
-
-
 def reference(code: str) -> str:
     """What the credentials app calls this certificate."""
     return f"apprenticeships.certificate:{code}"
-
-
-def chinese_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 def _centered(draw: ImageDraw.ImageDraw, y: int, text: str, size: int, fill=INK, spacing: int = 0) -> None:

@@ -17,7 +17,15 @@ from PIL import Image, ImageDraw
 
 from credentials import selectors as credential_selectors
 from credentials import services as credential_services
-from credentials.codes import grouped, new_code, normalise
+from credentials.codes import (
+    chinese_date,
+    credential_path,
+    grouped,
+    new_code,
+    normalise,
+    png_path,
+    verify_url,
+)
 from credentials.subjects import name_identifier, subject_id
 from miniprogram_api.errors import ApiError
 from standards.labels import font, qr_image, wrap_text
@@ -31,28 +39,8 @@ RED = (150, 20, 20)
 INK = (30, 30, 30)
 
 
-def verify_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}"
-
-
-def verify_url(code: str) -> str:
-    return f"{settings.PUBLIC_BASE_URL}{verify_path(code)}"
-
-
-def png_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}.png"
-
-
-def credential_path(code: str) -> str:
-    return f"/api/v1/certificates/{code}/credential"
-
-
 def reference(certificate: AwardCertificate) -> str:
     return f"competitions.award:{certificate.pk}"
-
-
-def chinese_date(day) -> str:
-    return f"{day.year}年{day.month}月{day.day}日"
 
 
 # --- issuing and revoking (inside the publishing transaction) ---------------------------------------------
