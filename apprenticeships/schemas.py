@@ -9,7 +9,7 @@ from pydantic import Field
 
 from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Bool, Date, Id
+from miniprogram_api.schemas import Bool, Date, Id, int_between
 
 ClientId = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
 OptionalClientId = Field(None, min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
@@ -28,7 +28,7 @@ class AgreementIn(Schema):
     end_date: Date | None = Field(None, description="不填则按模板的培养周期计算")
     planned_hours: Decimal | None = Field(None, ge=0, le=10000, decimal_places=1,
                                           description="不填则取模板的计划学时")
-    review_interval_weeks: int | None = Field(None, ge=1, le=52, description="不填则取模板或工作室设置（默认 12 周）")
+    review_interval_weeks: int_between(1, 52) | None = Field(None, description="不填则取模板或工作室设置（默认 12 周）")
     client_id: Text | None = OptionalClientId
 
 

@@ -5,7 +5,7 @@ from typing import Any, Literal
 from ninja import Schema
 from pydantic import Field
 
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Id, Int, int_between
 
 
 class AspectOut(Schema):
@@ -155,7 +155,7 @@ class ChiefReasonIn(Schema):
 
 
 class PublishIn(Schema):
-    appeal_window_minutes: int | None = Field(None, ge=0, le=7 * 24 * 60, description="默认取比武设置（120 分钟）")
+    appeal_window_minutes: int_between(0, 7 * 24 * 60) | None = Field(None, description="默认取比武设置（120 分钟）")
 
 
 class AppealIn(Schema):
@@ -300,8 +300,8 @@ class BoardSnapshotOut(Schema):
 
 # --- panels from the expert roster (issue 15) ---------------------------------------------------------
 class JudgeDrawIn(Schema):
-    count: int = Field(..., ge=1, le=30, description="抽取裁判人数")
-    backups: int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
+    count: Int = Field(..., ge=1, le=30, description="抽取裁判人数")
+    backups: Int = Field(0, ge=0, le=30, description="备选人数（有人谢绝时依次递补）")
     specialities: list[Id] = Field(default_factory=list, max_length=30, description="专业（含下级），不填为不限")
 
 
@@ -323,9 +323,9 @@ class JudgeDrawOut(Schema):
 
 
 class PickJudgeIn(Schema):
-    user_id: int | None = Field(None, ge=1, le=2**63 - 1, description="专家库中有账号的裁判")
-    expert_id: int | None = Field(None, ge=1, le=2**63 - 1,
-                                  description="或：专家库条目（系统外专家没有账号时自动建号，凭绑定码首次登录）")
+    user_id: Id | None = Field(None, description="专家库中有账号的裁判")
+    expert_id: Id | None = Field(None,
+                                 description="或：专家库条目（系统外专家没有账号时自动建号，凭绑定码首次登录）")
     reason: str = Field(..., min_length=1, max_length=200, description="指定理由（记录在案）")
     is_chief: bool = False
 
@@ -349,14 +349,14 @@ class SectionWeightIn(Schema):
 class AspectChangeIn(Schema):
     id: Id
     max_mark: Decimal | None = None
-    scale_max: int | None = Field(None, ge=1, le=100)
+    scale_max: int_between(1, 100) | None = None
 
 
 class SchemeChangeIn(Schema):
     """The chief judge's change of an opened event's scheme: only the fields given change."""
     reason: str = Field(..., max_length=1000)
     aggregation: Literal["mean", "trimmed"] | None = None
-    trim_k: int | None = Field(None, ge=0, le=5)
+    trim_k: int_between(0, 5) | None = None
     tolerance: Decimal | None = None
     tie_break_by_sections: bool | None = None
     sections: list[SectionWeightIn] = Field(default_factory=list)

@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field, StrictInt, StrictStr
 
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Id
+from miniprogram_api.schemas import Id, Int
 
 TargetKindKey = Literal["course", "exam", "trainer", "contest", "studio"]
 AudienceKindKey = Literal["enrollees", "candidates", "contestants", "org_units"]
@@ -30,10 +30,10 @@ class CampaignIn(Schema):
     opens_at: datetime
     closes_at: datetime
     anonymous: bool = True
-    min_responses: int = Field(5, ge=1, le=100, description="匿名结果与交叉分析单元格的最少答卷数")
+    min_responses: Int = Field(5, ge=1, le=100, description="匿名结果与交叉分析单元格的最少答卷数")
     threshold: Decimal = Field(Decimal("3.50"), ge=1, le=5, max_digits=3, decimal_places=2,
                                description="5 分制均分低于此值即发起整改")
-    action_days: int = Field(30, ge=1, le=365, description="整改期限（天）")
+    action_days: Int = Field(30, ge=1, le=365, description="整改期限（天）")
     client_id: Text | None = Field(None, min_length=1, max_length=100)
 
 

@@ -10,7 +10,7 @@ from ninja import Schema
 from pydantic import Field
 
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import Date, DateTime, Id
+from miniprogram_api.schemas import Date, DateTime, Id, Int
 
 ClientId = Field(..., min_length=1, max_length=100, description="手机生成的唯一编号（UUID），重发时保持不变")
 Seconds = Annotated[Decimal, Field(ge=0, le=86400, max_digits=8, decimal_places=3)]
@@ -48,7 +48,7 @@ class ProgressIn(Schema):
 class AnswerIn(Schema):
     question_id: Id
     answer: AnswerValue = Field(..., description="单选 \"A\"；多选 [\"A\",\"C\"]；判断 true/false；填空 [\"…\", …]；null 清空")
-    seq: int = Field(..., ge=0, le=2**53, description="本题的客户端序号：每次修改加一；较旧的保存晚到时不会覆盖较新的")
+    seq: Int = Field(..., ge=0, le=2**53, description="本题的客户端序号：每次修改加一；较旧的保存晚到时不会覆盖较新的")
 
 
 class AnswersIn(Schema):

@@ -10,7 +10,7 @@ from pydantic import Field
 
 from media.schemas import PhotoOut
 from miniprogram_api.schema_types import Text
-from miniprogram_api.schemas import DateTime, Id
+from miniprogram_api.schemas import DateTime, Id, Int
 
 from .lifecycle import ACTIONS, EVENT_LABELS, STATE_LABELS
 
@@ -62,7 +62,7 @@ class WorkOrderCompleteIn(Schema):
 
 
 class ConfirmIn(Schema):
-    rating: int = Field(..., ge=1, le=5, description="满意度 1–5")
+    rating: Int = Field(..., ge=1, le=5, description="满意度 1–5")
     comment: Text = Field("", max_length=1000)
 
 

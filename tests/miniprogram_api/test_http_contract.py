@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+import typing
 
 import pytest
 from django.core.management import call_command
@@ -149,6 +150,60 @@ def test_a_boolean_for_an_integer_is_refused_over_http(admin):
                         "validation_error")
     assert body["detail"][0]["field"] == "backups" and body["detail"][0]["message"] == "应为整数"
     assert_error(admin.post("notifications/read", {"ids": [True]}), 422, "validation_error")
+    body = assert_error(admin.post("workorders/1/confirm", {"rating": True}), 422, "validation_error")
+    assert body["detail"][0]["field"] == "rating" and body["detail"][0]["message"] == "应为整数"
+
+
+def body_models():
+    """Every pydantic model a request body is read into (nested ones included), with where it is used."""
+    from pydantic import BaseModel
+
+    found: dict[type, str] = {}
+
+    def nested(annotation):
+        if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            yield annotation
+        for arg in typing.get_args(annotation):
+            yield from nested(arg)
+
+    def walk(model, where):
+        if model in found:
+            return
+        found[model] = where
+        for name, field in model.model_fields.items():
+            for sub in nested(field.annotation):
+                walk(sub, f"{where}.{name}")
+
+    for prefix, router in ninja_api._routers:
+        for path, view in router.path_operations.items():
+            for operation in view.operations:
+                for params in operation.models:
+                    for name, field in params.model_fields.items():
+                        for sub in nested(field.annotation):
+                            walk(sub, f"{prefix}{path} {name}")
+    return found
+
+
+def test_no_body_field_reads_a_boolean_as_an_integer():
+    """pydantic's lax int takes `true` for 1 in every plain `int` field (`{"rating": true}` rated an order 1):
+    every integer a body carries, however nested (`list[...]`, `... | None`), is Id, Int, Offset or Limit
+    (which refuse booleans) or strict."""
+    from pydantic import Strict
+
+    def guarded(metadata) -> bool:
+        return any(isinstance(m, Strict) or "_not_a_bool" in repr(m) for m in metadata)
+
+    def lax(annotation, metadata=()) -> bool:
+        if annotation is int:
+            return not guarded(metadata)
+        if typing.get_origin(annotation) is typing.Annotated:
+            base, *extra = typing.get_args(annotation)
+            return lax(base, [*metadata, *extra])
+        return any(lax(arg) for arg in typing.get_args(annotation))
+
+    found = [f"{where} ({model.__name__}.{name})" for model, where in body_models().items()
+             for name, field in model.model_fields.items() if lax(field.annotation, field.metadata)]
+    assert found == []
 
 
 def test_date_to_zero_and_integer_false_are_refused_over_http(admin):
