@@ -296,13 +296,13 @@ from .signup_schemas import (  # noqa: E402
 )
 
 
-@contests_router.post("/{contest_id}/events/{event_id}/signups", response={201: SignUpOut},
+@contests_router.post("/{contest_id}/events/{event_id}/signups", response={200: SignUpOut, 201: SignUpOut},
                       summary="报名（技能等级、单位名额；团体赛由队长报名并填写队员）")
 def sign_up(request: HttpRequest, contest_id: Id, event_id: Id, payload: SignUpIn):
-    signup = signups.apply(user=request.user, contest_id=contest_id, event_id=event_id,
-                           skill_level=payload.skill_level, certificate_no=payload.certificate_no,
-                           team_name=payload.team_name, member_ids=list(payload.members))
-    return Status(201, signups.signup_out(signup, organiser=False))
+    signup, created = signups.apply(user=request.user, contest_id=contest_id, event_id=event_id,
+                                    skill_level=payload.skill_level, certificate_no=payload.certificate_no,
+                                    team_name=payload.team_name, member_ids=list(payload.members))
+    return Status(201 if created else 200, signups.signup_out(signup, organiser=False))
 
 
 @contests_router.get("/{contest_id}/events/{event_id}/signups", response=SignUpListOut,

@@ -75,10 +75,19 @@ def _audit(event: Event, action: str, actor: User, reason: str = "", data: dict 
 # --- applying ------------------------------------------------------------------------------------------
 @transaction.atomic
 def apply(*, user: User, contest_id: int, event_id: int, skill_level: str = "", certificate_no: str = "",
-          team_name: str = "", member_ids: Sequence[int] = ()) -> SignUp:
+          team_name: str = "", member_ids: Sequence[int] = ()) -> tuple[SignUp, bool]:
+    """(the sign-up, created). A phone resending the same application after a lost answer gets its sign-up
+    back (created False); a different second application is refused 409 `already_signed_up`."""
     event = event_of(contest_id, event_id, for_update=True)  # serialises sign-ups of the event (quota)
     _open_for_signup(event, applying=True)
-    if SignUp.objects.filter(event=event, applicant=user, status__in=SignUp.ACTIVE).exists():
+    existing = SignUp.objects.filter(event=event, applicant=user, status__in=SignUp.ACTIVE).first()
+    if existing is not None:
+        wanted_ids = [int(i) for i in member_ids if int(i) != user.pk]
+        resent = (existing.skill_level, existing.certificate_no, existing.team_name, existing.members) == (
+            (skill_level or "").strip(), (certificate_no or "").strip(), (team_name or "").strip(),
+            [user.pk, *wanted_ids] if wanted_ids else [])
+        if resent:
+            return existing, False
         raise conflict("already_signed_up", "您已报名该项目，不能重复报名")
     skill_level = (skill_level or "").strip()
     if skill_level and skill_level not in LEVELS:
@@ -112,7 +121,8 @@ def apply(*, user: User, contest_id: int, event_id: int, skill_level: str = "", 
         with transaction.atomic():
             return SignUp.objects.create(event=event, applicant=user, org_unit=unit, team_name=team_name,
                                          members=[user.pk, *[m.pk for m in members]] if members else [],
-                                         skill_level=skill_level, certificate_no=(certificate_no or "").strip())
+                                         skill_level=skill_level,
+                                         certificate_no=(certificate_no or "").strip()), True
     except IntegrityError:
         raise conflict("already_signed_up", "您已报名该项目，不能重复报名") from None
 

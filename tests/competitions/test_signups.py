@@ -47,7 +47,10 @@ def test_eligibility_quota_and_one_sign_up_per_person(setup):
     ok = apply(s, "hvac", skill_level="level3")
     assert ok.status_code == 201, ok.content
     assert ok.json()["status"] == "pending" and ok.json()["unit"] == "暖通作业技师工作室"
-    assert_error(apply(s, "hvac"), 409, "already_signed_up")
+    # the phone resends the same application after a lost answer: the same sign-up, nothing new
+    again = apply(s, "hvac", skill_level="level3")
+    assert again.status_code == 200 and again.json()["id"] == ok.json()["id"], again.content
+    assert_error(apply(s, "hvac"), 409, "already_signed_up")  # a different second application
     assert_error(apply(s, "hvac2"), 409, "unit_quota_full")  # one per unit
     assert apply(s, "bas").status_code == 201
     assert_error(apply(s, "base", team_name="某队"), 422, "not_team_event")
