@@ -4,6 +4,8 @@ a signed-in person somebody else's full phone number is one too (`PhoneAccessLog
 
 from __future__ import annotations
 
+import logging
+
 from django.db import DatabaseError
 
 from accounts.selectors import collecting_unmasked_phones
@@ -12,6 +14,15 @@ from .models import AccessLogEntry
 from .services import record
 
 SKIP = ("/api/v1/me/data-export",)  # recorded by privacy as a personal-data export
+
+
+def _record_after_answer(what: str, **entry) -> None:
+    """The answer has already been built and handed something out: a failing log write is reported, and
+    must not turn that answer into a 500."""
+    try:
+        record(**entry)
+    except DatabaseError:
+        logging.getLogger("shixun.audit").exception("access log entry for %s failed", what)
 
 
 class ExportAccessLog:
@@ -24,13 +35,8 @@ class ExportAccessLog:
         user = getattr(request, "user", None)
         if (disposition.startswith("attachment") and response.status_code == 200 and user is not None
                 and user.is_authenticated and not request.path.startswith(SKIP)):
-            try:
-                record(action=AccessLogEntry.Action.EXPORT, actor=user, target=request.get_full_path()[:200],
-                       request=request)
-            except DatabaseError:  # the export itself succeeded; the log line must not turn it into a 500
-                import logging
-
-                logging.getLogger("shixun.audit").exception("access log entry for an export failed")
+            _record_after_answer("an export", action=AccessLogEntry.Action.EXPORT, actor=user,
+                                 target=request.get_full_path()[:200], request=request)
         return response
 
 
@@ -52,11 +58,7 @@ class PhoneAccessLog:
         user = getattr(request, "user", None)
         if revealed and response.status_code < 400 and user is not None and user.is_authenticated:
             targets = sorted(revealed)
-            try:
-                record(action=AccessLogEntry.Action.PHONE_UNMASKED, actor=user, target=request.path[:200],
-                       request=request, detail={"targets": targets[:MAX_TARGETS], "count": len(targets)})
-            except DatabaseError:
-                import logging
-
-                logging.getLogger("shixun.audit").exception("access log entry for an unmasked phone failed")
+            _record_after_answer("an unmasked phone", action=AccessLogEntry.Action.PHONE_UNMASKED, actor=user,
+                                 target=request.path[:200], request=request,
+                                 detail={"targets": targets[:MAX_TARGETS], "count": len(targets)})
         return response

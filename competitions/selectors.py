@@ -97,10 +97,16 @@ def team_members(team_entry_ids: Iterable[int], declared: Iterable[Declared | No
     ids = list(team_entry_ids)
     if not ids or not avoids_persons(declared):
         return {}
-    found: dict[int, set[int]] = {}
-    for entry_id, member_id in EntryMember.objects.filter(entry_id__in=ids).values_list("entry_id", "member_id"):
-        found.setdefault(entry_id, set()).add(member_id)
-    return {entry_id: frozenset(members) for entry_id, members in found.items()}
+    return {entry_id: frozenset(members) for entry_id, members in _members_of(ids).items()}
+
+
+def _members_of(team_entry_ids: list[int]) -> dict[int, list[int]]:
+    """Team entry id → its members' user ids in the team's order (one query)."""
+    found: dict[int, list[int]] = {}
+    for entry_id, member_id in (EntryMember.objects.filter(entry_id__in=team_entry_ids)
+                                .order_by("entry_id", "order", "id").values_list("entry_id", "member_id")):
+        found.setdefault(entry_id, []).append(member_id)
+    return found
 
 
 def declared_covers(declared: Declared | None, *, unit_path: str | None, unit_name: str,
@@ -452,11 +458,7 @@ def entry_people(entries) -> dict[int, list[int]]:
     out: dict[int, list[int]] = {e.pk: [e.contestant_id] for e in entries}
     team_ids = [e.pk for e in entries if e.team_name]
     if team_ids:
-        found: dict[int, list[int]] = {}
-        for entry_id, member_id in (EntryMember.objects.filter(entry_id__in=team_ids)
-                                    .order_by("entry_id", "order", "id").values_list("entry_id", "member_id")):
-            found.setdefault(entry_id, []).append(member_id)
-        out.update({k: v for k, v in found.items() if v})
+        out.update(_members_of(team_ids))
     return out
 
 
